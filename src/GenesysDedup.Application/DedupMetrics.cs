@@ -1,0 +1,39 @@
+using System.Diagnostics.Metrics;
+using GenesysDedup.Domain;
+
+namespace GenesysDedup.Application;
+
+/// <summary>
+/// The one <see cref="Meter"/> named <c>GenesysDedup</c>. In Prometheus text these become
+/// <c>genesys_dedup_events_total{outcome="…"}</c>, <c>genesys_dedup_store_duration_seconds</c> and
+/// <c>genesys_dedup_handler_duration_seconds</c>.
+/// </summary>
+public sealed class DedupMetrics
+{
+    public const string MeterName = "GenesysDedup";
+
+    private readonly Counter<long> _events;
+    private readonly Counter<long> _leaseLost;
+    private readonly Histogram<double> _storeDuration;
+    private readonly Histogram<double> _handlerDuration;
+
+    public DedupMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        _events = meter.CreateCounter<long>("genesys_dedup.events", description: "Event deliveries by outcome.");
+        _leaseLost = meter.CreateCounter<long>("genesys_dedup.lease_lost", description: "Completions refused because another delivery took over the lease (fencing).");
+        _storeDuration = meter.CreateHistogram<double>("genesys_dedup.store.duration", unit: "s", description: "Store call latency by operation.");
+        _handlerDuration = meter.CreateHistogram<double>("genesys_dedup.handler.duration", unit: "s", description: "Handler latency.");
+    }
+
+    public void EventDelivered(DedupOutcome outcome) =>
+        _events.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToWireName()));
+
+    public void LeaseLost() => _leaseLost.Add(1);
+
+    public void StoreCall(string operation, TimeSpan elapsed) =>
+        _storeDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+
+    public void HandlerRan(TimeSpan elapsed) => _handlerDuration.Record(elapsed.TotalSeconds);
+}

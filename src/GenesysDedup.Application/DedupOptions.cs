@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace GenesysDedup.Application;
+
+/// <summary>The <c>Dedup</c> section (SPEC §9). Store-specific settings live in each store's own options.</summary>
+public sealed class DedupOptions
+{
+    public const string SectionName = "Dedup";
+
+    /// <summary><c>memory</c>, <c>redis</c> or <c>dynamodb</c>; read by the hosting layer to pick the adapter.</summary>
+    public string Store { get; set; } = "memory";
+
+    /// <summary>How long a completed key answers duplicate.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long an IN_PROGRESS claim blocks other deliveries (a Lambda invocation uses its deadline instead).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Scope of the keys, one per consuming application sharing a store.</summary>
+    [RegularExpression("^[A-Za-z0-9_.-]{0,64}$", ErrorMessage = "Dedup:Namespace may hold up to 64 letters, digits, '_', '.' or '-'.")]
+    public string Namespace { get; set; } = string.Empty;
+
+    /// <summary>Ordered key sources (SPEC §3); empty means the default order.</summary>
+    public IList<string> KeySources { get; set; } = [];
+}
+
+[OptionsValidator]
+internal sealed partial class DedupOptionsValidator : IValidateOptions<DedupOptions>;
+
+/// <summary>Checks what attributes cannot express without reflection: durations and key sources.</summary>
+internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DedupOptions options)
+    {
+        var failures = new ValidateOptionsResultBuilder();
+        if (options.Retention < TimeSpan.FromSeconds(1))
+        {
+            failures.AddError("Dedup:Retention must be at least 00:00:01.");
+        }
+
+        if (options.Lease < TimeSpan.FromSeconds(1) || options.Lease > TimeSpan.FromDays(1))
+        {
+            failures.AddError("Dedup:Lease must be between 00:00:01 and 1.00:00:00.");
+        }
+
+        try
+        {
+            _ = Domain.KeyResolver.FromNames(options.KeySources);
+        }
+        catch (ArgumentException ex)
+        {
+            failures.AddError($"Dedup:KeySources: {ex.Message}");
+        }
+
+        return failures.Build();
+    }
+}

@@ -1,0 +1,13 @@
+using GenesysDedup.Domain;
+
+namespace GenesysDedup.Application;
+
+/// <summary>
+/// What happens to a unique event: the business logic. Runs at most once per key within the retention window
+/// while it succeeds; when it throws, the claim is released so the sender's retry runs it again.
+/// Register one with <c>services.AddGenesysDedup(configuration).AddHandler&lt;MyHandler&gt;()</c>.
+/// </summary>
+public interface IDedupHandler
+{
+    ValueTask HandleAsync(DedupEvent dedupEvent, DedupKey key, CancellationToken cancellationToken);
+}

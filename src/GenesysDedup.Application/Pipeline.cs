@@ -1,0 +1,202 @@
+using GenesysDedup.Domain;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GenesysDedup.Application;
+
+// The steps of ProcessEvent, outermost first; their order is declared once, in AddGenesysDedup.
+
+/// <summary>Counts every delivery by outcome and logs the ones not acknowledged.</summary>
+internal sealed class TelemetryBehavior(DedupMetrics metrics, TimeProvider time, ILogger<TelemetryBehavior> logger)
+    : IPipelineBehavior<ProcessEvent, DedupResult>
+{
+    public async ValueTask<DedupResult> Handle(ProcessEvent message, MessageHandlerDelegate<ProcessEvent, DedupResult> next, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var result = await next(message, cancellationToken).ConfigureAwait(false);
+        metrics.EventDelivered(result.Outcome);
+        var outcome = result.Outcome.ToWireName();
+        Log.Outcome(logger, result.Key, outcome, time.GetElapsedTime(started).TotalMilliseconds);
+        if (result.Outcome is not (DedupOutcome.Processed or DedupOutcome.Duplicate or DedupOutcome.InProgress))
+        {
+            Log.NotAcknowledged(logger, result.Key, outcome, result.Detail);
+        }
+
+        return result;
+    }
+}
+
+/// <summary>Parses the body into an event (or answers invalid) and owns the parsed document for the rest of the pipeline.</summary>
+internal sealed class ParseBehavior(EventLimits limits) : IPipelineBehavior<ProcessEvent, DedupResult>
+{
+    public async ValueTask<DedupResult> Handle(ProcessEvent message, MessageHandlerDelegate<ProcessEvent, DedupResult> next, CancellationToken cancellationToken)
+    {
+        var parsed = EventParser.Parse(message.Body, limits);
+        if (parsed.Event is not { } dedupEvent)
+        {
+            return new DedupResult(DedupOutcome.Invalid, Detail: parsed.Error);
+        }
+
+        using (dedupEvent)
+        {
+            return await next(message with { Event = dedupEvent }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Resolves the dedup key with the configured sources (SPEC §3).</summary>
+internal sealed class KeyBehavior(KeyResolver resolver) : IPipelineBehavior<ProcessEvent, DedupResult>
+{
+    public ValueTask<DedupResult> Handle(ProcessEvent message, MessageHandlerDelegate<ProcessEvent, DedupResult> next, CancellationToken cancellationToken)
+    {
+        var resolution = resolver.Resolve(message.ParsedEvent);
+        return resolution.Key is { } key
+            ? next(message with { Key = key }, cancellationToken)
+            : ValueTask.FromResult(new DedupResult(DedupOutcome.Invalid, EventId: message.ParsedEvent.Id, Detail: resolution.Error));
+    }
+}
+
+/// <summary>
+/// SPEC §4: claim → run → complete, or release on failure. Owner tokens fence a delivery whose lease was taken over.
+/// </summary>
+internal sealed class IdempotencyBehavior(
+    IDedupStore store,
+    IOptions<DedupOptions> options,
+    TimeProvider time,
+    DedupMetrics metrics,
+    ILogger<IdempotencyBehavior> logger) : IPipelineBehavior<ProcessEvent, DedupResult>
+{
+    private readonly DedupOptions _options = options.Value;
+
+    public async ValueTask<DedupResult> Handle(ProcessEvent message, MessageHandlerDelegate<ProcessEvent, DedupResult> next, CancellationToken cancellationToken)
+    {
+        var key = message.ResolvedKey;
+        var eventId = message.ParsedEvent.Id;
+        var storeKey = key.Scoped(_options.Namespace);
+        var owner = Guid.NewGuid().ToString("N");
+        var now = time.GetUtcNow();
+        var lease = message.Lease ?? _options.Lease;
+
+        ClaimResult claim;
+        try
+        {
+            var started = time.GetTimestamp();
+            claim = await store.TryClaimAsync(new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease), cancellationToken).ConfigureAwait(false);
+            metrics.StoreCall("claim", time.GetElapsedTime(started));
+        }
+        catch (DedupStoreUnavailableException ex)
+        {
+            return Unavailable(ex, "claim", key, eventId);
+        }
+
+        switch (claim.Status)
+        {
+            case ClaimStatus.Duplicate:
+                return new DedupResult(DedupOutcome.Duplicate, key.Value, eventId);
+            case ClaimStatus.InProgress:
+                return new DedupResult(DedupOutcome.InProgress, key.Value, eventId, "another delivery of this event is being processed",
+                    RetryAfterLease(claim.LeaseExpiresAt ?? now + lease, now));
+            case ClaimStatus.Conflict:
+                return new DedupResult(DedupOutcome.Conflict, key.Value, eventId, $"key {key.Value} (from {key.Source}) was already used by an event with a different fingerprint");
+        }
+
+        try
+        {
+            await next(message, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Any handler failure must release the claim: the event is retried, never lost.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.HandlerFailed(logger, ex, storeKey);
+            await ReleaseAsync(storeKey, owner).ConfigureAwait(false);
+            return new DedupResult(DedupOutcome.Failed, key.Value, eventId, $"handler failed: {ex.GetType().Name}");
+        }
+
+        try
+        {
+            var completedAt = time.GetUtcNow();
+            var started = time.GetTimestamp();
+            // Not cancellable: the handler already ran, and recording that is what stops a second run.
+            var completed = await store.CompleteAsync(new CompleteRequest(storeKey, owner, completedAt, completedAt + _options.Retention), CancellationToken.None).ConfigureAwait(false);
+            metrics.StoreCall("complete", time.GetElapsedTime(started));
+            if (!completed)
+            {
+                // Fencing: our lease lapsed and another delivery owns the key; its record stands. Our handler did
+                // run successfully, so this delivery is acknowledged.
+                metrics.LeaseLost();
+                Log.LeaseLost(logger, storeKey);
+            }
+        }
+        catch (DedupStoreUnavailableException ex)
+        {
+            // The handler ran but completion was not recorded: not acknowledged, so the sender retries; the claim
+            // lapses with its lease and the retry runs the handler again (at-least-once, never lost).
+            return Unavailable(ex, "complete", key, eventId);
+        }
+
+        return new DedupResult(DedupOutcome.Processed, key.Value, eventId);
+    }
+
+    private async ValueTask ReleaseAsync(string storeKey, string owner)
+    {
+        try
+        {
+            var started = time.GetTimestamp();
+            var released = await store.ReleaseAsync(storeKey, owner, CancellationToken.None).ConfigureAwait(false);
+            metrics.StoreCall("release", time.GetElapsedTime(started));
+            if (!released)
+            {
+                Log.ReleaseNotOwned(logger, storeKey);
+            }
+        }
+        catch (DedupStoreUnavailableException ex)
+        {
+            // The claim stays until its lease lapses; the retry then wins it.
+            Log.StoreUnavailable(logger, ex, "release", storeKey);
+        }
+    }
+
+    private DedupResult Unavailable(DedupStoreUnavailableException ex, string operation, DedupKey key, string? eventId)
+    {
+        Log.StoreUnavailable(logger, ex, operation, key.Scoped(_options.Namespace));
+        return new DedupResult(DedupOutcome.StoreUnavailable, key.Value, eventId, $"dedup store unavailable during {operation}", DedupResult.StoreRetryAfter);
+    }
+
+    // Retry-After is whole seconds, at least 1.
+    private static TimeSpan RetryAfterLease(DateTimeOffset leaseExpiresAt, DateTimeOffset now) =>
+        TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((leaseExpiresAt - now).TotalSeconds)));
+}
+
+/// <summary>The request handler: runs every registered <see cref="IDedupHandler"/> in a fresh DI scope.</summary>
+internal sealed class RunEventHandlers(IServiceScopeFactory scopes, DedupMetrics metrics, TimeProvider time)
+    : IRequestHandler<ProcessEvent, DedupResult>
+{
+    public async ValueTask<DedupResult> Handle(ProcessEvent request, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            foreach (var handler in scope.ServiceProvider.GetServices<IDedupHandler>())
+            {
+                await handler.HandleAsync(request.ParsedEvent, request.ResolvedKey, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        metrics.HandlerRan(time.GetElapsedTime(started));
+        return new DedupResult(DedupOutcome.Processed, request.ResolvedKey.Value, request.ParsedEvent.Id);
+    }
+}
+
+/// <summary>The <c>log</c> handler (SPEC §6): one structured line per processed event.</summary>
+internal sealed class LogEventHandler(ILogger<LogEventHandler> logger) : IDedupHandler
+{
+    public ValueTask HandleAsync(DedupEvent dedupEvent, DedupKey key, CancellationToken cancellationToken)
+    {
+        Log.Processed(logger, key.Value, dedupEvent.TopicName, dedupEvent.DetailType, dedupEvent.Id);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace GenesysDedup.Domain;
+
+/// <summary>
+/// One parsed event: the original UTF-8 JSON plus the envelope fields every component looks at.
+/// Owns the parsed document (and, when given, the buffer it was parsed from) until disposed.
+/// </summary>
+public sealed class DedupEvent : IDisposable
+{
+    private readonly JsonDocument _document;
+    private readonly IDisposable? _bufferOwner;
+
+    internal DedupEvent(ReadOnlyMemory<byte> utf8Json, JsonDocument document, IDisposable? bufferOwner)
+    {
+        Utf8Json = utf8Json;
+        _document = document;
+        _bufferOwner = bufferOwner;
+        var root = document.RootElement;
+        Id = root.GetStringOrNull("id");
+        DetailType = root.GetStringOrNull("detail-type");
+        Source = root.GetStringOrNull("source");
+        if (root.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.Object)
+        {
+            TopicName = detail.GetStringOrNull("topicName");
+        }
+    }
+
+    /// <summary>The event exactly as received (forwarded unchanged by the http handler).</summary>
+    public ReadOnlyMemory<byte> Utf8Json { get; }
+
+    /// <summary>The root JSON object.</summary>
+    public JsonElement Root => _document.RootElement;
+
+    /// <summary>EventBridge envelope <c>id</c>, when present. A Genesys re-publish gets a new one.</summary>
+    public string? Id { get; }
+
+    /// <summary>EventBridge <c>detail-type</c>: for Genesys, the topic template with <c>{id}</c> placeholders.</summary>
+    public string? DetailType { get; }
+
+    /// <summary>EventBridge <c>source</c>, e.g. <c>aws.partner/genesys.com/cloud/...</c>.</summary>
+    public string? Source { get; }
+
+    /// <summary>Genesys <c>detail.topicName</c> with concrete ids, when present.</summary>
+    public string? TopicName { get; }
+
+    public void Dispose()
+    {
+        _document.Dispose();
+        _bufferOwner?.Dispose();
+    }
+}
+
+internal static class JsonElementExtensions
+{
+    public static string? GetStringOrNull(this JsonElement element, string propertyName) =>
+        element.TryGetProperty(propertyName, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+}

@@ -1,0 +1,68 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace GenesysDedup.Domain;
+
+/// <summary>
+/// <c>sha256:</c> + hex SHA-256 of the JCS form of what identifies a real event (SPEC §3): the Genesys
+/// <c>topicName</c> + <c>eventBody</c>; else <c>detail</c>; else the whole event without <c>id</c> and <c>time</c>.
+/// Envelope fields a re-publish changes (<c>id</c>, <c>time</c>, key order, whitespace) never reach the hash.
+/// </summary>
+public static class EventFingerprint
+{
+    public const string Prefix = "sha256:";
+
+    public static bool TryCompute(DedupEvent dedupEvent, out string fingerprint, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(dedupEvent);
+        using var buffer = new PooledBufferWriter(Math.Max(256, dedupEvent.Utf8Json.Length));
+        if (!TryWriteIdentity(dedupEvent.Root, buffer, out error))
+        {
+            fingerprint = string.Empty;
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, hash);
+        Span<char> text = stackalloc char[Prefix.Length + (SHA256.HashSizeInBytes * 2)];
+        Prefix.CopyTo(text);
+        Convert.TryToHexStringLower(hash, text[Prefix.Length..], out _);
+        fingerprint = new string(text);
+        return true;
+    }
+
+    /// <summary>Writes the canonical JSON that is hashed; exposed so tests can check exactly what identifies an event.</summary>
+    public static bool TryWriteIdentity(JsonElement root, IBufferWriter<byte> output, out string? error)
+    {
+        if (root.TryGetProperty("detail", out var detail) && detail.ValueKind != JsonValueKind.Null)
+        {
+            if (detail.ValueKind == JsonValueKind.Object
+                && detail.TryGetProperty("topicName", out var topicName)
+                && detail.TryGetProperty("eventBody", out var eventBody))
+            {
+                // {"eventBody":…,"topicName":…} — already in JCS key order.
+                output.Write("{\"eventBody\":"u8);
+                if (!JsonCanonicalizer.TryWrite(eventBody, output, out error))
+                {
+                    return false;
+                }
+
+                output.Write(",\"topicName\":"u8);
+                if (!JsonCanonicalizer.TryWrite(topicName, output, out error))
+                {
+                    return false;
+                }
+
+                output.Write("}"u8);
+                return true;
+            }
+
+            return JsonCanonicalizer.TryWrite(detail, output, out error);
+        }
+
+        return JsonCanonicalizer.TryWrite(root, output, out error, EnvelopeVolatileNames);
+    }
+
+    private static readonly string[] EnvelopeVolatileNames = ["id", "time"];
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace GenesysDedup.Domain;
+
+/// <summary>Bounds on accepted input. Defaults follow SPEC §2 and §7.</summary>
+public sealed record EventLimits(int MaxBytes = EventLimits.DefaultMaxBytes, int MaxDepth = EventLimits.DefaultMaxDepth)
+{
+    public const int DefaultMaxBytes = 262_144;
+    public const int DefaultMaxDepth = 64;
+
+    public static EventLimits Default { get; } = new();
+}
+
+/// <summary>The result of parsing: an event, or a clear reason the input is not one.</summary>
+public readonly record struct EventParseResult(DedupEvent? Event, string? Error)
+{
+    public bool IsValid => Event is not null;
+}
+
+/// <summary>
+/// The one parser for every accepted input shape (EventBridge envelope, Genesys detail, the tutorial
+/// shape, any JSON object). Works on the UTF-8 bytes without copying them and never throws for bad input.
+/// </summary>
+public static class EventParser
+{
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
+
+    /// <summary>Parses one event. <paramref name="bufferOwner"/>, when given, is disposed with the event (or at once on failure).</summary>
+    public static EventParseResult Parse(ReadOnlyMemory<byte> utf8Json, EventLimits? limits = null, IDisposable? bufferOwner = null)
+    {
+        var result = ParseCore(utf8Json, limits ?? EventLimits.Default, bufferOwner);
+        if (!result.IsValid)
+        {
+            bufferOwner?.Dispose();
+        }
+
+        return result;
+    }
+
+    private static EventParseResult ParseCore(ReadOnlyMemory<byte> utf8Json, EventLimits limits, IDisposable? bufferOwner)
+    {
+        if (utf8Json.Length > limits.MaxBytes)
+        {
+            return Fail($"event is {utf8Json.Length} bytes; the limit is {limits.MaxBytes}");
+        }
+
+        var span = utf8Json.Span;
+        if (span.StartsWith(Utf8Bom))
+        {
+            utf8Json = utf8Json[Utf8Bom.Length..];
+            span = utf8Json.Span;
+        }
+
+        if (span.IsEmpty)
+        {
+            return Fail("event is empty");
+        }
+
+        // The JSON reader checks UTF-8 only inside strings it decodes; check the whole body up front so
+        // nothing downstream (fingerprint, forwarding) ever sees invalid bytes.
+        if (!Utf8.IsValid(span))
+        {
+            return Fail("event is not valid UTF-8");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8Json, new JsonDocumentOptions
+            {
+                MaxDepth = limits.MaxDepth,
+                AllowDuplicateProperties = false,
+            });
+        }
+        catch (JsonException ex)
+        {
+            return Fail($"event is not valid JSON: {Describe(ex)}");
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = document.RootElement.ValueKind;
+            document.Dispose();
+            return Fail($"event must be a JSON object, not {kind.ToString().ToLowerInvariant()}");
+        }
+
+        return new EventParseResult(new DedupEvent(utf8Json, document, bufferOwner), null);
+    }
+
+    private static EventParseResult Fail(string error) => new(null, error);
+
+    // JsonException messages name the position but never echo the payload, so they are safe to return.
+    private static string Describe(JsonException ex) =>
+        ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+            ? $"nesting is deeper than allowed ({ex.Message})"
+            : ex.Message;
+}

@@ -1,0 +1,76 @@
+namespace GenesysDedup.Domain;
+
+/// <summary>
+/// The store port (SPEC §4–5). Expected answers are values; a store that cannot answer (unreachable, timed out,
+/// throttled) throws <see cref="DedupStoreUnavailableException"/> and nothing else. Every write is owner-checked.
+/// Times are passed in, never read from a clock, so every adapter judges expiry the same way.
+/// </summary>
+public interface IDedupStore
+{
+    /// <summary>Atomically claims the key unless a live record holds it.</summary>
+    ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Marks our claim completed until <see cref="CompleteRequest.ExpiresAt"/>; false when we no longer own it.</summary>
+    ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Deletes our claim so a retry processes the event; false when we no longer own it.</summary>
+    ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken);
+
+    /// <summary>Throws <see cref="DedupStoreUnavailableException"/> when the store cannot serve requests.</summary>
+    ValueTask CheckReadyAsync(CancellationToken cancellationToken);
+}
+
+/// <param name="Key">The scoped key (namespace applied).</param>
+/// <param name="Owner">A random token that only this delivery knows: it fences complete and release.</param>
+/// <param name="Fingerprint">Stored with the claim; the same key with another fingerprint is a conflict.</param>
+/// <param name="Now">The time the claim is judged at.</param>
+/// <param name="LeaseExpiresAt">Until when the claim blocks other deliveries.</param>
+public readonly record struct ClaimRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
+
+/// <param name="ExpiresAt">Until when the key answers duplicate (now + retention).</param>
+public readonly record struct CompleteRequest(string Key, string Owner, DateTimeOffset Now, DateTimeOffset ExpiresAt);
+
+public enum ClaimStatus
+{
+    /// <summary>We own the key now: nothing was there, the record had expired, or its lease had lapsed.</summary>
+    Acquired,
+
+    /// <summary>A completed record within its retention holds the key.</summary>
+    Duplicate,
+
+    /// <summary>Another delivery holds an unexpired lease.</summary>
+    InProgress,
+
+    /// <summary>A live record holds the key with a different fingerprint.</summary>
+    Conflict,
+}
+
+/// <param name="LeaseExpiresAt">For <see cref="ClaimStatus.InProgress"/>: when the holder's lease lapses, when known.</param>
+public readonly record struct ClaimResult(ClaimStatus Status, DateTimeOffset? LeaseExpiresAt = null)
+{
+    public static ClaimResult Acquired => new(ClaimStatus.Acquired);
+
+    public static ClaimResult Duplicate => new(ClaimStatus.Duplicate);
+
+    public static ClaimResult Conflict => new(ClaimStatus.Conflict);
+
+    public static ClaimResult InProgress(DateTimeOffset? leaseExpiresAt) => new(ClaimStatus.InProgress, leaseExpiresAt);
+}
+
+/// <summary>The store could not answer (unreachable, timed out, throttled). Wraps the SDK's error.</summary>
+public sealed class DedupStoreUnavailableException : Exception
+{
+    public DedupStoreUnavailableException()
+    {
+    }
+
+    public DedupStoreUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public DedupStoreUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

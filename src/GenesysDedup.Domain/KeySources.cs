@@ -1,0 +1,203 @@
+using System.Text.Json;
+
+namespace GenesysDedup.Domain;
+
+/// <summary>What one key source found: a key, nothing (try the next source), or an error that makes the event invalid.</summary>
+public readonly record struct KeySourceResult(string? Value, string? Error)
+{
+    public static KeySourceResult NotFound => default;
+
+    public bool Found => Value is not null;
+}
+
+/// <summary>One way of deriving a dedup key from an event (SPEC §3). Configured by name in <c>Dedup:KeySources</c>.</summary>
+public interface IKeySource
+{
+    /// <summary>The configuration text that names this source, e.g. <c>fingerprint</c> or <c>detail.event_id</c>.</summary>
+    string Name { get; }
+
+    KeySourceResult Resolve(DedupEvent dedupEvent);
+}
+
+/// <summary>The JCS fingerprint; yields a key for every event it can canonicalize.</summary>
+public sealed class FingerprintKeySource : IKeySource
+{
+    public const string SourceName = "fingerprint";
+
+    public static FingerprintKeySource Instance { get; } = new();
+
+    public string Name => SourceName;
+
+    public KeySourceResult Resolve(DedupEvent dedupEvent) =>
+        EventFingerprint.TryCompute(dedupEvent, out var fingerprint, out var error)
+            ? new KeySourceResult(fingerprint, null)
+            : new KeySourceResult(null, $"cannot fingerprint the event: {error}");
+}
+
+/// <summary>
+/// A dotted path into the event (<c>detail.metadata.CorrelationId</c>, <c>resources.0</c>); yields a non-empty
+/// string or a number's JSON text. Several paths joined with <c>+</c> form a composite that yields only when every
+/// path does, joined with <c>|</c>.
+/// </summary>
+public sealed class PathKeySource : IKeySource
+{
+    public const string EventBridgeIdName = "eventbridge-id";
+    private const char CompositeSeparator = '+';
+    private const char ValueSeparator = '|';
+
+    private readonly string[][] _paths;
+
+    private PathKeySource(string name, string[][] paths)
+    {
+        Name = name;
+        _paths = paths;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Parses a configured path or composite; throws <see cref="ArgumentException"/> naming the bad part.</summary>
+    public static PathKeySource Parse(string text)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        if (text == EventBridgeIdName)
+        {
+            return new PathKeySource(text, [["id"]]);
+        }
+
+        var paths = text.Split(CompositeSeparator, StringSplitOptions.TrimEntries)
+            .Select(path => path.Split('.'))
+            .ToArray();
+        if (paths.Any(segments => segments.Any(string.IsNullOrWhiteSpace)))
+        {
+            throw new ArgumentException($"key source '{text}' is not a dotted path (or paths joined with '{CompositeSeparator}')", nameof(text));
+        }
+
+        return new PathKeySource(text, paths);
+    }
+
+    public KeySourceResult Resolve(DedupEvent dedupEvent)
+    {
+        if (_paths.Length == 1)
+        {
+            return new KeySourceResult(Find(dedupEvent.Root, _paths[0]), null);
+        }
+
+        var parts = new string[_paths.Length];
+        for (var i = 0; i < _paths.Length; i++)
+        {
+            if (Find(dedupEvent.Root, _paths[i]) is not { } part)
+            {
+                return KeySourceResult.NotFound;
+            }
+
+            parts[i] = part;
+        }
+
+        return new KeySourceResult(string.Join(ValueSeparator, parts), null);
+    }
+
+    private static string? Find(JsonElement element, string[] segments)
+    {
+        foreach (var segment in segments)
+        {
+            if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(segment, out var child))
+            {
+                element = child;
+            }
+            else if (element.ValueKind == JsonValueKind.Array && int.TryParse(segment, out var index)
+                     && index >= 0 && index < element.GetArrayLength())
+            {
+                element = element[index];
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return element.ValueKind switch
+        {
+            JsonValueKind.String when element.GetString() is { Length: > 0 } text => text,
+            JsonValueKind.Number => element.GetRawText(),
+            _ => null,
+        };
+    }
+}
+
+/// <summary>The dedup key of one event: its value (unscoped) and the event's fingerprint.</summary>
+public readonly record struct DedupKey(string Value, string Fingerprint, string Source)
+{
+    /// <summary>The key as stored: scoped by the namespace so several consumers can share one table.</summary>
+    public string Scoped(string @namespace) => @namespace.Length == 0 ? Value : string.Concat(@namespace, ":", Value);
+
+    public override string ToString() => Value;
+}
+
+/// <summary>Resolves an event's key with the ordered list of sources: the first one that yields wins (SPEC §3).</summary>
+public sealed class KeyResolver
+{
+    /// <summary>SPEC §3's default order: the tutorial's <c>detail.event_id</c>, then the fingerprint.</summary>
+    public static IReadOnlyList<string> DefaultSources { get; } = ["detail.event_id", FingerprintKeySource.SourceName];
+
+    private readonly IKeySource[] _sources;
+
+    public KeyResolver(IEnumerable<IKeySource> sources)
+    {
+        _sources = [.. sources];
+        if (_sources.Length == 0)
+        {
+            throw new ArgumentException("at least one key source is required", nameof(sources));
+        }
+    }
+
+    public IReadOnlyList<IKeySource> Sources => _sources;
+
+    /// <summary>Builds the sources from their configured names; throws <see cref="ArgumentException"/> naming a bad one.</summary>
+    public static KeyResolver FromNames(IEnumerable<string>? names)
+    {
+        var list = names?.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()).ToList();
+        if (list is null || list.Count == 0)
+        {
+            list = [.. DefaultSources];
+        }
+
+        return new KeyResolver(list.Select(name => name == FingerprintKeySource.SourceName
+            ? (IKeySource)FingerprintKeySource.Instance
+            : PathKeySource.Parse(name)));
+    }
+
+    /// <summary>The key, or the reason the event has none. A path key carries the fingerprint too, for conflict detection.</summary>
+    public KeyResolution Resolve(DedupEvent dedupEvent)
+    {
+        foreach (var source in _sources)
+        {
+            var found = source.Resolve(dedupEvent);
+            if (found.Error is not null)
+            {
+                return KeyResolution.Fail(found.Error);
+            }
+
+            if (!found.Found)
+            {
+                continue;
+            }
+
+            if (source is FingerprintKeySource)
+            {
+                return new KeyResolution(new DedupKey(found.Value!, found.Value!, source.Name), null);
+            }
+
+            var fingerprint = FingerprintKeySource.Instance.Resolve(dedupEvent);
+            return fingerprint.Error is not null
+                ? KeyResolution.Fail(fingerprint.Error)
+                : new KeyResolution(new DedupKey(found.Value!, fingerprint.Value!, source.Name), null);
+        }
+
+        return KeyResolution.Fail($"no key source yielded a key (tried {string.Join(", ", _sources.Select(s => s.Name))})");
+    }
+}
+
+public readonly record struct KeyResolution(DedupKey? Key, string? Error)
+{
+    public static KeyResolution Fail(string error) => new(null, error);
+}

@@ -1,0 +1,288 @@
+using GenesysDedup.Domain;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GenesysDedup.Stores.Tests;
+
+/// <summary>
+/// The behaviour every <see cref="IDedupStore"/> must have (SPEC §4). Each store's test class supplies a store and
+/// inherits every fact. Time is passed in requests, so expiry is tested by moving a fake clock, never by waiting.
+/// </summary>
+public abstract class DedupStoreContractTests
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+
+    protected abstract IDedupStore Store { get; }
+
+    protected static string NewKey() => $"contract:{Guid.NewGuid():N}";
+
+    private static string NewOwner() => Guid.NewGuid().ToString("N");
+
+    private const string Fingerprint = "sha256:aaaa";
+
+    private Task<ClaimResult> ClaimAsync(string key, string owner, string fingerprint = Fingerprint, TimeSpan? lease = null)
+    {
+        var now = Clock.GetUtcNow();
+        return Store.TryClaimAsync(new ClaimRequest(key, owner, fingerprint, now, now + (lease ?? Lease)), CancellationToken.None).AsTask();
+    }
+
+    private Task<bool> CompleteAsync(string key, string owner, TimeSpan? retention = null)
+    {
+        var now = Clock.GetUtcNow();
+        return Store.CompleteAsync(new CompleteRequest(key, owner, now, now + (retention ?? Retention)), CancellationToken.None).AsTask();
+    }
+
+    private Task<bool> ReleaseAsync(string key, string owner) => Store.ReleaseAsync(key, owner, CancellationToken.None).AsTask();
+
+    [Fact]
+    public async Task TryClaim_FirstClaim_Wins()
+    {
+        var key = NewKey();
+
+        var first = await ClaimAsync(key, NewOwner());
+        var second = await ClaimAsync(key, NewOwner());
+
+        Assert.Equal(ClaimStatus.Acquired, first.Status);
+        Assert.Equal(ClaimStatus.InProgress, second.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_InProgress_ReportsWhenTheLeaseLapses()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner());
+
+        var second = await ClaimAsync(key, NewOwner());
+
+        Assert.NotNull(second.LeaseExpiresAt);
+        var remaining = second.LeaseExpiresAt.Value - Clock.GetUtcNow();
+        Assert.InRange(remaining, Lease - TimeSpan.FromSeconds(1), Lease);
+    }
+
+    [Fact]
+    public async Task TryClaim_AfterComplete_IsDuplicate()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        Assert.True(await CompleteAsync(key, owner));
+
+        var again = await ClaimAsync(key, NewOwner());
+
+        Assert.Equal(ClaimStatus.Duplicate, again.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_CompletedJustBeforeRetentionEnds_IsStillDuplicate()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        await CompleteAsync(key, owner, TimeSpan.FromHours(1));
+
+        Clock.Advance(TimeSpan.FromMinutes(59));
+        var again = await ClaimAsync(key, NewOwner());
+
+        Assert.Equal(ClaimStatus.Duplicate, again.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_CompletedPastRetention_IsReclaimable()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        await CompleteAsync(key, owner, TimeSpan.FromHours(1));
+
+        Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        var again = await ClaimAsync(key, NewOwner());
+
+        Assert.Equal(ClaimStatus.Acquired, again.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_LeaseLapsed_IsReclaimable()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner());
+
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        var takeover = await ClaimAsync(key, NewOwner());
+
+        Assert.Equal(ClaimStatus.Acquired, takeover.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_WithinLease_IsInProgress()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner());
+
+        Clock.Advance(Lease - TimeSpan.FromSeconds(1));
+        var second = await ClaimAsync(key, NewOwner());
+
+        Assert.Equal(ClaimStatus.InProgress, second.Status);
+    }
+
+    [Fact]
+    public async Task Release_ByOwner_ReopensTheKey()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+
+        Assert.True(await ReleaseAsync(key, owner));
+        var retry = await ClaimAsync(key, NewOwner());
+
+        Assert.Equal(ClaimStatus.Acquired, retry.Status);
+    }
+
+    [Fact]
+    public async Task Complete_AfterLeaseTakenOver_IsRejectedAndKeepsTheNewOwner()
+    {
+        var key = NewKey();
+        var stale = NewOwner();
+        var current = NewOwner();
+        await ClaimAsync(key, stale);
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        await ClaimAsync(key, current);
+
+        Assert.False(await CompleteAsync(key, stale));
+        Assert.False(await ReleaseAsync(key, stale));
+
+        // The new owner's claim is untouched: still in progress for others, and completable by its owner.
+        Assert.Equal(ClaimStatus.InProgress, (await ClaimAsync(key, NewOwner())).Status);
+        Assert.True(await CompleteAsync(key, current));
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner())).Status);
+    }
+
+    [Fact]
+    public async Task CompleteAndRelease_ByStranger_AreRejected()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+
+        Assert.False(await CompleteAsync(key, NewOwner()));
+        Assert.False(await ReleaseAsync(key, NewOwner()));
+        Assert.Equal(ClaimStatus.InProgress, (await ClaimAsync(key, NewOwner())).Status);
+    }
+
+    [Fact]
+    public async Task Release_AfterComplete_DoesNotReopenForAStranger()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        await CompleteAsync(key, owner);
+
+        Assert.False(await ReleaseAsync(key, NewOwner()));
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner())).Status);
+    }
+
+    [Fact]
+    public async Task CompleteAndRelease_OfUnknownKey_AreRejected()
+    {
+        Assert.False(await CompleteAsync(NewKey(), NewOwner()));
+        Assert.False(await ReleaseAsync(NewKey(), NewOwner()));
+    }
+
+    [Fact]
+    public async Task TryClaim_SameOwnerAgain_IsAcquired()
+    {
+        // An ambiguous write that the client retried must find our own claim, not report a duplicate.
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+
+        var retried = await ClaimAsync(key, owner);
+
+        Assert.Equal(ClaimStatus.Acquired, retried.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_DifferentFingerprint_IsConflict()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner, "sha256:1111");
+
+        Assert.Equal(ClaimStatus.Conflict, (await ClaimAsync(key, NewOwner(), "sha256:2222")).Status);
+        await CompleteAsync(key, owner);
+        Assert.Equal(ClaimStatus.Conflict, (await ClaimAsync(key, NewOwner(), "sha256:2222")).Status);
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner(), "sha256:1111")).Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_DifferentFingerprintAfterExpiry_IsAcquired()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner, "sha256:1111");
+        await CompleteAsync(key, owner, TimeSpan.FromMinutes(5));
+
+        Clock.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, NewOwner(), "sha256:2222")).Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_SixteenConcurrentClaims_ExactlyOneWins()
+    {
+        var key = NewKey();
+        using var start = new ManualResetEventSlim();
+        var claims = Enumerable.Range(0, 16)
+            .Select(_ => Task.Run(async () =>
+            {
+                start.Wait();
+                return await ClaimAsync(key, NewOwner());
+            }))
+            .ToArray();
+
+        start.Set();
+        var results = await Task.WhenAll(claims);
+
+        Assert.Single(results, r => r.Status == ClaimStatus.Acquired);
+        Assert.All(results.Where(r => r.Status != ClaimStatus.Acquired), r => Assert.Equal(ClaimStatus.InProgress, r.Status));
+    }
+
+    [Fact]
+    public async Task TryClaim_SixteenConcurrentTakeoversOfALapsedLease_ExactlyOneWins()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner());
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        using var start = new ManualResetEventSlim();
+        var claims = Enumerable.Range(0, 16)
+            .Select(_ => Task.Run(async () =>
+            {
+                start.Wait();
+                return await ClaimAsync(key, NewOwner());
+            }))
+            .ToArray();
+
+        start.Set();
+        var results = await Task.WhenAll(claims);
+
+        Assert.Single(results, r => r.Status == ClaimStatus.Acquired);
+    }
+
+    [Fact]
+    public async Task TryClaim_DistinctKeys_AreIndependent()
+    {
+        var owner = NewOwner();
+        var a = NewKey();
+        await ClaimAsync(a, owner);
+        await CompleteAsync(a, owner);
+
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(NewKey(), NewOwner())).Status);
+    }
+
+    [Fact]
+    public async Task CheckReady_WhenServing_Succeeds()
+    {
+        await Store.CheckReadyAsync(CancellationToken.None);
+    }
+}
