@@ -18,7 +18,7 @@ public static class GenesysDedupServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
 
         services.AddOptions<DedupOptions>()
-            .BindConfiguration(DedupOptions.SectionName)
+            .Bind(configuration.GetSection(DedupOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DedupOptions>, DedupOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DedupOptions>, DedupOptionsChecks>());

@@ -92,7 +92,7 @@ public static class EventParser
 
     // JsonException messages name the position but never echo the payload, so they are safe to return.
     private static string Describe(JsonException ex) =>
-        ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+        ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase)
             ? $"nesting is deeper than allowed ({ex.Message})"
             : ex.Message;
 }

@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using GenesysDedup.Application;
+using GenesysDedup.Domain;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace GenesysDedup.Hosts.Http;
+
+/// <summary><c>POST /events</c>: one EventBridge API-destination push, answered per SPEC §7's table.</summary>
+internal static class EventsEndpoint
+{
+    public static async Task<IResult> HandleAsync(
+        HttpContext context,
+        ISender sender,
+        RequestAuthenticator authenticator,
+        DedupMetrics metrics,
+        IOptions<HttpHostOptions> options)
+    {
+        var request = context.Request;
+        if (!authenticator.IsAuthorized(request))
+        {
+            if (authenticator.ChallengesBasic)
+            {
+                context.Response.Headers.WWWAuthenticate = RequestAuthenticator.BasicChallenge;
+            }
+
+            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "missing or wrong credentials", DedupOutcome.Invalid);
+        }
+
+        if (!IsJson(request.ContentType))
+        {
+            metrics.EventDelivered(DedupOutcome.Invalid);
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"Content-Type must be application/json (UTF-8), not '{request.ContentType}'", DedupOutcome.Invalid);
+        }
+
+        var maxBytes = options.Value.MaxBodyBytes;
+        var body = await BodyBuffer.ReadAsync(request, maxBytes, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            metrics.EventDelivered(DedupOutcome.Invalid);
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+                $"the body exceeds Http:MaxBodyBytes ({maxBytes} bytes)", DedupOutcome.Invalid);
+        }
+
+        DedupResult result;
+        using (body)
+        {
+            result = await sender.Send(new ProcessEvent(body.Memory), context.RequestAborted).ConfigureAwait(false);
+        }
+
+        return ToHttp(context, result);
+    }
+
+    internal static IResult ToHttp(HttpContext context, DedupResult result)
+    {
+        if (result.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return result.Outcome switch
+        {
+            DedupOutcome.Processed or DedupOutcome.Duplicate => TypedResults.Json(
+                new EventResponse(result.Outcome.ToWireName(), result.Key, result.EventId), HostJsonContext.Default.EventResponse),
+            DedupOutcome.InProgress => Problem(StatusCodes.Status429TooManyRequests, "In progress", result.Detail, result),
+            DedupOutcome.Failed => Problem(StatusCodes.Status500InternalServerError, "Handler failed", result.Detail, result),
+            DedupOutcome.StoreUnavailable => Problem(StatusCodes.Status503ServiceUnavailable, "Store unavailable", result.Detail, result),
+            DedupOutcome.Conflict => Problem(StatusCodes.Status422UnprocessableEntity, "Key conflict", result.Detail, result),
+            _ => Problem(StatusCodes.Status400BadRequest, "Invalid event", result.Detail, result),
+        };
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string? detail, DedupResult result) =>
+        Problem(status, title, detail, result.Outcome, result.Key, result.EventId);
+
+    private static ProblemHttpResult Problem(int status, string title, string? detail, DedupOutcome outcome, string? key = null, string? eventId = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["outcome"] = outcome.ToWireName() };
+        if (key is not null)
+        {
+            extensions["key"] = key;
+        }
+
+        if (eventId is not null)
+        {
+            extensions["eventId"] = eventId;
+        }
+
+        return TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);
+    }
+
+    // application/json or any application/*+json; a charset, when given, must be UTF-8 (EventBridge sends utf-8).
+    private static bool IsJson(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
+        {
+            return false;
+        }
+
+        var isJson = mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                     || (mediaType.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
+                         && mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+        return isJson && (!mediaType.Charset.HasValue
+                          || mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+                          || mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
+    }
+}
+
+internal sealed record EventResponse(string Outcome, string? Key, string? EventId);
+
+/// <summary>The request body in one pooled buffer; null from <see cref="ReadAsync"/> means it was over the limit.</summary>
+internal sealed class BodyBuffer : IDisposable
+{
+    private byte[]? _buffer;
+    private readonly int _length;
+
+    private BodyBuffer(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        _length = length;
+    }
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
+
+    public static async Task<BodyBuffer?> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return null;
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            if (buffer.Length > maxBytes)
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                return null;
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                var length = (int)buffer.Length;
+                var rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                buffer.CopyTo(rented);
+                reader.AdvanceTo(buffer.End);
+                return new BodyBuffer(rented, length);
+            }
+
+            // Nothing consumed yet: ask for more until the body completes or passes the limit.
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace GenesysDedup.Hosts.Http;
+
+/// <summary>The <c>Http</c> section (SPEC §7, §9): auth matching EventBridge connection types, and the body limit.</summary>
+public sealed class HttpHostOptions
+{
+    public const string SectionName = "Http";
+
+    /// <summary>API-key auth: the expected value of <see cref="ApiKeyHeader"/>.</summary>
+    public string? ApiKey { get; set; }
+
+    public string ApiKeyHeader { get; set; } = "x-api-key";
+
+    /// <summary>Basic auth user; used with <see cref="BasicPassword"/>.</summary>
+    public string? BasicUser { get; set; }
+
+    public string? BasicPassword { get; set; }
+
+    /// <summary>Allow listening beyond loopback with no auth configured.</summary>
+    public bool AllowAnonymous { get; set; }
+
+    public int MaxBodyBytes { get; set; } = 262_144;
+
+    internal bool HasApiKey => !string.IsNullOrEmpty(ApiKey);
+
+    internal bool HasBasic => !string.IsNullOrEmpty(BasicUser) && !string.IsNullOrEmpty(BasicPassword);
+}
+
+/// <summary>
+/// Checks the section at start-up, including the refusal to listen beyond loopback with no auth: the listening
+/// addresses come from ASP.NET's own settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>,
+/// <c>Kestrel:Endpoints</c>); with none, Kestrel listens on localhost.
+/// </summary>
+internal sealed class HttpHostOptionsChecks(IConfiguration configuration) : IValidateOptions<HttpHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HttpHostOptions options)
+    {
+        var failures = new ValidateOptionsResultBuilder();
+        if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            failures.AddError("Http:MaxBodyBytes must be between 1024 and 16777216.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ApiKeyHeader))
+        {
+            failures.AddError("Http:ApiKeyHeader must not be empty.");
+        }
+
+        if (string.IsNullOrEmpty(options.BasicUser) != string.IsNullOrEmpty(options.BasicPassword))
+        {
+            failures.AddError("Http:BasicUser and Http:BasicPassword must be set together.");
+        }
+
+        if (!options.HasApiKey && !options.HasBasic && !options.AllowAnonymous
+            && ListeningAddresses(configuration).FirstOrDefault(address => !IsLoopback(address)) is { } exposed)
+        {
+            failures.AddError(
+                $"Refusing to listen on {exposed} without authentication. Set Http:ApiKey, or Http:BasicUser and " +
+                "Http:BasicPassword, or Http:AllowAnonymous=true to accept unauthenticated events.");
+        }
+
+        return failures.Build();
+    }
+
+    internal static IEnumerable<string> ListeningAddresses(IConfiguration configuration)
+    {
+        foreach (var url in (configuration["urls"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            yield return url;
+        }
+
+        // ASPNETCORE_HTTP(S)_PORTS bind every interface.
+        foreach (var key in new[] { "http_ports", "https_ports" })
+        {
+            foreach (var port in (configuration[key] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                yield return $"http://*:{port}";
+            }
+        }
+
+        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            if (endpoint["Url"] is { Length: > 0 } url)
+            {
+                yield return url;
+            }
+        }
+    }
+
+    internal static bool IsLoopback(string url)
+    {
+        var host = url;
+        var scheme = host.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+        {
+            host = host[(scheme + 3)..];
+        }
+
+        var slash = host.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            host = host[..slash];
+        }
+
+        if (host.StartsWith('['))
+        {
+            host = host[1..host.IndexOf(']', StringComparison.Ordinal)];
+        }
+        else if (host.LastIndexOf(':') is var colon and >= 0)
+        {
+            host = host[..colon];
+        }
+
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+               || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+    }
+}

@@ -1,0 +1,28 @@
+using GenesysDedup.Application;
+using GenesysDedup.Handlers.Http;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class HttpHandlerBuilderExtensions
+{
+    /// <summary>Adds the <c>http</c> handler: forwards each unique event to <c>Handler:Http:Url</c>.</summary>
+    public static GenesysDedupBuilder AddHttpForwardingHandler(this GenesysDedupBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<HttpHandlerOptions>()
+            .BindConfiguration(HttpHandlerOptions.SectionName)
+            .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpHandlerOptions>, HttpHandlerOptionsChecks>());
+        builder.Services.AddHttpClient(HttpForwardingHandler.ClientName, static (sp, client) =>
+        {
+            var options = sp.GetRequiredService<IOptions<HttpHandlerOptions>>().Value;
+            client.BaseAddress = options.Url;
+            client.Timeout = options.Timeout;
+        });
+        builder.Services.AddScoped<IDedupHandler>(static sp => new HttpForwardingHandler(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpForwardingHandler.ClientName)));
+        return builder;
+    }
+}

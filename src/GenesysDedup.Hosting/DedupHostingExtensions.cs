@@ -1,0 +1,43 @@
+using GenesysDedup.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class DedupHostingExtensions
+{
+    /// <summary>
+    /// Composes the engine from configuration alone, as both hosts do: the store from <c>Dedup:Store</c>
+    /// (<c>memory</c> | <c>redis</c> | <c>dynamodb</c>) and the handler from <c>Handler:Kind</c> (<c>log</c> | <c>http</c>),
+    /// plus a readiness check of the store. An unknown value fails here, at start-up, naming the key.
+    /// </summary>
+    public static GenesysDedupBuilder AddGenesysDedupFromConfiguration(this IServiceCollection services, IConfiguration configuration)
+    {
+        var builder = services.AddGenesysDedup(configuration);
+
+        var store = Setting(configuration, StoreKinds.ConfigKey, StoreKinds.Memory);
+        _ = store switch
+        {
+            StoreKinds.Memory => builder.UseMemoryStore(),
+            _ => throw new InvalidOperationException(
+                $"{StoreKinds.ConfigKey} is '{store}'; expected one of: {string.Join(", ", StoreKinds.All)}."),
+        };
+
+        var handler = Setting(configuration, HandlerKinds.ConfigKey, HandlerKinds.Log);
+        _ = handler switch
+        {
+            HandlerKinds.Log => builder.AddLogHandler(),
+            HandlerKinds.Http => builder.AddHttpForwardingHandler(),
+            _ => throw new InvalidOperationException(
+                $"{HandlerKinds.ConfigKey} is '{handler}'; expected one of: {string.Join(", ", HandlerKinds.All)}."),
+        };
+
+        services.AddHealthChecks().AddCheck<DedupStoreHealthCheck>("dedup-store", tags: [DedupStoreHealthCheck.ReadyTag]);
+        return builder;
+    }
+
+    private static string Setting(IConfiguration configuration, string key, string defaultValue)
+    {
+        var value = configuration[key];
+        return string.IsNullOrWhiteSpace(value) ? defaultValue : value.Trim().ToLowerInvariant();
+    }
+}

@@ -1,0 +1,341 @@
+using System.Diagnostics.Metrics;
+using GenesysDedup.Domain;
+using GenesysDedup.Stores.Memory;
+using GenesysDedup.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace GenesysDedup.Application.Tests;
+
+public sealed class DedupPipelineTests
+{
+    [Fact]
+    public async Task Send_NewEvent_RunsHandlerOnceAndIsProcessed()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+
+        var result = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.Processed, result.Outcome);
+        Assert.StartsWith("sha256:", result.Key);
+        Assert.NotNull(result.EventId);
+        Assert.Equal(1, engine.Handler.RunsOf(result.Key!));
+    }
+
+    [Fact]
+    public async Task Send_Republish_IsDuplicateAndHandlerDoesNotRunAgain()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+        var first = await engine.SendAsync(body);
+
+        var again = await engine.SendAsync(EventBuilder.Republish(body));
+
+        Assert.Equal(DedupOutcome.Duplicate, again.Outcome);
+        Assert.Equal(first.Key, again.Key);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_HandlerFails_IsFailedAndTheRetryProcessesIt()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.Tutorial("evt-fails-once");
+        engine.Handler.FailNext("evt-fails-once");
+
+        var failed = await engine.SendAsync(body);
+        var retried = await engine.SendAsync(body);
+        var afterwards = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.Failed, failed.Outcome);
+        Assert.Contains("InvalidOperationException", failed.Detail);
+        Assert.Equal(DedupOutcome.Processed, retried.Outcome);
+        Assert.Equal(DedupOutcome.Duplicate, afterwards.Outcome);
+        Assert.Equal(2, engine.Handler.RunsOf("evt-fails-once"));
+    }
+
+    [Fact]
+    public async Task Send_WhileAnotherDeliveryRuns_IsInProgressWithRetryAfterToLeaseExpiry()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Handler.CloseGate();
+        var first = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+        engine.Clock.Advance(TimeSpan.FromSeconds(20));
+
+        var second = await engine.SendAsync(EventBuilder.Republish(body));
+
+        Assert.Equal(DedupOutcome.InProgress, second.Outcome);
+        Assert.Equal(TimeSpan.FromSeconds(40), second.RetryAfter);
+        engine.Handler.OpenGate();
+        Assert.Equal(DedupOutcome.Processed, (await first).Outcome);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_RetryAfterLeaseNearlyLapsed_IsAtLeastOneSecond()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Handler.CloseGate();
+        var first = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+        engine.Clock.Advance(EngineHarness.Lease - TimeSpan.FromMilliseconds(10));
+
+        var second = await engine.SendAsync(body);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), second.RetryAfter);
+        engine.Handler.OpenGate();
+        await first;
+    }
+
+    [Fact]
+    public async Task Send_AfterCrashedDeliveryLeaseLapses_TakesOverAndFencesTheStaleOwner()
+    {
+        await using var engine = EngineHarness.Create();
+        using var leaseLost = new CounterProbe(DedupMetrics.MeterName, "genesys_dedup.lease_lost");
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Handler.CloseGate();
+        var stalled = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+
+        engine.Clock.Advance(EngineHarness.Lease + TimeSpan.FromSeconds(1));
+        var takeover = engine.SendAsync(EventBuilder.Republish(body));
+        await engine.Handler.WaitForArrivalAsync();
+        engine.Handler.OpenGate();
+
+        // Whichever finishes first, the stalled delivery's completion is fenced off: the key belongs to the takeover.
+        Assert.Equal(DedupOutcome.Processed, (await takeover).Outcome);
+        Assert.Equal(DedupOutcome.Processed, (await stalled).Outcome);
+        Assert.Equal(1, leaseLost.Total);
+        Assert.Equal(DedupOutcome.Duplicate, (await engine.SendAsync(body)).Outcome);
+        Assert.Equal(2, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_AfterRetention_IsProcessedAgain_AndJustBefore_IsDuplicate()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+        await engine.SendAsync(body);
+
+        engine.Clock.Advance(EngineHarness.Retention - TimeSpan.FromSeconds(1));
+        var before = await engine.SendAsync(body);
+        engine.Clock.Advance(TimeSpan.FromSeconds(2));
+        var after = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.Duplicate, before.Outcome);
+        Assert.Equal(DedupOutcome.Processed, after.Outcome);
+        Assert.Equal(2, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_SameEventIdDifferentContent_IsConflict()
+    {
+        await using var engine = EngineHarness.Create();
+        var first = await engine.SendAsync(EventBuilder.Tutorial("evt-42", "gold"));
+
+        var other = await engine.SendAsync(EventBuilder.Tutorial("evt-42", "silver"));
+        var same = await engine.SendAsync(EventBuilder.Tutorial("evt-42", "gold"));
+
+        Assert.Equal(DedupOutcome.Processed, first.Outcome);
+        Assert.Equal("evt-42", first.Key);
+        Assert.Equal(DedupOutcome.Conflict, other.Outcome);
+        Assert.Equal(DedupOutcome.Duplicate, same.Outcome);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_StoreDownAtClaim_IsStoreUnavailableAndNothingRuns_ThenRecovers()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Store.Down = true;
+
+        var during = await engine.SendAsync(body);
+        engine.Store.Down = false;
+        var after = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.StoreUnavailable, during.Outcome);
+        Assert.NotNull(during.RetryAfter);
+        Assert.Equal(DedupOutcome.Processed, after.Outcome);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_StoreDownAtCompletion_IsNotAcknowledged_AndTheRetryAfterTheLeaseRunsAgain()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Store.CompletionsDown = true;
+
+        var during = await engine.SendAsync(body);
+        engine.Store.CompletionsDown = false;
+        var blocked = await engine.SendAsync(body);
+        engine.Clock.Advance(EngineHarness.Lease + TimeSpan.FromSeconds(1));
+        var retried = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.StoreUnavailable, during.Outcome);
+        Assert.Equal(DedupOutcome.InProgress, blocked.Outcome);
+        Assert.Equal(DedupOutcome.Processed, retried.Outcome);
+        Assert.Equal(2, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_HandlerFailsWhileStoreDown_IsFailedAndTheClaimLapsesForTheRetry()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.Tutorial("evt-release-down");
+        engine.Handler.FailNext("evt-release-down");
+        engine.Handler.CloseGate();
+        var first = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+        engine.Store.Down = true;
+        engine.Handler.OpenGate();
+
+        var failed = await first;
+        engine.Store.Down = false;
+        engine.Clock.Advance(EngineHarness.Lease + TimeSpan.FromSeconds(1));
+        var retried = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.Failed, failed.Outcome);
+        Assert.Equal(DedupOutcome.Processed, retried.Outcome);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2,3]")]
+    [InlineData("")]
+    [InlineData("{\"detail\":{\"n\":1e400}}")]
+    public async Task Send_BadInput_IsInvalidAndNothingRuns(string body)
+    {
+        await using var engine = EngineHarness.Create();
+
+        var result = await engine.SendAsync(System.Text.Encoding.UTF8.GetBytes(body));
+
+        Assert.Equal(DedupOutcome.Invalid, result.Outcome);
+        Assert.False(string.IsNullOrWhiteSpace(result.Detail));
+        Assert.Equal(0, engine.Handler.TotalRuns);
+        Assert.Equal(0, ((MemoryDedupStore)engine.Store.Inner).Count);
+    }
+
+    [Fact]
+    public async Task Send_SixteenConcurrentDeliveries_RunTheHandlerOnce()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+        using var start = new ManualResetEventSlim();
+
+        var deliveries = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            var copy = i % 2 == 0 ? body : EventBuilder.Republish(body);
+            start.Wait();
+            return await engine.SendAsync(copy);
+        })).ToArray();
+        start.Set();
+        var results = await Task.WhenAll(deliveries);
+
+        Assert.Equal(1, engine.Handler.TotalRuns);
+        Assert.Single(results, r => r.Outcome == DedupOutcome.Processed);
+        Assert.All(results, r => Assert.Contains(r.Outcome, new[] { DedupOutcome.Processed, DedupOutcome.Duplicate, DedupOutcome.InProgress }));
+    }
+
+    [Fact]
+    public async Task Send_TwoNamespacesSharingAStore_EachProcessTheEventOnce()
+    {
+        var shared = new MemoryDedupStore();
+        await using var crm = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:Namespace"] = "crm" }, shared);
+        await using var billing = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:Namespace"] = "billing" }, shared);
+        var body = EventBuilder.UniqueGenesysEvent();
+
+        Assert.Equal(DedupOutcome.Processed, (await crm.SendAsync(body)).Outcome);
+        Assert.Equal(DedupOutcome.Processed, (await billing.SendAsync(body)).Outcome);
+        Assert.Equal(DedupOutcome.Duplicate, (await crm.SendAsync(body)).Outcome);
+        Assert.Equal(DedupOutcome.Duplicate, (await billing.SendAsync(body)).Outcome);
+        Assert.Equal(2, shared.Count);
+    }
+
+    [Fact]
+    public async Task Send_WithLeaseOverride_UsesItForTheClaim()
+    {
+        await using var engine = EngineHarness.Create();
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Handler.CloseGate();
+        var first = engine.SendAsync(body, lease: TimeSpan.FromSeconds(5));
+        await engine.Handler.WaitForArrivalAsync();
+
+        var second = await engine.SendAsync(body);
+
+        Assert.Equal(TimeSpan.FromSeconds(5), second.RetryAfter);
+        engine.Handler.OpenGate();
+        await first;
+    }
+
+    [Fact]
+    public async Task Send_WithConfiguredKeySource_KeysOnThatPath()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?>
+        {
+            ["Dedup:KeySources:0"] = "detail.metadata.CorrelationId",
+            ["Dedup:KeySources:1"] = "fingerprint",
+        });
+
+        var result = await engine.SendAsync(Samples.Bytes(Samples.Audit));
+
+        Assert.Equal("f0e1d2c3-b4a5-4968-8776-5a4b3c2d1e0f", result.Key);
+    }
+
+    [Theory]
+    [InlineData("Dedup:Lease", "00:00:00", "Dedup:Lease")]
+    [InlineData("Dedup:Retention", "00:00:00", "Dedup:Retention")]
+    [InlineData("Dedup:Namespace", "has spaces!", "Dedup:Namespace")]
+    [InlineData("Dedup:KeySources:0", "detail..bad", "Dedup:KeySources")]
+    public async Task Options_Invalid_FailAtStartupNamingTheKey(string key, string value, string named)
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { [key] = value });
+
+        var error = Assert.ThrowsAny<Exception>(() => engine.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(named, AllMessages(error));
+    }
+
+    [Fact]
+    public async Task Options_UnparsableDuration_FailsAtStartupNamingTheKey()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:Lease"] = "soon" });
+
+        var error = Assert.ThrowsAny<Exception>(() => engine.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Dedup:Lease", AllMessages(error));
+    }
+
+    private static string AllMessages(Exception error) => error is AggregateException aggregate
+        ? string.Join(" | ", aggregate.InnerExceptions.Select(AllMessages))
+        : error.Message + (error.InnerException is { } inner ? " | " + AllMessages(inner) : string.Empty);
+
+    /// <summary>Sums one counter of one meter while alive.</summary>
+    private sealed class CounterProbe : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _total;
+
+        public CounterProbe(string meter, string instrument)
+        {
+            _listener.InstrumentPublished = (i, l) =>
+            {
+                if (i.Meter.Name == meter && i.Name == instrument)
+                {
+                    l.EnableMeasurementEvents(i);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _total, value));
+            _listener.Start();
+        }
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
