@@ -64,6 +64,14 @@ public static class EventParser
             return Fail("event is not valid UTF-8");
         }
 
+        // Likewise for \uXXXX escapes of a lone surrogate: System.Text.Json throws (not JsonException) when it
+        // decodes one, e.g. while checking for duplicate property names or reading "id".
+        var loneSurrogate = JsonEscapes.IndexOfLoneSurrogate(span);
+        if (loneSurrogate >= 0)
+        {
+            return Fail($"event is not valid Unicode: lone UTF-16 surrogate escape at byte {loneSurrogate}");
+        }
+
         JsonDocument document;
         try
         {

@@ -40,6 +40,8 @@ public static class JsonCanonicalizer
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    private const string LoneSurrogateError = "string contains a lone surrogate, which JCS cannot represent";
+
     private struct Writer(IBufferWriter<byte> output)
     {
         public string? Error { get; private set; }
@@ -79,6 +81,12 @@ public static class JsonCanonicalizer
                 var kept = 0;
                 foreach (var property in element.EnumerateObject())
                 {
+                    // Checked before sorting: the comparer decodes escaped names, which throws for a lone surrogate.
+                    if (JsonEscapes.IndexOfLoneSurrogate(JsonMarshal.GetRawUtf8PropertyName(property)) >= 0)
+                    {
+                        return Fail(LoneSurrogateError);
+                    }
+
                     if (!IsOmitted(property, omit))
                     {
                         properties[kept++] = property;
@@ -158,6 +166,12 @@ public static class JsonCanonicalizer
         private bool WriteString(JsonElement element)
         {
             var content = JsonMarshal.GetRawUtf8Value(element)[1..^1];
+            if (HasEscape(content) && JsonEscapes.IndexOfLoneSurrogate(content) >= 0)
+            {
+                // GetString would throw for it.
+                return Fail(LoneSurrogateError);
+            }
+
             return WriteStringToken(content, HasEscape(content) ? element.GetString() : null);
         }
 
@@ -209,7 +223,7 @@ public static class JsonCanonicalizer
 
                 if (!Rune.TryGetRuneAt(value, i, out var rune))
                 {
-                    return Fail("string contains a lone surrogate, which JCS cannot represent");
+                    return Fail(LoneSurrogateError);
                 }
 
                 var length = rune.EncodeToUtf8(utf8);

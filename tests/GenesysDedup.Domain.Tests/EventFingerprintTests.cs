@@ -1,0 +1,440 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using GenesysDedup.Domain;
+using GenesysDedup.Testing;
+
+namespace GenesysDedup.Domain.Tests;
+
+public sealed partial class EventFingerprintTests
+{
+    public static TheoryData<string> GenesysSamples => [.. Samples.GenesysNames];
+
+    public static TheoryData<string> AllSamples => [.. Samples.GenesysNames, Samples.Tutorial];
+
+    public static TheoryData<string, RepublishStyle> RepublishedSamples
+    {
+        get
+        {
+            var data = new TheoryData<string, RepublishStyle>();
+            foreach (var sample in Samples.GenesysNames.Append(Samples.Tutorial))
+            {
+                foreach (var style in Enum.GetValues<RepublishStyle>())
+                {
+                    data.Add(sample, style);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    /// <summary>
+    /// Computed outside .NET (Python: sorted keys, no whitespace, UTF-8, SHA-256; equal to JCS for these samples,
+    /// which have ASCII names and plainly printed numbers) so a change in what is hashed cannot go unnoticed.
+    /// </summary>
+    public static TheoryData<string, string> KnownFingerprints => new()
+    {
+        { Samples.Audit, "sha256:cacf2f106b4b1abffe39233e021be9707e61e63d1bdd8c50641cfb398cbd4e7d" },
+        { Samples.ConversationDetail, "sha256:838fe784daaceeffe8c144cf0be4be8f6178b8b49869a0d8e28d1a3b4dc32d44" },
+        { Samples.Transcription, "sha256:3ae145224a8e149dc1b2c9ee71bd946f7365b58ed91d3a981aaecb9e626cbfed" },
+        { Samples.UserActivity, "sha256:897f72c16c8211a75dbc812190d3b2b19ab90c54b240b7df0ef09e28a3350227" },
+        { Samples.Tutorial, "sha256:f788145c6f3e3c3933f1dac2eb4f1c3acde64adafce43e4a7b916168d23c3105" },
+    };
+
+    [Theory]
+    [MemberData(nameof(KnownFingerprints))]
+    public void TryCompute_Sample_MatchesIndependentlyComputedFingerprint(string sample, string expected)
+    {
+        Assert.Equal(expected, TestJson.Fingerprint(Samples.Bytes(sample)));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllSamples))]
+    public void TryCompute_Sample_IsSha256PrefixAnd64LowercaseHex(string sample)
+    {
+        using var dedupEvent = TestJson.Event(Samples.Bytes(sample));
+
+        Assert.True(EventFingerprint.TryCompute(dedupEvent, out var fingerprint, out var error));
+
+        Assert.Null(error);
+        Assert.Equal("sha256:", EventFingerprint.Prefix);
+        Assert.Matches(FingerprintFormat(), fingerprint);
+    }
+
+    [Fact]
+    public void TryCompute_DistinctSamples_HaveDistinctFingerprints()
+    {
+        var fingerprints = Samples.GenesysNames.Append(Samples.Tutorial)
+            .Select(sample => TestJson.Fingerprint(Samples.Bytes(sample)))
+            .ToList();
+
+        Assert.Equal(fingerprints.Count, fingerprints.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(RepublishedSamples))]
+    public void TryCompute_Republished_SameFingerprint(string sample, RepublishStyle style)
+    {
+        var original = Samples.Bytes(sample);
+        var republished = TestJson.Republish(original, "f00dfeed-0000-4000-8000-000000000001", "2026-11-24T09:00:00Z", style);
+
+        using var originalEvent = TestJson.Event(original);
+        using var republishedEvent = TestJson.Event(republished);
+
+        // The re-publish really is different on the wire: new id, new time, other bytes.
+        Assert.NotEqual(original, republished);
+        Assert.Equal("f00dfeed-0000-4000-8000-000000000001", republishedEvent.Id);
+        Assert.NotEqual(originalEvent.Id, republishedEvent.Id);
+        Assert.NotEqual(
+            originalEvent.Root.GetProperty("time").GetString(),
+            republishedEvent.Root.GetProperty("time").GetString());
+        Assert.NotEqual(
+            originalEvent.Root.EnumerateObject().First().Name,
+            republishedEvent.Root.EnumerateObject().First().Name);
+
+        Assert.Equal(TestJson.Fingerprint(originalEvent), TestJson.Fingerprint(republishedEvent));
+    }
+
+    [Fact]
+    public void TryCompute_RepublishedWithEscapedStrings_SameFingerprint()
+    {
+        // The default System.Text.Json encoder writes "+" as \u002B: the sample's "tel:+1555..." values change spelling.
+        var original = Samples.Bytes(Samples.ConversationDetail);
+        var republished = TestJson.Republish(original, "x", "y", RepublishStyle.CompactEscaped);
+        Assert.Contains("\\u002B", Encoding.UTF8.GetString(republished), StringComparison.Ordinal);
+
+        Assert.Equal(TestJson.Fingerprint(original), TestJson.Fingerprint(republished));
+    }
+
+    [Theory]
+    [MemberData(nameof(GenesysSamples))]
+    public void TryCompute_AnyEventBodyValueChanged_DifferentFingerprint(string sample)
+    {
+        var original = Samples.Bytes(sample);
+        var originalFingerprint = TestJson.Fingerprint(original);
+        var count = CountEventBodyValues(original);
+        Assert.True(count > 3, $"{sample} has only {count} values in eventBody");
+
+        for (var i = 0; i < count; i++)
+        {
+            var changed = ChangeEventBodyValue(original, i, out var path);
+
+            Assert.NotEqual(originalFingerprint, TestJson.Fingerprint(changed));
+            Assert.True(path.Length > 0, path);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GenesysSamples))]
+    public void TryCompute_TopicNameChanged_DifferentFingerprint(string sample)
+    {
+        var node = JsonNode.Parse(Samples.Bytes(sample))!;
+        node["detail"]!["topicName"] = node["detail"]!["topicName"]!.GetValue<string>() + ".other";
+
+        Assert.NotEqual(TestJson.Fingerprint(Samples.Bytes(sample)), TestJson.Fingerprint(node.ToJsonString()));
+    }
+
+    [Theory]
+    [InlineData("id", "\"another-id\"")]
+    [InlineData("time", "\"2030-01-01T00:00:00Z\"")]
+    [InlineData("account", "\"999999999999\"")]
+    [InlineData("region", "\"eu-west-1\"")]
+    [InlineData("resources", "[\"arn:aws:events:eu-west-1:999999999999:rule/x\"]")]
+    [InlineData("detail-type", "\"v2.other.{id}\"")]
+    [InlineData("source", "\"aws.partner/genesys.com/cloud/other/audit-events\"")]
+    [InlineData("replay-name", "\"replay-1\"")]
+    [InlineData("detail.version", "\"3\"")]
+    [InlineData("detail.timestamp", "\"2030-01-01T00:00:00.000Z\"")]
+    [InlineData("detail.metadata", "{\"CorrelationId\":\"another\"}")]
+    public void TryCompute_GenesysEventOutsideTopicNameAndEventBodyChanged_SameFingerprint(string path, string newValue)
+    {
+        var original = Samples.Bytes(Samples.Audit);
+        var node = JsonNode.Parse(original)!.AsObject();
+        var segments = path.Split('.');
+        var parent = segments.Length == 2 ? node[segments[0]]!.AsObject() : node;
+        parent[segments[^1]] = JsonNode.Parse(newValue);
+
+        Assert.Equal(TestJson.Fingerprint(original), TestJson.Fingerprint(node.ToJsonString()));
+    }
+
+    [Fact]
+    public void TryCompute_EpochMillisecondEventTime_IsAccepted()
+    {
+        using var dedupEvent = TestJson.Event(Samples.Bytes(Samples.ConversationDetail));
+        var eventTime = dedupEvent.Root.GetProperty("detail").GetProperty("eventBody").GetProperty("eventTime");
+        Assert.Equal(JsonValueKind.Number, eventTime.ValueKind);
+
+        Assert.True(EventFingerprint.TryCompute(dedupEvent, out var fingerprint, out var error), error);
+        Assert.Matches(FingerprintFormat(), fingerprint);
+    }
+
+    [Fact]
+    public void TryCompute_IsoStringEventTime_IsAccepted()
+    {
+        using var dedupEvent = TestJson.Event(Samples.Bytes(Samples.Transcription));
+        var eventTime = dedupEvent.Root.GetProperty("detail").GetProperty("eventBody").GetProperty("eventTime");
+        Assert.Equal(JsonValueKind.String, eventTime.ValueKind);
+
+        Assert.True(EventFingerprint.TryCompute(dedupEvent, out var fingerprint, out var error), error);
+        Assert.Matches(FingerprintFormat(), fingerprint);
+    }
+
+    [Theory]
+    [InlineData("1763647541873.0")]
+    [InlineData("1.763647541873e12")]
+    [InlineData("1763647541873E0")]
+    [InlineData("17636475418730e-1")]
+    public void TryCompute_SameEpochMillisecondsWrittenDifferently_SameFingerprint(string spelling)
+    {
+        var text = Samples.Text(Samples.ConversationDetail);
+        var respelled = text.Replace("\"eventTime\": 1763647541873", "\"eventTime\": " + spelling, StringComparison.Ordinal);
+        Assert.NotEqual(text, respelled);
+
+        Assert.Equal(TestJson.Fingerprint(text), TestJson.Fingerprint(respelled));
+    }
+
+    [Fact]
+    public void TryCompute_EpochMillisecondsVersusIsoStringOfTheSameInstant_AreDifferentEvents()
+    {
+        // JCS compares JSON values, not meanings: a number and a string are never the same value.
+        var text = Samples.Text(Samples.ConversationDetail);
+        var asString = text.Replace("\"eventTime\": 1763647541873", "\"eventTime\": \"2025-11-20T14:05:41.873Z\"", StringComparison.Ordinal);
+        Assert.NotEqual(text, asString);
+
+        Assert.NotEqual(TestJson.Fingerprint(text), TestJson.Fingerprint(asString));
+    }
+
+    [Theory]
+    [MemberData(nameof(GenesysSamples))]
+    public void TryCompute_GenesysEvent_IsSha256OfCanonicalEventBodyAndTopicName(string sample)
+    {
+        using var dedupEvent = TestJson.Event(Samples.Bytes(sample));
+        var detail = dedupEvent.Root.GetProperty("detail");
+        var identity = "{\"eventBody\":" + JsonCanonicalizer.Canonicalize(detail.GetProperty("eventBody"))
+            + ",\"topicName\":" + JsonCanonicalizer.Canonicalize(detail.GetProperty("topicName")) + "}";
+
+        Assert.Equal(Sha256Fingerprint(identity), TestJson.Fingerprint(dedupEvent));
+    }
+
+    [Theory]
+    [MemberData(nameof(GenesysSamples))]
+    public void TryWriteIdentity_GenesysEvent_WritesCanonicalTopicNameAndEventBodyObject(string sample)
+    {
+        using var dedupEvent = TestJson.Event(Samples.Bytes(sample));
+        var detail = dedupEvent.Root.GetProperty("detail");
+        // The same object built the obvious way and canonicalized as a whole.
+        var built = new JsonObject
+        {
+            ["topicName"] = JsonNode.Parse(detail.GetProperty("topicName").GetRawText()),
+            ["eventBody"] = JsonNode.Parse(detail.GetProperty("eventBody").GetRawText()),
+        };
+        var buffer = new ArrayBufferWriter<byte>();
+
+        Assert.True(EventFingerprint.TryWriteIdentity(dedupEvent.Root, buffer, out var error), error);
+
+        var written = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        Assert.StartsWith("{\"eventBody\":{", written, StringComparison.Ordinal);
+        Assert.Equal(TestJson.Canonical(built.ToJsonString()), written);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"1\",\"time\":\"t\",\"detail\":{\"topicName\":\"t\",\"version\":\"2\",\"metadata\":{\"CorrelationId\":\"c\"}}}")]
+    [InlineData("{\"id\":\"1\",\"time\":\"t\",\"detail\":{\"eventBody\":{\"a\":1},\"version\":\"2\"}}")]
+    [InlineData("{\"id\":\"1\",\"time\":\"t\",\"detail\":{\"event_id\":\"e\",\"event_type\":\"x\",\"data\":{\"b\":[1,2],\"a\":null}}}")]
+    [InlineData("{\"id\":\"1\",\"time\":\"t\",\"detail\":{}}")]
+    [InlineData("{\"id\":\"1\",\"time\":\"t\",\"detail\":\"just text\"}")]
+    [InlineData("{\"id\":\"1\",\"time\":\"t\",\"detail\":[3,1,2]}")]
+    public void TryCompute_DetailWithoutTopicNameAndEventBody_IsSha256OfCanonicalDetail(string json)
+    {
+        using var dedupEvent = TestJson.Event(json);
+        var expected = Sha256Fingerprint(JsonCanonicalizer.Canonicalize(dedupEvent.Root.GetProperty("detail")));
+
+        Assert.Equal(expected, TestJson.Fingerprint(dedupEvent));
+    }
+
+    [Fact]
+    public void TryCompute_DetailFallback_IgnoresTheEnvelopeButNotTheDetail()
+    {
+        const string Event = "{\"id\":\"1\",\"time\":\"t1\",\"source\":\"s\",\"detail\":{\"version\":\"2\",\"metadata\":{\"CorrelationId\":\"c\"}}}";
+        const string OtherEnvelope = "{\"detail\":{\"metadata\":{\"CorrelationId\":\"c\"},\"version\":\"2\"},\"source\":\"s2\",\"time\":\"t2\",\"id\":\"2\"}";
+        const string OtherDetail = "{\"id\":\"1\",\"time\":\"t1\",\"source\":\"s\",\"detail\":{\"version\":\"2\",\"metadata\":{\"CorrelationId\":\"d\"}}}";
+
+        Assert.Equal(TestJson.Fingerprint(Event), TestJson.Fingerprint(OtherEnvelope));
+        Assert.NotEqual(TestJson.Fingerprint(Event), TestJson.Fingerprint(OtherDetail));
+    }
+
+    [Fact]
+    public void TryCompute_TutorialEvent_IsSha256OfCanonicalDetail()
+    {
+        using var dedupEvent = TestJson.Event(Samples.Bytes(Samples.Tutorial));
+
+        Assert.Equal(
+            Sha256Fingerprint("{\"data\":{\"customerId\":\"C-1042\",\"tier\":\"gold\"},\"event_id\":\"evt-0001\",\"event_type\":\"customer.updated\"}"),
+            TestJson.Fingerprint(dedupEvent));
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"a\",\"time\":\"2026-01-01T00:00:00Z\",\"orderId\":42,\"lines\":[{\"sku\":\"A\"}]}")]
+    [InlineData("{\"detail\":null,\"id\":\"a\",\"time\":\"2026-01-01T00:00:00Z\",\"orderId\":42,\"lines\":[{\"sku\":\"A\"}]}")]
+    public void TryCompute_NoDetail_IsSha256OfWholeEventWithoutIdAndTime(string json)
+    {
+        using var dedupEvent = TestJson.Event(json);
+        var node = JsonNode.Parse(json)!.AsObject();
+        node.Remove("id");
+        node.Remove("time");
+
+        Assert.Equal(Sha256Fingerprint(TestJson.Canonical(node.ToJsonString())), TestJson.Fingerprint(dedupEvent));
+    }
+
+    [Fact]
+    public void TryCompute_WholeEventFallback_IgnoresIdAndTime()
+    {
+        var a = TestJson.Fingerprint("{\"id\":\"a\",\"time\":\"t1\",\"orderId\":42}");
+        var b = TestJson.Fingerprint("{\"orderId\":42,\"time\":\"t2\",\"id\":\"b\"}");
+        var c = TestJson.Fingerprint("{\"orderId\":42}");
+        var d = TestJson.Fingerprint("{\"orderId\":42,\"id\":7,\"time\":null}");
+
+        Assert.Equal(a, b);
+        Assert.Equal(a, c);
+        Assert.Equal(a, d);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"a\",\"orderId\":43}")]
+    [InlineData("{\"id\":\"a\",\"orderId\":42,\"extra\":true}")]
+    [InlineData("{\"id\":\"a\",\"orderId\":42,\"ID\":\"b\"}")]
+    [InlineData("{\"id\":\"a\",\"orderId\":42,\"Time\":\"t\"}")]
+    [InlineData("{\"id\":\"a\",\"orderId\":{\"id\":1}}")]
+    public void TryCompute_WholeEventFallback_EverythingElseCounts(string json)
+    {
+        var baseline = TestJson.Fingerprint("{\"id\":\"a\",\"orderId\":42}");
+
+        Assert.NotEqual(baseline, TestJson.Fingerprint(json));
+    }
+
+    [Fact]
+    public void TryCompute_WholeEventFallback_RemovesOnlyTopLevelIdAndTime()
+    {
+        var one = TestJson.Fingerprint("{\"x\":{\"id\":1,\"time\":\"a\"}}");
+        var two = TestJson.Fingerprint("{\"x\":{\"id\":2,\"time\":\"a\"}}");
+        var three = TestJson.Fingerprint("{\"x\":{\"id\":1,\"time\":\"b\"}}");
+
+        Assert.NotEqual(one, two);
+        Assert.NotEqual(one, three);
+    }
+
+    [Fact]
+    public void TryCompute_EmptyObject_HashesEmptyObject()
+    {
+        Assert.Equal(Sha256Fingerprint("{}"), TestJson.Fingerprint("{}"));
+        Assert.Equal(Sha256Fingerprint("{}"), TestJson.Fingerprint("{\"id\":\"x\",\"time\":\"y\"}"));
+    }
+
+    [Theory]
+    [InlineData("{\"detail\":{\"topicName\":\"t\",\"eventBody\":{\"n\":1e400}}}")]
+    [InlineData("{\"detail\":{\"topicName\":\"t\",\"eventBody\":{},\"x\":1},\"y\":[-1e999]}", false)]
+    [InlineData("{\"detail\":{\"event_id\":\"e\",\"data\":[1e309]}}")]
+    [InlineData("{\"id\":\"a\",\"n\":-1e400}")]
+    public void TryCompute_NumberBeyondDoubleRange_FailsWithReason(string json, bool fails = true)
+    {
+        using var dedupEvent = TestJson.Event(json);
+
+        var ok = EventFingerprint.TryCompute(dedupEvent, out var fingerprint, out var error);
+
+        // Numbers outside what identifies the event never reach the hash, so they cannot fail it.
+        Assert.Equal(!fails, ok);
+        if (fails)
+        {
+            Assert.Equal(string.Empty, fingerprint);
+            Assert.Equal("number is outside the IEEE 754 double range, which JCS cannot represent", error);
+        }
+        else
+        {
+            Assert.Matches(FingerprintFormat(), fingerprint);
+        }
+    }
+
+    private static string Sha256Fingerprint(string canonical) =>
+        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+
+    [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
+    private static partial Regex FingerprintFormat();
+
+    private static int CountEventBodyValues(byte[] utf8)
+    {
+        var count = 0;
+        Visit(JsonNode.Parse(utf8)!["detail"]!["eventBody"]!, "detail.eventBody", (_, _) => count++);
+        return count;
+    }
+
+    /// <summary>Returns the event with the <paramref name="index"/>-th value inside eventBody changed.</summary>
+    private static string ChangeEventBodyValue(byte[] utf8, int index, out string path)
+    {
+        var root = JsonNode.Parse(utf8)!;
+        var seen = 0;
+        var changedPath = string.Empty;
+        Visit(root["detail"]!["eventBody"]!, "detail.eventBody", (node, at) =>
+        {
+            if (seen++ == index)
+            {
+                changedPath = at;
+                Change(node);
+            }
+        });
+        path = changedPath;
+        return root.ToJsonString();
+    }
+
+    // Visits every scalar, and every empty object or array, in document order.
+    private static void Visit(JsonNode node, string path, Action<JsonNode, string> visit)
+    {
+        switch (node)
+        {
+            case JsonObject obj when obj.Count > 0:
+                foreach (var (name, child) in obj.ToList())
+                {
+                    Visit(child ?? throw new InvalidOperationException($"null at {path}.{name}"), $"{path}.{name}", visit);
+                }
+
+                break;
+            case JsonArray array when array.Count > 0:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    Visit(array[i]!, $"{path}.{i}", visit);
+                }
+
+                break;
+            default:
+                visit(node, path);
+                break;
+        }
+    }
+
+    private static void Change(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                obj["added"] = 1;
+                break;
+            case JsonArray array:
+                array.Add("added");
+                break;
+            default:
+                var replacement = node.GetValueKind() switch
+                {
+                    JsonValueKind.String => JsonValue.Create(node.GetValue<string>() + "x"),
+                    JsonValueKind.Number => JsonValue.Create(node.GetValue<double>() + 1),
+                    JsonValueKind.True => JsonValue.Create(false),
+                    JsonValueKind.False => JsonValue.Create(true),
+                    var kind => throw new InvalidOperationException($"unexpected {kind}"),
+                };
+                node.ReplaceWith(replacement);
+                break;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using GenesysDedup.Domain;
+
+namespace GenesysDedup.Domain.Tests;
+
+public sealed class PathKeySourceTests
+{
+    [Theory]
+    [InlineData("detail.event_id")]
+    [InlineData("eventbridge-id")]
+    [InlineData("detail.metadata.CorrelationId+detail.eventBody.id")]
+    [InlineData("resources.0")]
+    public void Parse_ValidText_KeepsTheTextAsName(string text)
+    {
+        Assert.Equal(text, PathKeySource.Parse(text).Name);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("\t")]
+    public void Parse_BlankText_ThrowsArgumentException(string text)
+    {
+        Assert.Throws<ArgumentException>(() => PathKeySource.Parse(text));
+    }
+
+    [Fact]
+    public void Parse_Null_ThrowsArgumentNullException()
+    {
+        Assert.Throws<ArgumentNullException>(() => PathKeySource.Parse(null!));
+    }
+
+    [Theory]
+    [InlineData("a..b")]
+    [InlineData("a+")]
+    [InlineData("a.b+c.")]
+    public void Parse_MalformedPath_ThrowsArgumentException(string text)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => PathKeySource.Parse(text));
+
+        Assert.Equal("text", ex.ParamName);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"abc\"}", "abc")]
+    [InlineData("{\"id\":12}", "12")]
+    [InlineData("{\"id\":-1.5e3}", "-1.5e3")]
+    [InlineData("{\"id\":\"\"}", null)]
+    [InlineData("{\"id\":null}", null)]
+    [InlineData("{\"id\":false}", null)]
+    [InlineData("{\"ID\":\"abc\"}", null)]
+    public void Resolve_EventBridgeId_YieldsTheEnvelopeIdWhenAStringOrNumber(string json, string? expected)
+    {
+        using var dedupEvent = TestJson.Event(json);
+
+        var result = PathKeySource.Parse("eventbridge-id").Resolve(dedupEvent);
+
+        Assert.Null(result.Error);
+        Assert.Equal(expected, result.Value);
+        Assert.Equal(expected is not null, result.Found);
+    }
+
+    [Fact]
+    public void Resolve_Composite_JoinsWithBarOnlyWhenEveryPartYields()
+    {
+        using var complete = TestJson.Event("{\"a\":\"x\",\"b\":{\"c\":[\"y\",7]}}");
+        using var partial = TestJson.Event("{\"a\":\"x\",\"b\":{\"c\":[\"y\"]}}");
+        var source = PathKeySource.Parse("a+b.c.0+b.c.1");
+
+        Assert.Equal("x|y|7", source.Resolve(complete).Value);
+        Assert.False(source.Resolve(partial).Found);
+        Assert.Null(source.Resolve(partial).Error);
+    }
+}
