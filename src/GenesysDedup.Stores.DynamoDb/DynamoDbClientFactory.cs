@@ -20,6 +20,18 @@ internal static class DynamoDbClientFactory
 
     public static AmazonDynamoDBClient Create(DynamoDbStoreOptions options, AwsEnvironment environment, ILogger logger)
     {
+        var config = CreateConfig(options, environment);
+        if (PlaceholderCredentials(options, environment) is { } credentials)
+        {
+            Log.PlaceholderCredentials(logger, new Uri(config.ServiceURL));
+            return new AmazonDynamoDBClient(credentials, config);
+        }
+
+        return new AmazonDynamoDBClient(config);
+    }
+
+    internal static AmazonDynamoDBConfig CreateConfig(DynamoDbStoreOptions options, AwsEnvironment environment)
+    {
         var config = new AmazonDynamoDBConfig
         {
             Timeout = AttemptTimeout,
@@ -27,22 +39,26 @@ internal static class DynamoDbClientFactory
             RetryMode = RequestRetryMode.Standard,
         };
 
-        var serviceUrl = string.IsNullOrEmpty(options.ServiceUrl) ? null : DynamoDbStoreOptionsChecks.TryParseServiceUrl(options.ServiceUrl);
-        if (serviceUrl is not null)
+        if (ServiceUrl(options) is { } serviceUrl)
         {
             config.ServiceURL = serviceUrl.AbsoluteUri;
             config.AuthenticationRegion = options.Region ?? environment.DefaultRegion() ?? LocalSigningRegion;
-            if (!environment.HasCredentials())
-            {
-                Log.PlaceholderCredentials(logger, serviceUrl);
-                return new AmazonDynamoDBClient(new BasicAWSCredentials("genesys-dedup-local", "genesys-dedup-local"), config);
-            }
         }
-        else if (!string.IsNullOrEmpty(options.Region))
+        else if ((string.IsNullOrEmpty(options.Region) ? environment.DefaultRegion() : options.Region) is { } region)
         {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
+            // Resolved here, as the start-up check did, so the SDK never asks the instance metadata service.
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
 
-        return new AmazonDynamoDBClient(config);
+        return config;
     }
+
+    /// <summary>For a local endpoint with no AWS credentials configured anywhere: placeholder keys, which local servers accept.</summary>
+    internal static BasicAWSCredentials? PlaceholderCredentials(DynamoDbStoreOptions options, AwsEnvironment environment) =>
+        ServiceUrl(options) is not null && !environment.HasCredentials()
+            ? new BasicAWSCredentials("genesys-dedup-local", "genesys-dedup-local")
+            : null;
+
+    private static Uri? ServiceUrl(DynamoDbStoreOptions options) =>
+        string.IsNullOrEmpty(options.ServiceUrl) ? null : DynamoDbStoreOptionsChecks.TryParseServiceUrl(options.ServiceUrl);
 }
