@@ -130,6 +130,45 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
             _store.TryClaimAsync(new ClaimRequest(NewKey(), "o", "f", SubSecondNow, SubSecondNow.AddMinutes(1)), cancelled.Token).AsTask());
     }
 
+    public static TheoryData<string> SdkFaults => ["throughput", "request-limit", "throttling", "internal", "service-503", "http"];
+
+    [Theory]
+    [MemberData(nameof(SdkFaults))]
+    public async Task AllOperations_SdkFault_AreUnavailableWrappingTheError(string fault)
+    {
+        using var client = new FaultingClient(DynaliteServer.Shared.ServiceUrl, () => fault switch
+        {
+            "throughput" => new ProvisionedThroughputExceededException("slow down"),
+            "request-limit" => new RequestLimitExceededException("account limit"),
+            "throttling" => new ThrottlingException("throttled"),
+            "internal" => new InternalServerErrorException("oops"),
+            "service-503" => new AmazonDynamoDBException("unavailable", ErrorType.Receiver, "ServiceUnavailable", "r", System.Net.HttpStatusCode.ServiceUnavailable),
+            _ => new HttpRequestException("Connection refused"),
+        });
+        var store = new DynamoDbDedupStore(client, table.TableName);
+        var now = SubSecondNow;
+
+        var claim = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("k", "o", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("k", "o", now, now.AddHours(1)), CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.ReleaseAsync("k", "o", CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+        Assert.NotNull(claim.InnerException);
+        Assert.Contains(claim.InnerException.Message, claim.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TryClaim_EndpointAcceptsButNeverAnswers_IsUnavailable()
+    {
+        using var silent = new SilentEndpoint();
+        using var client = DynamoDbTestServer.NewClient(silent.Url);
+        var store = new DynamoDbDedupStore(client, table.TableName);
+        var now = SubSecondNow;
+
+        var error = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("k", "o", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
+
+        Assert.NotNull(error.InnerException);
+    }
+
     [Fact]
     public async Task Outage_ServerStoppedThenRestarted_UnavailableThenTheSameClientRecovers()
     {
@@ -203,6 +242,57 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         {
             Interlocked.Increment(ref _getItemCalls);
             return base.GetItemAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>Every data-plane call fails with the given SDK or network error, as a throttled or broken endpoint would.</summary>
+    private sealed class FaultingClient(Uri serviceUrl, Func<Exception> fault) : AmazonDynamoDBClient(CredentialsFor(serviceUrl), ConfigFor(serviceUrl))
+    {
+        public override Task<PutItemResponse> PutItemAsync(PutItemRequest request, CancellationToken cancellationToken = default) => Task.FromException<PutItemResponse>(fault());
+
+        public override Task<UpdateItemResponse> UpdateItemAsync(UpdateItemRequest request, CancellationToken cancellationToken = default) => Task.FromException<UpdateItemResponse>(fault());
+
+        public override Task<DeleteItemResponse> DeleteItemAsync(DeleteItemRequest request, CancellationToken cancellationToken = default) => Task.FromException<DeleteItemResponse>(fault());
+
+        public override Task<GetItemResponse> GetItemAsync(GetItemRequest request, CancellationToken cancellationToken = default) => Task.FromException<GetItemResponse>(fault());
+    }
+
+    /// <summary>A loopback port that accepts connections and never answers: every request runs into the client's timeout.</summary>
+    private sealed class SilentEndpoint : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly List<System.Net.Sockets.Socket> _accepted = [];
+        private readonly Task _accepting;
+
+        public SilentEndpoint()
+        {
+            _listener.Start();
+            _accepting = AcceptAsync();
+        }
+
+        public Uri Url => new($"http://127.0.0.1:{((System.Net.IPEndPoint)_listener.LocalEndpoint).Port}/");
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            lock (_accepted)
+            {
+                _accepted.ForEach(socket => socket.Dispose());
+            }
+
+            _ = _accepting.Exception; // observed: the accept loop ends when the listener stops
+        }
+
+        private async Task AcceptAsync()
+        {
+            while (true)
+            {
+                var socket = await _listener.AcceptSocketAsync();
+                lock (_accepted)
+                {
+                    _accepted.Add(socket);
+                }
+            }
         }
     }
 
