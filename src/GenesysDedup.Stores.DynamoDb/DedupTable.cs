@@ -1,0 +1,112 @@
+using System.Globalization;
+using Amazon.DynamoDBv2.Model;
+using GenesysDedup.Domain;
+
+namespace GenesysDedup.Stores.DynamoDb;
+
+/// <summary>
+/// The table layout of SPEC §5: attribute names, how times are stored, and how an item reads back as a
+/// <see cref="StoredRecord"/>. Stored expiry times are rounded up (a record is never judged expired early); the
+/// current time in conditions is rounded down, so <c>stored &lt;= now</c> in a condition means exactly what
+/// <see cref="StoredRecord.IsLive"/> means by <c>now &gt;= expiry</c>.
+/// </summary>
+internal static class DedupTable
+{
+    public const string DefaultTableName = "EventDeduplication";
+
+    /// <summary>Partition key (S): the scoped dedup key.</summary>
+    public const string EventId = "EventId";
+
+    /// <summary><c>IN_PROGRESS</c> or <c>COMPLETED</c> (S).</summary>
+    public const string Status = "Status";
+
+    /// <summary>The claimer's random token (S); fences complete and release.</summary>
+    public const string Owner = "Owner";
+
+    /// <summary>Lease expiry, epoch milliseconds (N).</summary>
+    public const string LeaseExpiresAt = "LeaseExpiresAt";
+
+    /// <summary>Record expiry, epoch seconds (N); the table's TTL attribute. Lease expiry on a claim, retention expiry on completion.</summary>
+    public const string Ttl = "TTL";
+
+    /// <summary>When the event was completed, epoch seconds (N).</summary>
+    public const string ProcessedAt = "ProcessedAt";
+
+    /// <summary>The event's fingerprint (S): the same key with another fingerprint is a conflict.</summary>
+    public const string Fingerprint = "Fingerprint";
+
+    private const long TicksPerSecond = TimeSpan.TicksPerSecond;
+    private const long TicksPerMillisecond = TimeSpan.TicksPerMillisecond;
+    private const long MinEpochSeconds = -62_135_596_800; // 0001-01-01
+    private const long MaxEpochSeconds = 253_402_300_799; // 9999-12-31T23:59:59
+
+    /// <summary>Epoch milliseconds, rounded up: for stored expiry times.</summary>
+    public static long EpochMillisecondsCeiling(DateTimeOffset time) => Ceiling(time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks, TicksPerMillisecond);
+
+    /// <summary>Epoch seconds, rounded up: for stored expiry times.</summary>
+    public static long EpochSecondsCeiling(DateTimeOffset time) => Ceiling(time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks, TicksPerSecond);
+
+    /// <summary>Epoch milliseconds, rounded down: for "now" in conditions.</summary>
+    public static long EpochMillisecondsFloor(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    /// <summary>Epoch seconds, rounded down: for "now" in conditions and for <see cref="ProcessedAt"/>.</summary>
+    public static long EpochSecondsFloor(DateTimeOffset time) => time.ToUnixTimeSeconds();
+
+    public static AttributeValue String(string value) => new() { S = value };
+
+    public static AttributeValue Number(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    public static Dictionary<string, AttributeValue> Key(string key) => new(StringComparer.Ordinal) { [EventId] = String(key) };
+
+    /// <summary>Reads an item back; null when it is not in this layout (then nobody can judge it).</summary>
+    public static StoredRecord? ToRecord(Dictionary<string, AttributeValue>? item)
+    {
+        if (item is null
+            || !TryGetString(item, Status, out var status)
+            || !TryGetString(item, Owner, out var owner)
+            || !TryGetNumber(item, LeaseExpiresAt, out var leaseMs)
+            || !TryGetNumber(item, Ttl, out var ttlSeconds))
+        {
+            return null;
+        }
+
+        if (leaseMs is < MinEpochSeconds * 1000 or > MaxEpochSeconds * 1000 || ttlSeconds is < MinEpochSeconds or > MaxEpochSeconds)
+        {
+            return null;
+        }
+
+        string? fingerprint = TryGetString(item, Fingerprint, out var stored) ? stored : null;
+        return new StoredRecord(
+            status,
+            owner,
+            fingerprint,
+            DateTimeOffset.FromUnixTimeMilliseconds(leaseMs),
+            DateTimeOffset.FromUnixTimeSeconds(ttlSeconds));
+    }
+
+    private static bool TryGetString(Dictionary<string, AttributeValue> item, string name, out string value)
+    {
+        if (item.TryGetValue(name, out var attribute) && attribute.S is { } s)
+        {
+            value = s;
+            return true;
+        }
+
+        value = string.Empty;
+        return false;
+    }
+
+    private static bool TryGetNumber(Dictionary<string, AttributeValue> item, string name, out long value)
+    {
+        value = 0;
+        return item.TryGetValue(name, out var attribute)
+            && attribute.N is { } n
+            && long.TryParse(n, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static long Ceiling(long ticks, long unit)
+    {
+        var quotient = Math.DivRem(ticks, unit, out var remainder);
+        return remainder > 0 ? quotient + 1 : quotient;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Net.Sockets;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using GenesysDedup.Domain;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GenesysDedup.Stores.DynamoDb;
+
+/// <summary>
+/// DynamoDB store (SPEC §5) on the low-level client: one item per key in a table whose partition key is
+/// <c>EventId</c>. A claim is one conditional <c>PutItem</c>; completion and release are owner-conditioned
+/// <c>UpdateItem</c> and <c>DeleteItem</c>. A failed condition is an answer, not a fault: the record that failed it
+/// (returned by <c>ReturnValuesOnConditionCheckFailure=ALL_OLD</c>, or read back consistently where the endpoint
+/// does not return it) is judged by <see cref="StoredRecord.Judge"/>. Expiry is judged from stored timestamps,
+/// never left to DynamoDB's TTL sweeper, which deletes items up to about 48 hours late.
+/// </summary>
+public sealed class DynamoDbDedupStore : IDedupStore
+{
+    /// <summary>How often a claim is tried when the record that blocked it has vanished or expired before it could be read.</summary>
+    internal const int MaxClaimAttempts = 3;
+
+    /// <summary>The key <see cref="CheckReadyAsync"/> reads: never written, so the probe costs one eventually consistent read.</summary>
+    internal const string ReadinessProbeKey = "genesys-dedup:readiness-probe";
+
+    internal const string ClaimCondition =
+        "attribute_not_exists(EventId) OR #ttl <= :nowSec OR (#status = :inProgress AND LeaseExpiresAt <= :nowMs) OR #owner = :owner";
+
+    internal const string CompleteUpdate = "SET #status = :completed, #ttl = :ttl, ProcessedAt = :processedAt";
+
+    internal const string OwnerCondition = "#owner = :owner";
+
+    private readonly IAmazonDynamoDB _client;
+    private readonly string _tableName;
+    private readonly ILogger _logger;
+
+    /// <param name="client">The process's one DynamoDB client; its timeouts bound every call.</param>
+    /// <param name="tableName">A table whose partition key is <c>EventId</c> (S).</param>
+    /// <param name="logger">Optional.</param>
+    public DynamoDbDedupStore(IAmazonDynamoDB client, string tableName, ILogger<DynamoDbDedupStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
+        _client = client;
+        _tableName = tableName;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>The table this store reads and writes.</summary>
+    public string TableName => _tableName;
+
+    public async ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(request.Key, nameof(request));
+        ArgumentException.ThrowIfNullOrEmpty(request.Owner, nameof(request));
+
+        var put = BuildClaim(request);
+        for (var attempt = 1; attempt <= MaxClaimAttempts; attempt++)
+        {
+            var blocker = await PutClaimAsync(put, request.Key, cancellationToken).ConfigureAwait(false);
+            if (blocker is null)
+            {
+                return ClaimResult.Acquired;
+            }
+
+            if (blocker.Count == 0)
+            {
+                // The endpoint did not return the record that failed the condition (dynalite does not): read it.
+                Log.ClaimReadBack(_logger, request.Key);
+                blocker = await ReadAsync(request.Key, consistent: true, "claim read-back", cancellationToken).ConfigureAwait(false);
+            }
+
+            if (blocker.Count > 0)
+            {
+                var record = DedupTable.ToRecord(blocker)
+                    ?? throw new DedupStoreUnavailableException($"DynamoDB table '{_tableName}' holds an item for key '{request.Key}' that is not in the GenesysDedup layout.");
+                var found = record.Judge(request);
+                if (found.Status != ClaimStatus.Acquired)
+                {
+                    return found;
+                }
+            }
+
+            // The record that blocked the write vanished or expired before it was read: claim again.
+            Log.ClaimRetried(_logger, request.Key, attempt);
+        }
+
+        throw new DedupStoreUnavailableException($"DynamoDB claim of key '{request.Key}' did not settle after {MaxClaimAttempts} attempts.");
+    }
+
+    public async ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(request.Key, nameof(request));
+        ArgumentException.ThrowIfNullOrEmpty(request.Owner, nameof(request));
+
+        var update = new UpdateItemRequest
+        {
+            TableName = _tableName,
+            Key = DedupTable.Key(request.Key),
+            UpdateExpression = CompleteUpdate,
+            ConditionExpression = OwnerCondition,
+            ExpressionAttributeNames = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["#status"] = DedupTable.Status,
+                ["#ttl"] = DedupTable.Ttl,
+                ["#owner"] = DedupTable.Owner,
+            },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+            {
+                [":completed"] = DedupTable.String(RecordStatus.Completed),
+                [":ttl"] = DedupTable.Number(DedupTable.EpochSecondsCeiling(request.ExpiresAt)),
+                [":processedAt"] = DedupTable.Number(DedupTable.EpochSecondsFloor(request.Now)),
+                [":owner"] = DedupTable.String(request.Owner),
+            },
+        };
+
+        try
+        {
+            await _client.UpdateItemAsync(update, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false; // gone, or another owner's now
+        }
+        catch (Exception ex) when (IsFault(ex, cancellationToken))
+        {
+            throw Unavailable("complete", ex);
+        }
+    }
+
+    public async ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+
+        var delete = new DeleteItemRequest
+        {
+            TableName = _tableName,
+            Key = DedupTable.Key(key),
+            ConditionExpression = OwnerCondition,
+            ExpressionAttributeNames = new Dictionary<string, string>(StringComparer.Ordinal) { ["#owner"] = DedupTable.Owner },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [":owner"] = DedupTable.String(owner) },
+        };
+
+        try
+        {
+            await _client.DeleteItemAsync(delete, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false; // gone, or another owner's now
+        }
+        catch (Exception ex) when (IsFault(ex, cancellationToken))
+        {
+            throw Unavailable("release", ex);
+        }
+    }
+
+    /// <summary>One eventually consistent <c>GetItem</c> of a key that is never written: proves the endpoint, the credentials and the table.</summary>
+    public async ValueTask CheckReadyAsync(CancellationToken cancellationToken)
+    {
+        _ = await ReadAsync(ReadinessProbeKey, consistent: false, "readiness check", cancellationToken).ConfigureAwait(false);
+    }
+
+    private PutItemRequest BuildClaim(ClaimRequest request)
+    {
+        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            [DedupTable.EventId] = DedupTable.String(request.Key),
+            [DedupTable.Status] = DedupTable.String(RecordStatus.InProgress),
+            [DedupTable.Owner] = DedupTable.String(request.Owner),
+            [DedupTable.LeaseExpiresAt] = DedupTable.Number(DedupTable.EpochMillisecondsCeiling(request.LeaseExpiresAt)),
+            [DedupTable.Ttl] = DedupTable.Number(DedupTable.EpochSecondsCeiling(request.LeaseExpiresAt)),
+        };
+        if (!string.IsNullOrEmpty(request.Fingerprint))
+        {
+            item[DedupTable.Fingerprint] = DedupTable.String(request.Fingerprint);
+        }
+
+        return new PutItemRequest
+        {
+            TableName = _tableName,
+            Item = item,
+            ConditionExpression = ClaimCondition,
+            ExpressionAttributeNames = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["#ttl"] = DedupTable.Ttl,
+                ["#status"] = DedupTable.Status,
+                ["#owner"] = DedupTable.Owner,
+            },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+            {
+                [":nowSec"] = DedupTable.Number(DedupTable.EpochSecondsFloor(request.Now)),
+                [":nowMs"] = DedupTable.Number(DedupTable.EpochMillisecondsFloor(request.Now)),
+                [":inProgress"] = DedupTable.String(RecordStatus.InProgress),
+                [":owner"] = DedupTable.String(request.Owner),
+            },
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        };
+    }
+
+    /// <summary>Writes the claim: null when it was written, else the record that failed the condition (empty when the endpoint did not return it).</summary>
+    private async Task<Dictionary<string, AttributeValue>?> PutClaimAsync(PutItemRequest put, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.PutItemAsync(put, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            return ex.Item ?? [];
+        }
+        catch (Exception ex) when (IsFault(ex, cancellationToken))
+        {
+            throw Unavailable($"claim of '{key}'", ex);
+        }
+    }
+
+    /// <summary>Reads one item; empty when there is none.</summary>
+    private async Task<Dictionary<string, AttributeValue>> ReadAsync(string key, bool consistent, string operation, CancellationToken cancellationToken)
+    {
+        var get = new GetItemRequest
+        {
+            TableName = _tableName,
+            Key = DedupTable.Key(key),
+            ConsistentRead = consistent,
+        };
+
+        try
+        {
+            var response = await _client.GetItemAsync(get, cancellationToken).ConfigureAwait(false);
+            return response.Item ?? [];
+        }
+        catch (Exception ex) when (IsFault(ex, cancellationToken))
+        {
+            throw Unavailable(operation, ex);
+        }
+    }
+
+    /// <summary>
+    /// Whether an exception means the store could not answer: any SDK error (throttling, 5xx, missing table, bad
+    /// credentials), the network, or a timeout. A cancellation the caller asked for is not a fault and propagates.
+    /// </summary>
+    internal static bool IsFault(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        AmazonServiceException or AmazonClientException => true,
+        HttpRequestException or IOException or SocketException or TimeoutException => true,
+        _ => false,
+    };
+
+    private DedupStoreUnavailableException Unavailable(string operation, Exception exception) =>
+        new($"DynamoDB {operation} on table '{_tableName}' failed: {exception.Message}", exception);
+}

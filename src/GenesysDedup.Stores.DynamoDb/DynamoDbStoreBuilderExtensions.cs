@@ -1,0 +1,55 @@
+using Amazon.DynamoDBv2;
+using GenesysDedup.Domain;
+using GenesysDedup.Stores.DynamoDb;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class DynamoDbStoreBuilderExtensions
+{
+    /// <summary>
+    /// Uses the DynamoDB store: options from <c>Dedup:DynamoDb</c> (validated at start-up; the table name falls back
+    /// to <c>DEDUP_TABLE_NAME</c>), one <see cref="IAmazonDynamoDB"/> for the process (an already registered one is
+    /// kept), and, with <c>CreateTable=true</c>, the table created at start-up.
+    /// </summary>
+    public static GenesysDedupBuilder UseDynamoDbStore(this GenesysDedupBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.TryAddSingleton(AwsEnvironment.System);
+        services.AddOptions<DynamoDbStoreOptions>()
+            .BindConfiguration(DynamoDbStoreOptions.SectionName)
+            .Configure<IConfiguration, AwsEnvironment>(static (options, configuration, environment) =>
+            {
+                if (configuration[$"{DynamoDbStoreOptions.SectionName}:{nameof(DynamoDbStoreOptions.TableName)}"] is null
+                    && (configuration[DynamoDbStoreOptions.TableNameEnvironmentVariable] ?? environment.GetVariable(DynamoDbStoreOptions.TableNameEnvironmentVariable)) is { Length: > 0 } fromEnvironment)
+                {
+                    options.TableName = fromEnvironment;
+                }
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DynamoDbStoreOptions>, DynamoDbStoreOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DynamoDbStoreOptions>, DynamoDbStoreOptionsChecks>());
+
+        services.TryAddSingleton<IAmazonDynamoDB>(static sp => DynamoDbClientFactory.Create(
+            sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value,
+            sp.GetRequiredService<AwsEnvironment>(),
+            LoggerFor<DynamoDbDedupStore>(sp)));
+        services.TryAddSingleton(static sp => new DynamoDbDedupStore(
+            sp.GetRequiredService<IAmazonDynamoDB>(),
+            sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value.TableName,
+            LoggerFor<DynamoDbDedupStore>(sp)));
+        services.Replace(ServiceDescriptor.Singleton<IDedupStore>(static sp => sp.GetRequiredService<DynamoDbDedupStore>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DynamoDbTableCreator>());
+        return builder;
+    }
+
+    private static ILogger<T> LoggerFor<T>(IServiceProvider services) =>
+        services.GetService<ILogger<T>>() ?? NullLogger<T>.Instance;
+}

@@ -1,0 +1,113 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using GenesysDedup.Domain;
+using Microsoft.Extensions.Logging;
+
+namespace GenesysDedup.Stores.DynamoDb;
+
+/// <summary>
+/// Creates the dedup table for development (<c>Dedup:DynamoDb:CreateTable=true</c>): on-demand capacity, partition
+/// key <c>EventId</c> (S), then TTL on <c>TTL</c> where the endpoint supports it. An existing table is used as it is.
+/// </summary>
+internal static class DynamoDbTableSetup
+{
+    /// <summary>How long to wait for a new table to become ACTIVE (DynamoDB takes seconds; dynalite well under one).</summary>
+    internal static readonly TimeSpan ActivationTimeout = TimeSpan.FromMinutes(2);
+
+    internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    public static async Task EnsureTableAsync(IAmazonDynamoDB client, string tableName, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CreateAsync(client, tableName, logger, cancellationToken).ConfigureAwait(false);
+            await WaitUntilActiveAsync(client, tableName, time, cancellationToken).ConfigureAwait(false);
+            await EnableTtlAsync(client, tableName, logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DynamoDbDedupStore.IsFault(ex, cancellationToken))
+        {
+            throw new DedupStoreUnavailableException($"Creating DynamoDB table '{tableName}' failed: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task CreateAsync(IAmazonDynamoDB client, string tableName, ILogger logger, CancellationToken cancellationToken)
+    {
+        var create = new CreateTableRequest
+        {
+            TableName = tableName,
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new AttributeDefinition(DedupTable.EventId, ScalarAttributeType.S)],
+            KeySchema = [new KeySchemaElement(DedupTable.EventId, KeyType.HASH)],
+        };
+
+        try
+        {
+            await client.CreateTableAsync(create, cancellationToken).ConfigureAwait(false);
+            Log.TableCreated(logger, tableName);
+        }
+        catch (ResourceInUseException)
+        {
+            Log.TableExists(logger, tableName); // an existing table is the goal, not an error
+        }
+    }
+
+    private static async Task WaitUntilActiveAsync(IAmazonDynamoDB client, string tableName, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + ActivationTimeout;
+        while (true)
+        {
+            var description = await client.DescribeTableAsync(new DescribeTableRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
+            if (description.Table?.TableStatus == TableStatus.ACTIVE)
+            {
+                return;
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                throw new DedupStoreUnavailableException($"DynamoDB table '{tableName}' is still {description.Table?.TableStatus} after {ActivationTimeout}.");
+            }
+
+            await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task EnableTtlAsync(IAmazonDynamoDB client, string tableName, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var current = await client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
+            var status = current.TimeToLiveDescription?.TimeToLiveStatus;
+            var attribute = current.TimeToLiveDescription?.AttributeName;
+            if (status == TimeToLiveStatus.ENABLED || status == TimeToLiveStatus.ENABLING)
+            {
+                if (attribute == DedupTable.Ttl)
+                {
+                    Log.TtlAlreadyOn(logger, tableName, status?.Value, attribute);
+                }
+                else
+                {
+                    Log.TtlOnOtherAttribute(logger, tableName, attribute, DedupTable.Ttl);
+                }
+
+                return;
+            }
+
+            await client.UpdateTimeToLiveAsync(
+                new UpdateTimeToLiveRequest
+                {
+                    TableName = tableName,
+                    TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = DedupTable.Ttl, Enabled = true },
+                },
+                cancellationToken).ConfigureAwait(false);
+            Log.TtlEnabled(logger, DedupTable.Ttl, tableName);
+        }
+        catch (AmazonDynamoDBException ex) when (IsUnsupported(ex))
+        {
+            Log.TtlUnsupported(logger, ex.ErrorCode, tableName);
+        }
+    }
+
+    /// <summary>An endpoint without the TTL API (dynalite answers <c>UnknownOperationException</c>).</summary>
+    private static bool IsUnsupported(AmazonDynamoDBException exception) =>
+        exception.ErrorCode is "UnknownOperationException" or "UnrecognizedClientException" or "NotImplemented";
+}
