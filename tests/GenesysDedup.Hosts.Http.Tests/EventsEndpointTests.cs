@@ -1,0 +1,248 @@
+using System.Net;
+using System.Text;
+using GenesysDedup.Testing;
+
+namespace GenesysDedup.Hosts.Http.Tests;
+
+/// <summary>One test per row of SPEC §7's status table, through the real host on the memory store.</summary>
+public sealed class EventsEndpointTests : IDisposable
+{
+    private readonly DedupHostFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task Post_NewEvent_Is200Processed()
+    {
+        var client = _factory.CreateClient();
+
+        var response = await client.PostEventAsync(Samples.Bytes(Samples.Audit));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.JsonAsync();
+        Assert.Equal("processed", body.GetProperty("outcome").GetString());
+        Assert.StartsWith("sha256:", body.GetProperty("key").GetString());
+        Assert.Equal("6c8d7a4e-3b1f-4d2a-9f51-0a2b3c4d5e6f", body.GetProperty("eventId").GetString());
+        Assert.Equal(1, _factory.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Post_Republish_Is200Duplicate()
+    {
+        var client = _factory.CreateClient();
+        var original = Samples.Bytes(Samples.Transcription);
+        var first = await (await client.PostEventAsync(original)).JsonAsync();
+
+        var response = await client.PostEventAsync(EventBuilder.Republish(original));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal("duplicate", body.GetProperty("outcome").GetString());
+        Assert.Equal(first.GetProperty("key").GetString(), body.GetProperty("key").GetString());
+        Assert.Equal(1, _factory.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Post_WhileInProgress_Is429WithRetryAfterAndProblem()
+    {
+        var client = _factory.CreateClient();
+        var body = EventBuilder.UniqueGenesysEvent();
+        _factory.Handler.CloseGate();
+        var first = client.PostEventAsync(body);
+        await _factory.Handler.WaitForArrivalAsync();
+
+        var response = await client.PostEventAsync(body);
+        _factory.Handler.OpenGate();
+
+        Assert.Equal((HttpStatusCode)429, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("in_progress", await response.OutcomeAsync());
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_HandlerFails_Is500ThenTheRetryIsProcessed()
+    {
+        var client = _factory.CreateClient();
+        var body = EventBuilder.Tutorial("evt-http-fail");
+        _factory.Handler.FailNext("evt-http-fail");
+
+        var failed = await client.PostEventAsync(body);
+        var retried = await client.PostEventAsync(body);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("failed", await failed.OutcomeAsync());
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal("processed", await retried.OutcomeAsync());
+        Assert.Equal(2, _factory.Handler.RunsOf("evt-http-fail"));
+    }
+
+    [Fact]
+    public async Task Post_StoreDown_Is503WithRetryAfterAndNothingRuns()
+    {
+        var client = _factory.CreateClient();
+        _factory.Store.Down = true;
+
+        var response = await client.PostEventAsync(EventBuilder.UniqueGenesysEvent());
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("store_unavailable", await response.OutcomeAsync());
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        Assert.Equal(0, _factory.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Post_SameEventIdOtherContent_Is422Conflict()
+    {
+        var client = _factory.CreateClient();
+        await client.PostEventAsync(EventBuilder.Tutorial("evt-http-conflict", "gold"));
+
+        var response = await client.PostEventAsync(EventBuilder.Tutorial("evt-http-conflict", "bronze"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("conflict", await response.OutcomeAsync());
+    }
+
+    [Theory]
+    [InlineData("{\"detail\": ")]
+    [InlineData("not json at all")]
+    [InlineData("[{\"id\":\"1\"}]")]
+    [InlineData("\"a string\"")]
+    [InlineData("")]
+    public async Task Post_BadJson_Is400Invalid(string body)
+    {
+        var client = _factory.CreateClient();
+
+        var response = await client.PostEventAsync(Encoding.UTF8.GetBytes(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.JsonAsync();
+        Assert.Equal("invalid", problem.GetProperty("outcome").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        Assert.Equal(0, _factory.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Post_NestedDeeperThan64_Is400Invalid()
+    {
+        var client = _factory.CreateClient();
+        var deep = "{\"detail\":" + new string('[', 70) + new string(']', 70) + "}";
+
+        var response = await client.PostEventAsync(Encoding.UTF8.GetBytes(deep));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("depth", (await response.JsonAsync()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Post_InvalidUtf8_Is400Invalid()
+    {
+        var client = _factory.CreateClient();
+
+        var response = await client.PostEventAsync([(byte)'{', (byte)'"', (byte)'a', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}']);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid", await response.OutcomeAsync());
+    }
+
+    [Fact]
+    public async Task Post_BodyOverLimit_Is413()
+    {
+        var client = _factory.CreateClient();
+        var padding = new string('x', 262_144);
+        var body = Encoding.UTF8.GetBytes("{\"detail\":{\"pad\":\"" + padding + "\"}}");
+
+        var response = await client.PostEventAsync(body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, _factory.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Post_ChunkedBodyOverLimit_Is413()
+    {
+        var client = _factory.CreateClient();
+        var body = Encoding.UTF8.GetBytes("{\"detail\":{\"pad\":\"" + new string('y', 300_000) + "\"}}");
+        var content = new StreamContent(new MemoryStream(body));
+        content.Headers.ContentType = HttpTestExtensions.EventBridgeContentType;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_BodyAtLimit_IsAccepted()
+    {
+        await using var small = new DedupHostFactory(new Dictionary<string, string?> { ["Http:MaxBodyBytes"] = "2048" });
+        var client = small.CreateClient();
+        var prefix = "{\"detail\":{\"pad\":\"";
+        var suffix = "\"}}";
+        var atLimit = Encoding.UTF8.GetBytes(prefix + new string('z', 2048 - prefix.Length - suffix.Length) + suffix);
+        var overLimit = Encoding.UTF8.GetBytes(prefix + new string('z', 2049 - prefix.Length - suffix.Length) + suffix);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostEventAsync(atLimit)).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostEventAsync(overLimit)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/json; charset=iso-8859-1")]
+    [InlineData(null)]
+    public async Task Post_ContentTypeNotJson_Is415(string? contentType)
+    {
+        var client = _factory.CreateClient();
+
+        var response = await client.PostEventAsync(Samples.Bytes(Samples.Audit), contentType);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("invalid", await response.OutcomeAsync());
+        Assert.Equal(0, _factory.Handler.TotalRuns);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/cloudevents+json")]
+    public async Task Post_JsonContentTypes_AreAccepted(string contentType)
+    {
+        var client = _factory.CreateClient();
+
+        var response = await client.PostEventAsync(EventBuilder.UniqueGenesysEvent(), contentType);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_SixteenParallelCopiesOfOneNewEvent_RunTheHandlerOnce()
+    {
+        var client = _factory.CreateClient();
+        var body = EventBuilder.UniqueGenesysEvent();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
+            client.PostEventAsync(i % 2 == 0 ? body : EventBuilder.Republish(body))));
+        var outcomes = await Task.WhenAll(responses.Select(r => r.OutcomeAsync()));
+
+        Assert.Equal(1, _factory.Handler.TotalRuns);
+        Assert.Single(outcomes, o => o == "processed");
+        for (var i = 0; i < responses.Length; i++)
+        {
+            Assert.True(
+                (responses[i].StatusCode == HttpStatusCode.OK && outcomes[i] is "processed" or "duplicate")
+                || ((int)responses[i].StatusCode == 429 && outcomes[i] == "in_progress"),
+                $"unexpected {(int)responses[i].StatusCode} {outcomes[i]}");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+
+namespace GenesysDedup.Hosts.Http.Tests;
+
+/// <summary>
+/// Runs the built HTTP host as its own process, as an operator would, for start-up failures: an in-process
+/// WebApplicationFactory sometimes reports a host that failed to start as a disposed service provider instead of
+/// the real error, so the real process and its output are the honest check.
+/// </summary>
+internal static class HostProcess
+{
+    private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(60);
+
+    public static async Task<(int ExitCode, string Output)> RunExpectingExitAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "GenesysDedup.Hosts.Http.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Start from a clean slate: no URLs or ports inherited from the test runner's environment.
+        foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(ExitDeadline);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"the host did not exit within {ExitDeadline} (it started when it should have refused)");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
