@@ -6,7 +6,8 @@ namespace GenesysDedup.Stores.Redis;
 /// <summary>Every log line of the Redis store. Keys, operations and failure kinds only: never values or credentials.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Warning, "Redis store unavailable during {Operation} of {Key}")]
+    // Debug: the engine already logs every store_unavailable outcome, and connection loss is logged once below.
+    [LoggerMessage(1, LogLevel.Debug, "Redis store unavailable during {Operation} of {Key}")]
     public static partial void Unavailable(ILogger logger, Exception exception, string operation, string key);
 
     [LoggerMessage(2, LogLevel.Error, "Redis rejected {Operation} of {Key} with an error that a retry will not fix; check the server and Dedup:Redis:Configuration")]

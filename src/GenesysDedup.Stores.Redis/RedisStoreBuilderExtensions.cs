@@ -15,8 +15,9 @@ public static class RedisStoreBuilderExtensions
     /// <see cref="RedisDedupStore"/> as the <see cref="IDedupStore"/>.
     /// </summary>
     /// <remarks>
-    /// The connection is made when the store is first resolved and never fails the process: an unreachable server
-    /// makes the store answer store_unavailable while the client keeps reconnecting in the background.
+    /// The connection is made when the store is first resolved (that first resolution waits at most the connect
+    /// timeout, 2 s by default) and never fails the process: an unreachable server makes the store answer
+    /// store_unavailable while the client keeps reconnecting in the background.
     /// </remarks>
     public static GenesysDedupBuilder UseRedisStore(this GenesysDedupBuilder builder)
     {

@@ -126,8 +126,10 @@ public sealed class RedisServer : IAsyncDisposable
 
         throw new InvalidOperationException(
             "No Redis server for the tests: redis-server is not on PATH and no Docker engine was found. "
-            + "Install it (Debian/Ubuntu: sudo apt-get install -y redis-server), or set "
-            + $"{EnvironmentVariable} to the StackExchange.Redis configuration string of a running server (e.g. localhost:6379).");
+            + "Install it (Debian/Ubuntu: sudo apt-get install -y redis-server)"
+            + (allowExternal
+                ? $", or set {EnvironmentVariable} to the StackExchange.Redis configuration string of a running server (e.g. localhost:6379)."
+                : $". Tests that stop and restart a server need one they start themselves; {EnvironmentVariable} serves only the shared instance."));
     }
 
     private static async Task<RedisServer> StartProcessAsync(string executable)
