@@ -18,6 +18,7 @@ public static class DedupHostingExtensions
         _ = store switch
         {
             StoreKinds.Memory => builder.UseMemoryStore(),
+            StoreKinds.Redis => builder.UseRedisStore(),
             StoreKinds.DynamoDb => builder.UseDynamoDbStore(),
             _ => throw new InvalidOperationException(
                 $"{StoreKinds.ConfigKey} is '{store}'; expected one of: {string.Join(", ", StoreKinds.All)}."),

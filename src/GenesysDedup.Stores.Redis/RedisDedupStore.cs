@@ -1,0 +1,198 @@
+using GenesysDedup.Domain;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace GenesysDedup.Stores.Redis;
+
+/// <summary>
+/// Redis store (SPEC §5): one string per key at <c>KeyPrefix + key</c>, laid out as <see cref="RedisRecord"/> says.
+/// <list type="bullet">
+/// <item>Claim: <c>SET key value NX PX lease</c>. When the key exists, <c>GET</c> it and judge it with
+/// <see cref="StoredRecord.Judge"/> from its stored timestamps; a record judged expired is taken over with the
+/// <see cref="RedisScripts.Takeover"/> compare-and-set (replace only if the value is still what was read), and a lost
+/// race is judged again. Our own owner token read back (an ambiguous write retried) is acquired.</item>
+/// <item>Complete and release: one owner-checked script each (<see cref="RedisScripts.Complete"/>,
+/// <see cref="RedisScripts.Release"/>). Completion moves the key's expiry to the retention.</item>
+/// </list>
+/// Every call touches one key, so it runs unchanged on Redis Cluster. Client faults (connection, timeout, server
+/// errors such as <c>LOADING</c> or <c>BUSY</c>, a disposed connection) become
+/// <see cref="DedupStoreUnavailableException"/>. Commands are bounded by the client's timeouts rather than the
+/// cancellation token: a write abandoned once sent would leave its outcome unknown.
+/// </summary>
+public sealed class RedisDedupStore : IDedupStore
+{
+    /// <summary>How many lost compare-and-set races one claim tolerates before it answers unavailable.</summary>
+    internal const int MaxClaimRounds = 8;
+
+    /// <summary>Server errors that say "not now" rather than "never": logged as warnings.</summary>
+    private static readonly string[] TransientErrors = ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS", "OOM"];
+
+    private readonly IDatabase _database;
+    private readonly string _keyPrefix;
+    private readonly ILogger<RedisDedupStore> _logger;
+
+    public RedisDedupStore(IConnectionMultiplexer connection, IOptions<RedisStoreOptions> options, ILogger<RedisDedupStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        _database = connection.GetDatabase();
+        _keyPrefix = options.Value.KeyPrefix ?? string.Empty;
+        _logger = logger;
+    }
+
+    public async ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
+    {
+        CheckOwner(request.Owner);
+        var key = KeyOf(request.Key);
+        RedisValue claim = RedisRecord.Format(RecordStatus.InProgress, request.LeaseExpiresAt, request.LeaseExpiresAt, request.Owner, request.Fingerprint);
+        var leaseMs = TimeToLiveMs(request.Now, request.LeaseExpiresAt);
+        try
+        {
+            for (var round = 0; round < MaxClaimRounds; round++)
+            {
+                if (await _database.StringSetAsync(key, claim, TimeSpan.FromMilliseconds(leaseMs), When.NotExists).ConfigureAwait(false))
+                {
+                    return ClaimResult.Acquired;
+                }
+
+                var current = await _database.StringGetAsync(key).ConfigureAwait(false);
+                if (current.IsNull)
+                {
+                    continue; // expired or released between the two calls: claim it again
+                }
+
+                if (!RedisRecord.TryParse(current, out var record))
+                {
+                    Log.NotARecord(_logger, key);
+                    throw new DedupStoreUnavailableException($"Redis key '{key}' holds a value that is not a dedup record.");
+                }
+
+                var found = record.Judge(request);
+                if (found.Status != ClaimStatus.Acquired || record.Owner == request.Owner)
+                {
+                    return found;
+                }
+
+                // Judged expired from its stored timestamps while Redis still holds it: take it over, unless another
+                // delivery changed it since we read it (then judge what it wrote).
+                if (await EvaluateAsync(RedisScripts.Takeover, key, [current, claim, leaseMs]).ConfigureAwait(false) == 1)
+                {
+                    return ClaimResult.Acquired;
+                }
+            }
+        }
+        catch (Exception ex) when (IsStoreFault(ex))
+        {
+            throw Unavailable(ex, "claim", key);
+        }
+
+        Log.Contended(_logger, key, MaxClaimRounds);
+        throw new DedupStoreUnavailableException($"Claim of Redis key '{key}' lost {MaxClaimRounds} races in a row.");
+    }
+
+    public async ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
+    {
+        CheckOwner(request.Owner);
+        var key = KeyOf(request.Key);
+        try
+        {
+            var completed = await EvaluateAsync(
+                RedisScripts.Complete,
+                key,
+                [request.Owner, request.ExpiresAt.ToUnixTimeMilliseconds(), TimeToLiveMs(request.Now, request.ExpiresAt)]).ConfigureAwait(false);
+            return completed == 1;
+        }
+        catch (Exception ex) when (IsStoreFault(ex))
+        {
+            throw Unavailable(ex, "complete", key);
+        }
+    }
+
+    public async ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
+    {
+        CheckOwner(owner);
+        var redisKey = KeyOf(key);
+        try
+        {
+            return await EvaluateAsync(RedisScripts.Release, redisKey, [owner]).ConfigureAwait(false) == 1;
+        }
+        catch (Exception ex) when (IsStoreFault(ex))
+        {
+            throw Unavailable(ex, "release", redisKey);
+        }
+    }
+
+    public async ValueTask CheckReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _database.PingAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStoreFault(ex))
+        {
+            throw Unavailable(ex, "ping", string.Empty);
+        }
+    }
+
+    /// <summary>The Redis key of a scoped dedup key: <c>KeyPrefix</c> + namespace + key.</summary>
+    internal string KeyOf(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        return string.Concat(_keyPrefix, key);
+    }
+
+    private async Task<long> EvaluateAsync(string script, string key, RedisValue[] arguments)
+    {
+        // By text, not hash: the client loads it once per server and sends EVALSHA, re-loading on NOSCRIPT.
+        var result = await _database.ScriptEvaluateAsync(script, [key], arguments).ConfigureAwait(false);
+        return (long)result;
+    }
+
+    /// <summary>Milliseconds from <paramref name="now"/> to <paramref name="until"/>, at least 1 (PX must be positive).</summary>
+    private static long TimeToLiveMs(DateTimeOffset now, DateTimeOffset until)
+    {
+        var ticks = (until - now).Ticks;
+        return Math.Max(1, (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+    }
+
+    private static void CheckOwner(string owner)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        if (owner.Contains(RedisRecord.Separator, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"An owner token may not contain '{RedisRecord.Separator}'.", nameof(owner));
+        }
+    }
+
+    private static bool IsStoreFault(Exception exception) =>
+        exception is RedisException or TimeoutException or ObjectDisposedException;
+
+    private DedupStoreUnavailableException Unavailable(Exception exception, string operation, string key)
+    {
+        if (exception is RedisServerException or RedisCommandException && !IsTransient(exception.Message))
+        {
+            Log.Rejected(_logger, exception, operation, key);
+        }
+        else
+        {
+            Log.Unavailable(_logger, exception, operation, key);
+        }
+
+        return new DedupStoreUnavailableException($"Redis could not {operation}: {exception.Message}", exception);
+    }
+
+    private static bool IsTransient(string message)
+    {
+        foreach (var prefix in TransientErrors)
+        {
+            if (message.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

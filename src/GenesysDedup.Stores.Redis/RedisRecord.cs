@@ -1,0 +1,83 @@
+using System.Globalization;
+using GenesysDedup.Domain;
+
+namespace GenesysDedup.Stores.Redis;
+
+/// <summary>
+/// The value stored at a key: one Redis string, five fields separated by <c>|</c>, fingerprint last so it may hold any
+/// character:
+/// <code>
+/// Status|LeaseExpiresAt|ExpiresAt|Owner|Fingerprint
+/// IN_PROGRESS|1795780860000|1795780860000|3f2a…|sha256:9c1e…
+/// COMPLETED|1795780860000|1795867200000|3f2a…|sha256:9c1e…
+/// </code>
+/// Times are epoch milliseconds of the engine's clock. <c>ExpiresAt</c> is the lease expiry while in progress and the
+/// end of the retention once completed. The Lua scripts in <see cref="RedisScripts"/> read the same layout.
+/// </summary>
+internal static class RedisRecord
+{
+    public const char Separator = '|';
+
+    public static string Format(string status, DateTimeOffset leaseExpiresAt, DateTimeOffset expiresAt, string owner, string fingerprint) =>
+        string.Create(CultureInfo.InvariantCulture, $"{status}|{leaseExpiresAt.ToUnixTimeMilliseconds()}|{expiresAt.ToUnixTimeMilliseconds()}|{owner}|{fingerprint}");
+
+    public static bool TryParse(string? value, out StoredRecord record)
+    {
+        record = default;
+        if (value is null)
+        {
+            return false;
+        }
+
+        var rest = value.AsSpan();
+        if (!TryTake(ref rest, out var status)
+            || !TryTake(ref rest, out var lease)
+            || !TryTake(ref rest, out var expires)
+            || !TryTake(ref rest, out var owner))
+        {
+            return false;
+        }
+
+        var statusText = status switch
+        {
+            _ when status.SequenceEqual(RecordStatus.InProgress) => RecordStatus.InProgress,
+            _ when status.SequenceEqual(RecordStatus.Completed) => RecordStatus.Completed,
+            _ => null,
+        };
+
+        if (statusText is null || owner.IsEmpty || !TryParseTime(lease, out var leaseAt) || !TryParseTime(expires, out var expiresAt))
+        {
+            return false;
+        }
+
+        record = new StoredRecord(statusText, owner.ToString(), rest.ToString(), leaseAt, expiresAt);
+        return true;
+    }
+
+    private static bool TryTake(ref ReadOnlySpan<char> rest, out ReadOnlySpan<char> field)
+    {
+        var end = rest.IndexOf(Separator);
+        if (end < 0)
+        {
+            field = default;
+            return false;
+        }
+
+        field = rest[..end];
+        rest = rest[(end + 1)..];
+        return true;
+    }
+
+    private static bool TryParseTime(ReadOnlySpan<char> text, out DateTimeOffset time)
+    {
+        time = default;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return false;
+        }
+
+        time = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        return true;
+    }
+}

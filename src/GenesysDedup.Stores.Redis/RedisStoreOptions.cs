@@ -1,0 +1,101 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace GenesysDedup.Stores.Redis;
+
+/// <summary>The <c>Dedup:Redis</c> section (SPEC §5, §9).</summary>
+public sealed class RedisStoreOptions
+{
+    public const string SectionName = "Dedup:Redis";
+
+    /// <summary>A StackExchange.Redis configuration string, e.g. <c>localhost:6379</c> or <c>host:6380,ssl=true,password=…</c>.</summary>
+    [Required(ErrorMessage = "Dedup:Redis:Configuration is required when the redis store is used (a StackExchange.Redis configuration string, e.g. localhost:6379).")]
+    public string? Configuration { get; set; }
+
+    /// <summary>Prefix of every key; the engine's namespace-scoped key follows it.</summary>
+    [StringLength(256, ErrorMessage = "Dedup:Redis:KeyPrefix may hold up to 256 characters.")]
+    public string KeyPrefix { get; set; } = "genesys-dedup:";
+}
+
+[OptionsValidator]
+internal sealed partial class RedisStoreOptionsValidator : IValidateOptions<RedisStoreOptions>;
+
+/// <summary>Checks what attributes cannot express: that the configuration string parses and names a server.</summary>
+internal sealed class RedisStoreOptionsChecks : IValidateOptions<RedisStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RedisStoreOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Configuration))
+        {
+            return ValidateOptionsResult.Success; // reported by the [Required] check
+        }
+
+        try
+        {
+            var parsed = RedisConnectionSettings.Create(options.Configuration);
+            return parsed.EndPoints.Count == 0
+                ? ValidateOptionsResult.Fail("Dedup:Redis:Configuration names no server (expected host:port, e.g. localhost:6379).")
+                : ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail($"Dedup:Redis:Configuration is not a valid StackExchange.Redis configuration string: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>
+/// Turns the configuration string into client options bounded for EventBridge's 5-second limit: a command that cannot
+/// be answered fails in about a second and a half instead of queueing, and the client keeps reconnecting in the
+/// background so the process recovers on its own when the server comes back.
+/// </summary>
+internal static class RedisConnectionSettings
+{
+    /// <summary>Connect, sync and async timeouts unless the configuration string sets its own.</summary>
+    internal const int DefaultConnectTimeoutMs = 2000;
+    internal const int DefaultCommandTimeoutMs = 1500;
+
+    public static ConfigurationOptions Create(string configuration)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+
+        // Never crash on an unreachable server: the store answers store_unavailable until the client connects.
+        options.AbortOnConnectFail = false;
+
+        // Fail at once while disconnected rather than queue: a queued claim could land after we reported
+        // store_unavailable and block the sender's retry until its lease lapses.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
+
+        if (!Sets(configuration, "connectTimeout"))
+        {
+            options.ConnectTimeout = DefaultConnectTimeoutMs;
+        }
+
+        if (!Sets(configuration, "syncTimeout"))
+        {
+            options.SyncTimeout = DefaultCommandTimeoutMs;
+        }
+
+        if (!Sets(configuration, "asyncTimeout"))
+        {
+            options.AsyncTimeout = DefaultCommandTimeoutMs;
+        }
+
+        return options;
+    }
+
+    private static bool Sets(string configuration, string keyword)
+    {
+        foreach (var part in configuration.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (part.StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && part.AsSpan(keyword.Length).TrimStart().StartsWith("="))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
