@@ -64,30 +64,31 @@ internal sealed class HttpHostOptionsChecks(IConfiguration configuration) : IVal
         return failures.Build();
     }
 
+    // Kestrel's precedence: configured endpoints replace --urls/ASPNETCORE_URLS, which replace ASPNETCORE_HTTP(S)_PORTS.
     internal static IEnumerable<string> ListeningAddresses(IConfiguration configuration)
     {
-        foreach (var url in (configuration["urls"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Select(endpoint => endpoint["Url"])
+            .OfType<string>()
+            .Where(url => url.Length > 0)
+            .ToList();
+        if (endpoints.Count > 0)
         {
-            yield return url;
+            return endpoints;
+        }
+
+        var urls = Split(configuration["urls"]);
+        if (urls.Length > 0)
+        {
+            return urls;
         }
 
         // ASPNETCORE_HTTP(S)_PORTS bind every interface.
-        foreach (var key in new[] { "http_ports", "https_ports" })
-        {
-            foreach (var port in (configuration[key] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                yield return $"http://*:{port}";
-            }
-        }
-
-        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
-        {
-            if (endpoint["Url"] is { Length: > 0 } url)
-            {
-                yield return url;
-            }
-        }
+        return Split(configuration["http_ports"]).Concat(Split(configuration["https_ports"])).Select(port => $"http://*:{port}");
     }
+
+    private static string[] Split(string? list) =>
+        (list ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     internal static bool IsLoopback(string url)
     {

@@ -83,7 +83,9 @@ internal sealed class IdempotencyBehavior(
         try
         {
             var started = time.GetTimestamp();
-            claim = await store.TryClaimAsync(new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease), cancellationToken).ConfigureAwait(false);
+            // Not cancellable: a claim abandoned mid-flight may still land and would block retries for a whole
+            // lease. Store calls are bounded by the adapters' own timeouts instead.
+            claim = await store.TryClaimAsync(new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease), CancellationToken.None).ConfigureAwait(false);
             metrics.StoreCall("claim", time.GetElapsedTime(started));
         }
         catch (DedupStoreUnavailableException ex)

@@ -117,6 +117,21 @@ public sealed class AuthTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Start_LoopbackUrlsOverrideContainerHttpPorts_Starts()
+    {
+        // The official ASP.NET images set ASPNETCORE_HTTP_PORTS=8080; ASPNETCORE_URLS replaces it.
+        await using var factory = new DedupHostFactory(new Dictionary<string, string?>
+        {
+            ["http_ports"] = "8080",
+            ["urls"] = "http://127.0.0.1:5000",
+        });
+
+        var response = await factory.CreateClient().GetAsync(new Uri("/health/live", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("http://localhost:5000")]
     [InlineData("http://127.0.0.1:5000;http://[::1]:5001")]
