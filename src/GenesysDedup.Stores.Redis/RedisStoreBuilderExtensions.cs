@@ -15,8 +15,8 @@ public static class RedisStoreBuilderExtensions
     /// <see cref="RedisDedupStore"/> as the <see cref="IDedupStore"/>.
     /// </summary>
     /// <remarks>
-    /// The connection is made when the store is first resolved (that first resolution waits at most the connect
-    /// timeout, 2 s by default) and never fails the process: an unreachable server makes the store answer
+    /// The connection is made while the host starts (<see cref="RedisConnectionWarmup"/>; without a host, when the
+    /// store is first resolved), waits at most the connect timeout, 2 s by default, and never fails the process: an unreachable server makes the store answer
     /// store_unavailable while the client keeps reconnecting in the background.
     /// </remarks>
     public static GenesysDedupBuilder UseRedisStore(this GenesysDedupBuilder builder)
@@ -35,6 +35,7 @@ public static class RedisStoreBuilderExtensions
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisDedupStore>()));
         services.TryAddSingleton<RedisDedupStore>();
         services.Replace(ServiceDescriptor.Singleton<IDedupStore>(static sp => sp.GetRequiredService<RedisDedupStore>()));
+        services.AddHostedService<RedisConnectionWarmup>();
         return builder;
     }
 
