@@ -12,8 +12,8 @@ namespace GenesysDedup.Testing;
 
 /// <summary>
 /// A real HTTP downstream for the <c>http</c> handler: a Kestrel server on a free loopback port that accepts a POST
-/// at any path, records every delivery by its <c>Idempotency-Key</c> and answers 200 — unless told to fail the next
-/// deliveries of a key (<see cref="FailNext"/>) or to hold one open until the test lets it go (<see cref="HoldNext"/>).
+/// at any path, records every request (a delivery) by its <c>Idempotency-Key</c> and answers 200 — unless told to answer the next
+/// deliveries of a key otherwise (<see cref="AnswerNext"/>) or to hold one open until the test lets it go (<see cref="HoldNext"/>).
 /// Nothing here sleeps: held deliveries wait on a <see cref="TaskCompletionSource"/>, and
 /// <see cref="DisposeAsync"/> releases any still held before it stops the server.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class CountingDownstream : IAsyncDisposable
 
     private readonly Lock _sync = new();
     private readonly List<Delivery> _deliveries = [];
-    private readonly Dictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Answers> _answers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<HeldDelivery>> _holds = new(StringComparer.Ordinal);
     private readonly List<HeldDelivery> _allHolds = [];
     private WebApplication? _app;
@@ -75,19 +75,18 @@ public sealed class CountingDownstream : IAsyncDisposable
         }
     }
 
-    /// <summary>The next <paramref name="times"/> deliveries of <paramref name="key"/> are answered with <paramref name="status"/> (default 500).</summary>
-    public void FailNext(string key, int times = 1, HttpStatusCode status = HttpStatusCode.InternalServerError)
+    /// <summary>
+    /// The next <paramref name="times"/> deliveries of <paramref name="key"/> are answered with
+    /// <paramref name="status"/> instead of 200: a 5xx or 4xx to fail them, another 2xx (202, 204) to accept them,
+    /// a 3xx with a <paramref name="location"/> (absolute, or relative to <see cref="Url"/>) to redirect them.
+    /// </summary>
+    public void AnswerNext(string key, HttpStatusCode status, int times = 1, string? location = null)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfNegative(times);
-        if ((int)status is >= 200 and < 300)
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "a failure must not be a 2xx status");
-        }
-
         lock (_sync)
         {
-            _failures[key] = new Failures(times, status);
+            _answers[key] = new Answers(times, status, location);
         }
     }
 
@@ -134,12 +133,6 @@ public sealed class CountingDownstream : IAsyncDisposable
 
     private async Task ReceiveAsync(HttpContext context)
     {
-        if (!HttpMethods.IsPost(context.Request.Method))
-        {
-            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-            return;
-        }
-
         var aborted = context.RequestAborted;
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, aborted).ConfigureAwait(false);
@@ -149,14 +142,15 @@ public sealed class CountingDownstream : IAsyncDisposable
         HeldDelivery? held = null;
         lock (_sync)
         {
-            var status = HttpStatusCode.OK;
-            if (key is not null && _failures.TryGetValue(key, out var failures) && failures.Left > 0)
+            var answer = new Answers(1, HttpStatusCode.OK, null);
+            if (key is not null && _answers.TryGetValue(key, out var answers) && answers.Left > 0)
             {
-                status = failures.Status;
-                _failures[key] = failures with { Left = failures.Left - 1 };
+                answer = answers;
+                _answers[key] = answers with { Left = answers.Left - 1 };
             }
 
-            delivery = new Delivery(key, body.ToArray(), context.Request.ContentType, context.Request.Path.Value ?? "/", status);
+            var request = context.Request;
+            delivery = new Delivery(key, request.Method, request.Path.Value ?? "/", body.ToArray(), request.ContentType, answer.Status, answer.Location);
             _deliveries.Add(delivery);
             if (key is not null && _holds.TryGetValue(key, out var queue) && queue.TryDequeue(out var next))
             {
@@ -178,18 +172,24 @@ public sealed class CountingDownstream : IAsyncDisposable
         }
 
         context.Response.StatusCode = (int)delivery.Status;
+        if (delivery.Location is not null)
+        {
+            context.Response.Headers.Location = delivery.Location;
+        }
     }
 
-    private readonly record struct Failures(int Left, HttpStatusCode Status);
+    private readonly record struct Answers(int Left, HttpStatusCode Status, string? Location);
 }
 
 /// <summary>One request the downstream received.</summary>
 /// <param name="Key">The <c>Idempotency-Key</c> header; null when it was missing.</param>
+/// <param name="Method">The HTTP method: <c>POST</c> for a forwarded event.</param>
+/// <param name="Path">The request path, e.g. <c>/</c>.</param>
 /// <param name="Body">The request body exactly as received.</param>
 /// <param name="ContentType">The <c>Content-Type</c> header as sent, e.g. <c>application/json; charset=utf-8</c>.</param>
-/// <param name="Path">The request path, e.g. <c>/</c>.</param>
 /// <param name="Status">The status the downstream answered (or will answer, for a delivery still held).</param>
-public sealed record Delivery(string? Key, byte[] Body, string? ContentType, string Path, HttpStatusCode Status);
+/// <param name="Location">The <c>Location</c> header it answered with, if any.</param>
+public sealed record Delivery(string? Key, string Method, string Path, byte[] Body, string? ContentType, HttpStatusCode Status, string? Location);
 
 /// <summary>A delivery the downstream will hold open: see <see cref="CountingDownstream.HoldNext"/>.</summary>
 public sealed class HeldDelivery
