@@ -11,11 +11,11 @@ using Microsoft.Extensions.Logging;
 namespace GenesysDedup.Testing;
 
 /// <summary>
-/// A real HTTP downstream for the <c>http</c> handler: a Kestrel server on a free loopback port that accepts a POST
-/// at any path, records every request (a delivery) by its <c>Idempotency-Key</c> and answers 200 — unless told to answer the next
-/// deliveries of a key otherwise (<see cref="AnswerNext"/>) or to hold one open until the test lets it go (<see cref="HoldNext"/>).
-/// Nothing here sleeps: held deliveries wait on a <see cref="TaskCompletionSource"/>, and
-/// <see cref="DisposeAsync"/> releases any still held before it stops the server.
+/// A real HTTP downstream for the <c>http</c> handler: a Kestrel server on a free loopback port that takes a POST
+/// (or any request) at any path, records it as a delivery under its <c>Idempotency-Key</c> and answers 200 — unless
+/// told to answer a key's next deliveries otherwise (<see cref="AnswerNext"/>) or to hold one open until the test lets
+/// it go (<see cref="HoldNext"/>). Nothing here sleeps: held deliveries wait on a <see cref="TaskCompletionSource"/>,
+/// and <see cref="DisposeAsync"/> releases any still held before it stops the server.
 /// </summary>
 public sealed class CountingDownstream : IAsyncDisposable
 {
@@ -78,7 +78,8 @@ public sealed class CountingDownstream : IAsyncDisposable
     /// <summary>
     /// The next <paramref name="times"/> deliveries of <paramref name="key"/> are answered with
     /// <paramref name="status"/> instead of 200: a 5xx or 4xx to fail them, another 2xx (202, 204) to accept them,
-    /// a 3xx with a <paramref name="location"/> (absolute, or relative to <see cref="Url"/>) to redirect them.
+    /// a 3xx with a <paramref name="location"/> (absolute, or relative to the request) to redirect them.
+    /// Replaces any earlier instruction for the key.
     /// </summary>
     public void AnswerNext(string key, HttpStatusCode status, int times = 1, string? location = null)
     {
