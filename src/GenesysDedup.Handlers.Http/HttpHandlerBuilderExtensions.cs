@@ -20,7 +20,10 @@ public static class HttpHandlerBuilderExtensions
             var options = sp.GetRequiredService<IOptions<HttpHandlerOptions>>().Value;
             client.BaseAddress = options.Url;
             client.Timeout = options.Timeout;
-        });
+        })
+        // SPEC §6: anything but a 2xx fails. A followed 301/302/303 becomes a GET without the event, whose 200
+        // would mark the event processed though it was never delivered.
+        .UseSocketsHttpHandler(static (handler, _) => handler.AllowAutoRedirect = false);
         builder.Services.AddScoped<IDedupHandler>(static sp => new HttpForwardingHandler(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpForwardingHandler.ClientName)));
         return builder;
