@@ -115,19 +115,7 @@ public sealed class DynamoDbDedupStore : IDedupStore
             },
         };
 
-        try
-        {
-            await _client.UpdateItemAsync(update, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false; // gone, or another owner's now
-        }
-        catch (Exception ex) when (IsFault(ex, cancellationToken))
-        {
-            throw Unavailable("complete", ex);
-        }
+        return await OwnerCheckedWriteAsync(ct => _client.UpdateItemAsync(update, ct), "complete", cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
@@ -144,18 +132,25 @@ public sealed class DynamoDbDedupStore : IDedupStore
             ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [":owner"] = DedupTable.String(owner) },
         };
 
+        return await OwnerCheckedWriteAsync(ct => _client.DeleteItemAsync(delete, ct), "release", cancellationToken).ConfigureAwait(false);
+    }
+
+    // An owner-checked write: true when it landed; false when its condition found the record gone or another
+    // owner's (an expected answer, so the SDK's exception becomes a value here and goes no further).
+    private async ValueTask<bool> OwnerCheckedWriteAsync(Func<CancellationToken, Task> write, string operation, CancellationToken cancellationToken)
+    {
         try
         {
-            await _client.DeleteItemAsync(delete, cancellationToken).ConfigureAwait(false);
+            await write(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ConditionalCheckFailedException)
         {
-            return false; // gone, or another owner's now
+            return false;
         }
         catch (Exception ex) when (IsFault(ex, cancellationToken))
         {
-            throw Unavailable("release", ex);
+            throw Unavailable(operation, ex);
         }
     }
 
