@@ -37,7 +37,8 @@ public sealed class FingerprintKeySource : IKeySource
 /// <summary>
 /// A dotted path into the event (<c>detail.metadata.CorrelationId</c>, <c>resources.0</c>); yields a non-empty
 /// string or a number's JSON text. Several paths joined with <c>+</c> form a composite that yields only when every
-/// path does, joined with <c>|</c>.
+/// path does, joined with <c>|</c> (a <c>|</c> or <c>\</c> inside a value is escaped with <c>\</c>, so two different
+/// tuples never make one key).
 /// </summary>
 public sealed class PathKeySource : IKeySource
 {
@@ -93,8 +94,13 @@ public sealed class PathKeySource : IKeySource
             parts[i] = part;
         }
 
-        return new KeySourceResult(string.Join(ValueSeparator, parts), null);
+        return new KeySourceResult(string.Join(ValueSeparator, parts.Select(EscapePart)), null);
     }
+
+    private static string EscapePart(string part) =>
+        part.AsSpan().IndexOfAny('\\', ValueSeparator) < 0
+            ? part
+            : part.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal);
 
     private static string? Find(JsonElement element, string[] segments)
     {
@@ -166,6 +172,9 @@ public sealed class KeyResolver
             : PathKeySource.Parse(name)));
     }
 
+    /// <summary>Path keys longer than this are replaced by a hash of themselves (DynamoDB keys stop at 2048 bytes).</summary>
+    public const int MaxKeyLength = 512;
+
     /// <summary>The key, or the reason the event has none. A path key carries the fingerprint too, for conflict detection.</summary>
     public KeyResolution Resolve(DedupEvent dedupEvent)
     {
@@ -190,10 +199,24 @@ public sealed class KeyResolver
             var fingerprint = FingerprintKeySource.Instance.Resolve(dedupEvent);
             return fingerprint.Error is not null
                 ? KeyResolution.Fail(fingerprint.Error)
-                : new KeyResolution(new DedupKey(found.Value!, fingerprint.Value!, source.Name), null);
+                : new KeyResolution(new DedupKey(BoundLength(found.Value!), fingerprint.Value!, source.Name), null);
         }
 
         return KeyResolution.Fail($"no key source yielded a key (tried {string.Join(", ", _sources.Select(s => s.Name))})");
+    }
+
+    // A path value is user data of any length; past MaxKeyLength it is stored as "sha256:" + hex of its UTF-8,
+    // deterministic, so every delivery of the event still finds the same record.
+    private static string BoundLength(string key)
+    {
+        if (key.Length <= MaxKeyLength)
+        {
+            return key;
+        }
+
+        Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
+        return "sha256:" + Convert.ToHexStringLower(hash);
     }
 }
 

@@ -334,4 +334,21 @@ public sealed class KeyResolverTests
 
         public KeySourceResult Resolve(DedupEvent dedupEvent) => result;
     }
+
+    [Fact]
+    public void Resolve_PathKeyLongerThanTheBound_IsReplacedByItsStableHash()
+    {
+        var resolver = KeyResolver.FromNames(["detail.event_id"]);
+        var longId = new string('k', KeyResolver.MaxKeyLength + 1);
+        var boundId = new string('k', KeyResolver.MaxKeyLength);
+        using var longEvent = TestJson.Event("{\"detail\":{\"event_id\":\"" + longId + "\"}}");
+        using var sameAgain = TestJson.Event("{\"id\":\"other\",\"detail\":{\"event_id\":\"" + longId + "\"}}");
+        using var boundEvent = TestJson.Event("{\"detail\":{\"event_id\":\"" + boundId + "\"}}");
+
+        var key = resolver.Resolve(longEvent).Key!.Value.Value;
+
+        Assert.Matches("^sha256:[0-9a-f]{64}$", key);
+        Assert.Equal(key, resolver.Resolve(sameAgain).Key!.Value.Value);
+        Assert.Equal(boundId, resolver.Resolve(boundEvent).Key!.Value.Value);
+    }
 }

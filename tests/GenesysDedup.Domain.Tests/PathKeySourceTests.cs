@@ -70,4 +70,19 @@ public sealed class PathKeySourceTests
         Assert.False(source.Resolve(partial).Found);
         Assert.Null(source.Resolve(partial).Error);
     }
+
+    [Fact]
+    public void Resolve_CompositeValuesHoldingTheSeparator_NeverCollide()
+    {
+        var source = PathKeySource.Parse("detail.a+detail.b");
+        using var left = TestJson.Event("""{"detail":{"a":"x|y","b":"z"}}""");
+        using var right = TestJson.Event("""{"detail":{"a":"x","b":"y|z"}}""");
+        using var slashes = TestJson.Event("""{"detail":{"a":"x\\","b":"|z"}}""");
+
+        var keys = new[] { source.Resolve(left).Value, source.Resolve(right).Value, source.Resolve(slashes).Value };
+
+        Assert.Equal(@"x\|y|z", keys[0]);
+        Assert.Equal(@"x|y\|z", keys[1]);
+        Assert.Equal(3, keys.Distinct().Count());
+    }
 }
