@@ -98,9 +98,17 @@ public static class EventParser
 
     private static EventParseResult Fail(string error) => new(null, error);
 
-    // JsonException messages name the position but never echo the payload, so they are safe to return.
-    private static string Describe(JsonException ex) =>
-        ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase)
-            ? $"nesting is deeper than allowed ({ex.Message})"
+    // Reader messages name a position and at most the one offending character, so they are safe to return and log;
+    // the duplicate-property message quotes the whole name, which is payload, so it is replaced.
+    private static string Describe(JsonException ex)
+    {
+        if (ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"nesting is deeper than allowed ({ex.Message})";
+        }
+
+        return ex.Message.StartsWith("Duplicate property", StringComparison.OrdinalIgnoreCase)
+            ? "an object has the same property name twice"
             : ex.Message;
+    }
 }

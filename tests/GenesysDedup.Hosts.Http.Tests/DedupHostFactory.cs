@@ -13,7 +13,7 @@ namespace GenesysDedup.Hosts.Http.Tests;
 /// The real HTTP host (its own Program, configuration and pipeline) in process, with a controllable handler added
 /// beside the configured one and the configured store wrapped so a test can take it down.
 /// </summary>
-internal sealed class DedupHostFactory(IDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+internal class DedupHostFactory(IDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public ControllableHandler Handler { get; } = new();
 

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text;
+using GenesysDedup.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GenesysDedup.Hosts.Http.Tests;
+
+/// <summary>Secrets, API keys and payload contents never appear in logs, whatever happens to the event.</summary>
+public sealed class LogHygieneTests
+{
+    private const string ApiKey = "api-key-5f1e9c-never-logged";
+    private const string BasicPassword = "basic-pass-7a2b-never-logged";
+    private const string Marker = "PAYLD-3c9d"; // short: the JSON reader quotes names only up to 15 characters
+
+    [Fact]
+    public async Task Logs_AfterEveryOutcome_HoldNoSecretAndNoPayload()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var factory = new LoggingHostFactory(logs, new Dictionary<string, string?>
+        {
+            ["Http:ApiKey"] = ApiKey,
+            ["Http:BasicUser"] = "eventbridge",
+            ["Http:BasicPassword"] = BasicPassword,
+            ["Logging:LogLevel:Default"] = "Trace",
+        });
+        var client = factory.CreateClient();
+        var marked = Encoding.UTF8.GetBytes(Samples.Text(Samples.Audit).Replace("Senior Agent", Marker, StringComparison.Ordinal));
+
+        await client.PostEventAsync(marked); // 401, no credentials
+        client.DefaultRequestHeaders.Add("x-api-key", ApiKey[..^1]);
+        await client.PostEventAsync(marked); // 401, wrong key
+        client.DefaultRequestHeaders.Remove("x-api-key");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"eventbridge:{BasicPassword}")));
+        await client.PostEventAsync(marked); // processed
+        await client.PostEventAsync(marked); // duplicate
+        factory.Handler.FailNext("evt-log-" + Marker);
+        await client.PostEventAsync(EventBuilder.Tutorial("evt-log-" + Marker, Marker)); // failed
+        await client.PostEventAsync(Encoding.UTF8.GetBytes($"{{\"{Marker}\":1,\"{Marker}\":2}}")); // invalid: duplicate name
+        await client.PostEventAsync(Encoding.UTF8.GetBytes($"{{\"detail\":\"{Marker}\"")); // invalid: truncated
+        await client.PostEventAsync(marked, "text/plain"); // 415
+        factory.Store.Down = true;
+        await client.PostEventAsync(EventBuilder.UniqueGenesysEvent(Marker)); // store_unavailable
+
+        var text = logs.AllText();
+        Assert.Contains("Processed", text); // the capture works: the processed line is there
+        Assert.DoesNotContain(ApiKey, text);
+        Assert.DoesNotContain(ApiKey[..^1], text);
+        Assert.DoesNotContain(BasicPassword, text);
+        Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes($"eventbridge:{BasicPassword}")), text);
+        Assert.DoesNotContain(Marker, text.Replace("evt-log-" + Marker, string.Empty, StringComparison.Ordinal));
+        Assert.DoesNotContain("Bob Agent", text);
+    }
+
+    private sealed class LoggingHostFactory(CapturingLoggerProvider logs, IDictionary<string, string?> settings) : DedupHostFactory(settings)
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureLogging(logging => logging.AddProvider(logs));
+        }
+    }
+}
+
+/// <summary>Keeps every formatted log line and exception text.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public string AllText() => string.Join('\n', _lines);
+
+    public ILogger CreateLogger(string categoryName) => new Capturing(_lines, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Capturing(ConcurrentQueue<string> lines, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs
+                ? string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}"))
+                : string.Empty;
+            lines.Enqueue($"{logLevel} {category} {formatter(state, exception)} {structured} {exception}");
+        }
+    }
+}
