@@ -108,7 +108,7 @@ public static class EventParser
         }
 
         return ex.Message.StartsWith("Duplicate property", StringComparison.OrdinalIgnoreCase)
-            ? "an object has the same property name twice"
+            ? "duplicate property name (an object has the same name twice)"
             : ex.Message;
     }
 }
