@@ -6,11 +6,30 @@ namespace GenesysDedup.Stores.Memory;
 /// <summary>
 /// In-process store: one instance, not durable (a restart forgets every key). Each operation is one
 /// compare-and-swap on a <see cref="ConcurrentDictionary{TKey,TValue}"/>, so concurrent claims of a key have
-/// exactly one winner. Expired records are judged from their timestamps and swept periodically.
+/// exactly one winner. Expired records are judged from their timestamps and swept periodically; the number of
+/// records is bounded by <see cref="MemoryStoreOptions.MaxEntries"/>.
 /// </summary>
 public sealed class MemoryDedupStore : IDedupStore
 {
     private readonly ConcurrentDictionary<string, StoredRecord> _records = new(StringComparer.Ordinal);
+    private readonly Lock _makingRoom = new();
+    private readonly int _maxEntries;
+    private readonly Action<int>? _evicted;
+
+    /// <summary>An unbounded store (tests, embedding).</summary>
+    public MemoryDedupStore()
+        : this(int.MaxValue, null)
+    {
+    }
+
+    /// <param name="maxEntries">The most records held.</param>
+    /// <param name="evicted">Told how many completed records within their retention were evicted to make room.</param>
+    public MemoryDedupStore(int maxEntries, Action<int>? evicted)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
+        _maxEntries = maxEntries;
+        _evicted = evicted;
+    }
 
     /// <summary>Number of records held, live or not yet swept.</summary>
     public int Count => _records.Count;
@@ -22,6 +41,11 @@ public sealed class MemoryDedupStore : IDedupStore
         {
             if (!_records.TryGetValue(request.Key, out var existing))
             {
+                if (_records.Count >= _maxEntries)
+                {
+                    MakeRoom(request.Now);
+                }
+
                 if (_records.TryAdd(request.Key, claim))
                 {
                     return ValueTask.FromResult(ClaimResult.Acquired);
@@ -71,6 +95,33 @@ public sealed class MemoryDedupStore : IDedupStore
     }
 
     public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    // Sweep first; if that frees nothing, evict the completed records nearest their expiry (1 % of the bound at a
+    // time, so the scan is amortised). In-progress claims are never evicted: that would let a concurrent duplicate
+    // run. When nothing can go, the claim is refused as unavailable and the sender retries.
+    private void MakeRoom(DateTimeOffset now)
+    {
+        lock (_makingRoom)
+        {
+            if (_records.Count < _maxEntries || Sweep(now) > 0)
+            {
+                return;
+            }
+
+            var batch = Math.Max(1, _maxEntries / 100);
+            var victims = _records
+                .Where(entry => entry.Value.Status == RecordStatus.Completed)
+                .OrderBy(entry => entry.Value.ExpiresAt)
+                .Take(batch)
+                .Count(entry => _records.TryRemove(entry));
+            if (victims == 0)
+            {
+                throw new DedupStoreUnavailableException($"memory store is full: {_records.Count} claims in progress (Dedup:Memory:MaxEntries)");
+            }
+
+            _evicted?.Invoke(victims);
+        }
+    }
 
     /// <summary>Removes every record that no longer blocks a claim at <paramref name="now"/>; returns how many.</summary>
     public int Sweep(DateTimeOffset now)

@@ -1,6 +1,10 @@
+using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -10,7 +14,20 @@ public static class MemoryStoreBuilderExtensions
     public static GenesysDedupBuilder UseMemoryStore(this GenesysDedupBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton<MemoryDedupStore>();
+        builder.Services.AddOptions<MemoryStoreOptions>()
+            .Bind(builder.Configuration.GetSection(MemoryStoreOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryStoreOptions>, MemoryStoreOptionsChecks>());
+        builder.Services.TryAddSingleton(static sp =>
+        {
+            var metrics = sp.GetRequiredService<DedupMetrics>();
+            var logger = sp.GetRequiredService<ILogger<MemoryDedupStore>>();
+            return new MemoryDedupStore(sp.GetRequiredService<IOptions<MemoryStoreOptions>>().Value.MaxEntries, evicted =>
+            {
+                metrics.MemoryEvicted(evicted);
+                Log.Evicted(logger, evicted);
+            });
+        });
         builder.Services.Replace(ServiceDescriptor.Singleton<IDedupStore>(sp => sp.GetRequiredService<MemoryDedupStore>()));
         builder.Services.AddHostedService<MemoryStoreSweeper>();
         return builder;

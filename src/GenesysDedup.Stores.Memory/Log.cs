@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace GenesysDedup.Stores.Memory;
+
+/// <summary>Every log line of the memory store.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Warning, "Dedup store is 'memory': in-process and not durable. A restart forgets every key and instances do not share keys; use Dedup:Store=redis or dynamodb in production.")]
+    public static partial void NotDurable(ILogger logger);
+
+    [LoggerMessage(2, LogLevel.Debug, "Swept {Removed} expired dedup records; {Remaining} remain")]
+    public static partial void Swept(ILogger logger, int removed, int remaining);
+
+    [LoggerMessage(3, LogLevel.Warning, "Memory store at Dedup:Memory:MaxEntries: evicted {Evicted} completed records before their retention ended; those keys would be processed again if redelivered")]
+    public static partial void Evicted(ILogger logger, int evicted);
+}

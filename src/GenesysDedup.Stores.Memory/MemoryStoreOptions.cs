@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace GenesysDedup.Stores.Memory;
+
+/// <summary>The <c>Dedup:Memory</c> section: the bound on the in-process store.</summary>
+public sealed class MemoryStoreOptions
+{
+    public const string SectionName = "Dedup:Memory";
+
+    /// <summary>
+    /// Most records held. Expired ones are swept first; past the bound the completed records nearest their expiry
+    /// are evicted (counted in <c>genesys_dedup.memory.evicted</c>: such a key would answer processed again), and when
+    /// only in-progress claims remain, new claims answer store_unavailable.
+    /// </summary>
+    public int MaxEntries { get; set; } = 1_000_000;
+}
+
+internal sealed class MemoryStoreOptionsChecks : IValidateOptions<MemoryStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MemoryStoreOptions options) =>
+        options.MaxEntries < 1
+            ? ValidateOptionsResult.Fail("Dedup:Memory:MaxEntries must be at least 1.")
+            : ValidateOptionsResult.Success;
+}
