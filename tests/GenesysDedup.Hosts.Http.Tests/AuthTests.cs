@@ -151,6 +151,7 @@ public sealed class AuthTests
     [InlineData("Handler__Kind", "email", "Handler:Kind")]
     [InlineData("Dedup__Lease", "not-a-timespan", "Dedup:Lease")]
     [InlineData("Dedup__KeySources__0", "detail..x", "Dedup:KeySources")]
+    [InlineData("Dedup__Memory__MaxEntries", "0", "Dedup:Memory:MaxEntries")]
     public async Task Start_BadConfiguration_FailsNamingTheKey(string variable, string value, string named)
     {
         var (exitCode, output) = await HostProcess.RunExpectingExitAsync(new Dictionary<string, string> { [variable] = value });
