@@ -2,10 +2,23 @@ using GenesysDedup.Application;
 using GenesysDedup.Hosting;
 using GenesysDedup.Hosts.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 var builder = WebApplication.CreateSlimBuilder(args);
+
+// Deliberate limits: EventBridge sends about ten small headers and a body of at most 256 KB in one go, so a client
+// that sends more, or dribbles, is broken or hostile and is cut off instead of holding a connection.
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    kestrel.Limits.MaxRequestLineSize = 4 * 1024;
+    kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+    kestrel.Limits.MaxRequestHeaderCount = 50;
+    kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
+    kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(3));
+});
 
 builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
 builder.Services.AddOptions<HttpHostOptions>().BindConfiguration(HttpHostOptions.SectionName).ValidateOnStart();

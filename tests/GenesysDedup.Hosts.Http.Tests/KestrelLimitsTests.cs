@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace GenesysDedup.Hosts.Http.Tests;
+
+/// <summary>Broken or hostile clients against the real Kestrel limits the host sets.</summary>
+public sealed class KestrelLimitsTests
+{
+    private static readonly TimeSpan CutOffBound = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Post_OversizedHeaders_Is431()
+    {
+        await using var host = await RunningHost.StartAsync();
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Padding", new string('p', 20 * 1024));
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_TooManyHeaders_Is431()
+    {
+        await using var host = await RunningHost.StartAsync();
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        for (var i = 0; i < 60; i++)
+        {
+            request.Headers.Add($"X-H{i}", "v");
+        }
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SlowHeaders_AreCutOff()
+    {
+        await using var host = await RunningHost.StartAsync();
+        using var socket = await ConnectAsync(host);
+
+        await socket.SendAsync("POST /events HTTP/1.1\r\nHost: localhost\r\n"u8.ToArray());
+
+        Assert.True(await ServerClosesOrRejectsAsync(socket), "the server kept a connection whose headers never finished");
+    }
+
+    [Fact]
+    public async Task SlowBody_IsCutOff()
+    {
+        await using var host = await RunningHost.StartAsync();
+        using var socket = await ConnectAsync(host);
+
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"detail\":"));
+
+        Assert.True(await ServerClosesOrRejectsAsync(socket), "the server kept a connection whose body stalled");
+    }
+
+    private static async Task<Socket> ConnectAsync(RunningHost host)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, host.Port);
+        return socket;
+    }
+
+    // True when the server answers an error status or closes the connection; false if nothing happens within the
+    // bound (a generous backstop, not a timing assertion: Kestrel's own timeouts are a few seconds).
+    private static async Task<bool> ServerClosesOrRejectsAsync(Socket socket)
+    {
+        var buffer = new byte[4096];
+        using var backstop = new CancellationTokenSource(CutOffBound);
+        try
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, backstop.Token);
+            return read == 0 || Encoding.ASCII.GetString(buffer, 0, read).StartsWith("HTTP/1.1 4", StringComparison.Ordinal);
+        }
+        catch (SocketException)
+        {
+            return true; // reset by the server
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
