@@ -23,11 +23,22 @@ internal sealed class LambdaHarness : IAsyncDisposable
 
     public LambdaBootstrapProcess Host { get; }
 
-    /// <summary>The host's own build output (set by the test project from the configuration being built).</summary>
+    /// <summary>Set it to a native <c>bootstrap</c> (the Native AOT publish) to run every process test against that instead.</summary>
+    public const string BootstrapVariable = "GENESYSDEDUP_LAMBDA_BOOTSTRAP";
+
+    /// <summary>
+    /// The host's own build output (set by the test project from the configuration being built), or the executable
+    /// named by <see cref="BootstrapVariable"/>.
+    /// </summary>
     public static string Bootstrap
     {
         get
         {
+            if (Environment.GetEnvironmentVariable(BootstrapVariable) is { Length: > 0 } native)
+            {
+                return File.Exists(native) ? Path.GetFullPath(native) : throw new FileNotFoundException($"{BootstrapVariable} names {native}, which does not exist.", native);
+            }
+
             var directory = typeof(LambdaHarness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .Single(a => a.Key == "LambdaHostDirectory").Value!;
             var path = Path.Combine(directory, "bootstrap.dll");
