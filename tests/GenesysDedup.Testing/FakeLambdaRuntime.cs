@@ -38,6 +38,7 @@ public sealed class FakeLambdaRuntime : IAsyncDisposable
     private readonly Channel<QueuedInvocation> _queue = Channel.CreateUnbounded<QueuedInvocation>();
     private readonly Lock _sync = new();
     private readonly Dictionary<string, TaskCompletionSource<RuntimeReply>> _replies = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _dispatched = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource<RuntimeReply> _initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<long> _polls = [];
     private readonly List<(int Ordinal, TaskCompletionSource<long> Waiter)> _pollWaiters = [];
@@ -215,16 +216,35 @@ public sealed class FakeLambdaRuntime : IAsyncDisposable
         headers["Lambda-Runtime-Trace-Id"] = invocation.TraceId;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = invocation.Payload.Length;
+        lock (_sync)
+        {
+            _dispatched[invocation.RequestId] = Stopwatch.GetTimestamp();
+        }
+
         await context.Response.Body.WriteAsync(invocation.Payload, context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task RecordAsync(HttpContext context, RuntimeReplyKind kind)
     {
+        var arrived = Stopwatch.GetTimestamp();
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
         var requestId = kind == RuntimeReplyKind.InitError ? null : context.GetRouteValue("requestId") as string;
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var reply = new RuntimeReply(kind, requestId, body.ToArray(), headers.GetValueOrDefault("Lambda-Runtime-Function-Error-Type"), headers);
+        long? dispatched = null;
+        lock (_sync)
+        {
+            if (requestId is not null && _dispatched.TryGetValue(requestId, out var at))
+            {
+                dispatched = at;
+            }
+        }
+
+        var reply = new RuntimeReply(kind, requestId, body.ToArray(), headers.GetValueOrDefault("Lambda-Runtime-Function-Error-Type"), headers)
+        {
+            DispatchedAt = dispatched,
+            ReceivedAt = arrived,
+        };
 
         TaskCompletionSource<RuntimeReply>? waiter;
         if (kind == RuntimeReplyKind.InitError)
@@ -285,6 +305,15 @@ public enum RuntimeReplyKind
 /// <param name="Headers">Every request header.</param>
 public sealed record RuntimeReply(RuntimeReplyKind Kind, string? RequestId, byte[] Body, string? ErrorType, IReadOnlyDictionary<string, string> Headers)
 {
+    /// <summary><see cref="Stopwatch.GetTimestamp"/> when the fake handed the invocation over on <c>next</c> (null for an init error).</summary>
+    public long? DispatchedAt { get; init; }
+
+    /// <summary><see cref="Stopwatch.GetTimestamp"/> when this post arrived.</summary>
+    public long ReceivedAt { get; init; }
+
+    /// <summary>From handing the invocation over to receiving its result: the invocation's latency as Lambda would see it.</summary>
+    public TimeSpan? Latency => DispatchedAt is { } dispatched ? Stopwatch.GetElapsedTime(dispatched, ReceivedAt) : null;
+
     public string Text => Encoding.UTF8.GetString(Body);
 
     /// <summary>The body parsed as JSON.</summary>
