@@ -84,7 +84,18 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
 
     private async Task<InvocationResult> HandleBatchAsync(Invocation invocation, CancellationToken deadline)
     {
-        using var document = JsonDocument.Parse(invocation.Payload, new JsonDocumentOptions { MaxDepth = EventLimits.DefaultMaxDepth });
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(invocation.Payload, new JsonDocumentOptions { MaxDepth = EventLimits.DefaultMaxDepth });
+        }
+        catch (JsonException ex)
+        {
+            // The Records array was well-formed but the text around it is not JSON: nothing can be handed back alone.
+            return InvocationResult.Fail(new LambdaError(ErrorTypes.InvalidBatch, $"the SQS batch is not valid JSON: {ex.Message}"));
+        }
+
+        using var owner = document;
         var records = document.RootElement.GetProperty("Records"u8);
 
         // Without its messageId a record cannot be handed back on its own: the whole batch is retried instead.

@@ -175,6 +175,17 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Handle_BatchFollowedByGarbage_IsAnInvalidBatchError()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"Records":[{"messageId":"m1","body":"{}","eventSource":"aws:sqs"}], oops""");
+
+        var result = await Handler.HandleAsync(Invocation(body));
+
+        Assert.Equal(ErrorTypes.InvalidBatch, result.Error?.Type);
+        Assert.Equal(0, _handler.TotalRuns);
+    }
+
+    [Fact]
     public async Task Handle_BodyWithEscapesAndNonAscii_IsTheSameEventAsSentDirectly()
     {
         // Utf8JsonWriter escapes every quote and non-ASCII character of the body, as SQS's JSON may.
