@@ -1,0 +1,213 @@
+using System.Text.Json;
+using GenesysDedup.Application;
+using GenesysDedup.Domain;
+using Mediator;
+using Microsoft.Extensions.Logging;
+
+namespace GenesysDedup.Hosts.Lambda;
+
+/// <summary>
+/// Turns one invocation into the Runtime API's answer (SPEC §8): an EventBridge event (any JSON object that is not an
+/// SQS batch) becomes a response or an invocation error; an SQS batch becomes <c>batchItemFailures</c>.
+/// </summary>
+internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogger<InvocationHandler> logger)
+{
+    /// <summary>
+    /// Added to the time left until the invocation's deadline to make a claim's lease. Lambda stops the invocation
+    /// at its deadline, so a claim that outlives it by this margin is never taken over while its handler still runs,
+    /// even with the store's clock a few seconds off Lambda's; and it lapses long before Lambda's first async retry
+    /// (about a minute later) or SQS's next delivery (after the visibility timeout), so a crashed or timed-out
+    /// invocation never makes its retry answer in_progress.
+    /// </summary>
+    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Handlers are cancelled this long before the deadline, so a handler that would overrun is released and reported
+    /// (and the rest of an SQS batch is handed back) while the invocation can still answer.
+    /// </summary>
+    public static readonly TimeSpan DeadlineReserve = TimeSpan.FromMilliseconds(500);
+
+    public async Task<InvocationResult> HandleAsync(Invocation invocation)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        using var deadline = DeadlineToken(invocation.Deadline);
+        var token = deadline?.Token ?? CancellationToken.None;
+        return SqsBatch.IsBatch(invocation.Payload)
+            ? await HandleBatchAsync(invocation, token).ConfigureAwait(false)
+            : await HandleEventAsync(invocation, token).ConfigureAwait(false);
+    }
+
+    /// <summary>The lease of a claim made now: the time left until the deadline plus <see cref="LeaseMargin"/>; with no deadline, <c>Dedup:Lease</c>.</summary>
+    internal TimeSpan? LeaseFor(DateTimeOffset? deadline)
+    {
+        if (deadline is not { } at)
+        {
+            return null;
+        }
+
+        var left = at - time.GetUtcNow();
+        return (left > TimeSpan.Zero ? left : TimeSpan.Zero) + LeaseMargin;
+    }
+
+    private CancellationTokenSource? DeadlineToken(DateTimeOffset? deadline)
+    {
+        if (deadline is not { } at)
+        {
+            return null;
+        }
+
+        var left = at - time.GetUtcNow() - DeadlineReserve;
+        if (left > TimeSpan.Zero)
+        {
+            return new CancellationTokenSource(left, time);
+        }
+
+        var spent = new CancellationTokenSource();
+        spent.Cancel();
+        return spent;
+    }
+
+    private async Task<InvocationResult> HandleEventAsync(Invocation invocation, CancellationToken deadline)
+    {
+        var result = await ProcessAsync(invocation.Payload, invocation.Deadline, deadline).ConfigureAwait(false);
+        if (result.Outcome.IsAcknowledged())
+        {
+            Log.EventAnswered(logger, invocation.RequestId, result.Outcome.ToWireName(), result.Key);
+            return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(
+                new EventResponse(result.Outcome.ToWireName(), result.Key), LambdaJsonContext.Default.EventResponse));
+        }
+
+        var error = new LambdaError(ErrorTypes.For(result.Outcome), Describe(result));
+        Log.EventFailed(logger, invocation.RequestId, result.Outcome.ToWireName(), result.Key, error.Type);
+        return InvocationResult.Fail(error);
+    }
+
+    private async Task<InvocationResult> HandleBatchAsync(Invocation invocation, CancellationToken deadline)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(invocation.Payload, new JsonDocumentOptions { MaxDepth = EventLimits.DefaultMaxDepth });
+        }
+        catch (JsonException ex)
+        {
+            // The Records array was well-formed but the text around it is not JSON: nothing can be handed back alone.
+            return InvocationResult.Fail(new LambdaError(ErrorTypes.InvalidBatch, $"the SQS batch is not valid JSON: {ex.Message}"));
+        }
+
+        using var owner = document;
+        var records = document.RootElement.GetProperty("Records"u8);
+
+        // Without its messageId a record cannot be handed back on its own: the whole batch is retried instead.
+        foreach (var record in records.EnumerateArray())
+        {
+            if (SqsBatch.MessageId(record) is null)
+            {
+                return InvocationResult.Fail(new LambdaError(ErrorTypes.InvalidBatch, "an SQS record has no messageId; the batch is retried whole"));
+            }
+        }
+
+        var failures = new List<BatchItemFailure>();
+        var total = 0;
+        var stopped = false;
+        foreach (var record in records.EnumerateArray())
+        {
+            total++;
+            var messageId = SqsBatch.MessageId(record)!;
+            if (stopped || deadline.IsCancellationRequested)
+            {
+                // Out of time, or a FIFO group must keep its order: SQS delivers these again, unprocessed.
+                failures.Add(new BatchItemFailure(messageId));
+                continue;
+            }
+
+            DedupOutcome outcome;
+            try
+            {
+                outcome = await ProcessRecordAsync(record, messageId, invocation.Deadline, deadline).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // One record's surprise must not fail the others: it is handed back to SQS alone.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.RecordCrashed(logger, ex, messageId);
+                outcome = DedupOutcome.Failed;
+            }
+
+            if (!outcome.IsAcknowledged())
+            {
+                failures.Add(new BatchItemFailure(messageId));
+                // AWS's rule for FIFO queues: stop at the first failure and hand back the rest in order.
+                stopped = SqsBatch.IsFifo(record);
+            }
+        }
+
+        if (deadline.IsCancellationRequested)
+        {
+            Log.BatchOutOfTime(logger, invocation.RequestId);
+        }
+
+        Log.BatchAnswered(logger, invocation.RequestId, total, failures.Count);
+        return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(new BatchResponse(failures), LambdaJsonContext.Default.BatchResponse));
+    }
+
+    private async Task<DedupOutcome> ProcessRecordAsync(JsonElement record, string messageId, DateTimeOffset? invocationDeadline, CancellationToken deadline)
+    {
+        using var body = SqsBatch.ReadBody(record);
+        if (body is null)
+        {
+            Log.RecordWithoutBody(logger, messageId);
+            return DedupOutcome.Invalid;
+        }
+
+        // The key comes from the body (the event), never from messageId: SQS gives a redelivered or re-sent
+        // message a new one.
+        var result = await ProcessAsync(body.Memory, invocationDeadline, deadline).ConfigureAwait(false);
+        Log.RecordAnswered(logger, messageId, result.Outcome.ToWireName(), result.Key);
+        return result.Outcome;
+    }
+
+    private async Task<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline) =>
+        await sender.Send(new ProcessEvent(utf8Event) { Lease = LeaseFor(invocationDeadline) }, deadline).ConfigureAwait(false);
+
+    private static string Describe(DedupResult result)
+    {
+        var message = $"{result.Outcome.ToWireName()}: {result.Detail ?? "not acknowledged"}";
+        return result.Key is null ? message : $"{message} (key {result.Key})";
+    }
+}
+
+/// <summary>What to post for an invocation: a response body, or an error.</summary>
+internal readonly record struct InvocationResult(byte[]? Response, LambdaError? Error)
+{
+    public static InvocationResult Respond(byte[] utf8Json) => new(utf8Json, null);
+
+    public static InvocationResult Fail(LambdaError error) => new(null, error);
+}
+
+/// <summary>
+/// The <c>errorType</c> of every error the host posts (also the <c>Lambda-Runtime-Function-Error-Type</c> header).
+/// Lambda shows it in the on-failure destination's record and in the <c>Errors</c> metric's logs.
+/// </summary>
+internal static class ErrorTypes
+{
+    public const string InProgress = "GenesysDedup.InProgress";
+    public const string Failed = "GenesysDedup.Failed";
+    public const string StoreUnavailable = "GenesysDedup.StoreUnavailable";
+    public const string Invalid = "GenesysDedup.Invalid";
+    public const string Conflict = "GenesysDedup.Conflict";
+    public const string InvalidBatch = "GenesysDedup.InvalidBatch";
+    public const string Unhandled = "GenesysDedup.Unhandled";
+    public const string InvalidConfiguration = "GenesysDedup.InvalidConfiguration";
+    public const string InitFailed = "GenesysDedup.InitFailed";
+
+    public static string For(DedupOutcome outcome) => outcome switch
+    {
+        DedupOutcome.InProgress => InProgress,
+        DedupOutcome.Failed => Failed,
+        DedupOutcome.StoreUnavailable => StoreUnavailable,
+        DedupOutcome.Conflict => Conflict,
+        DedupOutcome.Invalid => Invalid,
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "an acknowledged outcome is not an error"),
+    };
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace GenesysDedup.Hosts.Lambda;
+
+/// <summary>
+/// The Lambda Runtime API (version 2018-06-01) spoken over one <see cref="HttpClient"/>: long-poll the next invocation,
+/// post its response or error, or post an initialisation error. No Amazon.Lambda.* package (ADR 0003).
+/// </summary>
+internal sealed class LambdaRuntimeClient : IDisposable
+{
+    /// <summary>The environment variable Lambda sets to the Runtime API's <c>host:port</c>.</summary>
+    public const string ApiVariable = "AWS_LAMBDA_RUNTIME_API";
+
+    public const string RequestIdHeader = "Lambda-Runtime-Aws-Request-Id";
+    public const string DeadlineHeader = "Lambda-Runtime-Deadline-Ms";
+    public const string FunctionArnHeader = "Lambda-Runtime-Invoked-Function-Arn";
+    public const string TraceIdHeader = "Lambda-Runtime-Trace-Id";
+    public const string ErrorTypeHeader = "Lambda-Runtime-Function-Error-Type";
+
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+    private readonly HttpClient _http;
+
+    public LambdaRuntimeClient(string runtimeApi)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runtimeApi);
+        var handler = new SocketsHttpHandler
+        {
+            // The Runtime API is a local endpoint: no proxy discovery, no redirects, one long-lived connection.
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        };
+        _http = new HttpClient(handler, disposeHandler: true)
+        {
+            BaseAddress = new Uri($"http://{runtimeApi.Trim()}/2018-06-01/", UriKind.Absolute),
+            // `next` blocks until Lambda has an invocation, for as long as the sandbox is frozen: never time it out.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>
+    /// Long-polls for the next invocation. <paramref name="stopping"/> cancels only the wait for it: once Lambda has
+    /// handed an invocation over (its headers have arrived), its payload is read to the end.
+    /// </summary>
+    public async Task<Invocation> NextAsync(CancellationToken stopping)
+    {
+        using var response = await _http.GetAsync(new Uri("runtime/invocation/next", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, stopping)
+            .ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new LambdaRuntimeException($"GET runtime/invocation/next answered HTTP {(int)response.StatusCode}");
+        }
+
+        var requestId = Header(response, RequestIdHeader)
+            ?? throw new LambdaRuntimeException($"GET runtime/invocation/next answered without {RequestIdHeader}");
+        var deadline = long.TryParse(Header(response, DeadlineHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : (DateTimeOffset?)null;
+        var payload = await response.Content.ReadAsByteArrayAsync(CancellationToken.None).ConfigureAwait(false);
+        return new Invocation(requestId, deadline, Header(response, FunctionArnHeader), Header(response, TraceIdHeader), payload);
+    }
+
+    /// <summary>Posts the invocation's result (UTF-8 JSON). Returns the Runtime API's status code.</summary>
+    public Task<int> PostResponseAsync(string requestId, byte[] utf8Json) =>
+        PostAsync(new Uri($"runtime/invocation/{Uri.EscapeDataString(requestId)}/response", UriKind.Relative), utf8Json, errorType: null);
+
+    /// <summary>Posts an invocation error: Lambda counts the invocation as failed (async retries, on-failure destination).</summary>
+    public Task<int> PostErrorAsync(string requestId, LambdaError error) =>
+        PostAsync(new Uri($"runtime/invocation/{Uri.EscapeDataString(requestId)}/error", UriKind.Relative), error.ToUtf8Json(), error.Type);
+
+    /// <summary>Posts an initialisation error; the runtime then exits.</summary>
+    public Task<int> PostInitErrorAsync(LambdaError error) =>
+        PostAsync(new Uri("runtime/init/error", UriKind.Relative), error.ToUtf8Json(), error.Type);
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<int> PostAsync(Uri path, byte[] body, string? errorType)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = JsonContentType;
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (errorType is not null)
+        {
+            request.Headers.TryAddWithoutValidation(ErrorTypeHeader, errorType);
+        }
+
+        // Not cancellable: a result that was computed is always delivered, also during shutdown.
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None).ConfigureAwait(false);
+        return (int)response.StatusCode;
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+}
+
+/// <summary>One invocation as <c>next</c> handed it over.</summary>
+/// <param name="RequestId"><c>Lambda-Runtime-Aws-Request-Id</c>.</param>
+/// <param name="Deadline"><c>Lambda-Runtime-Deadline-Ms</c>: when Lambda stops the invocation; null when the header is missing.</param>
+/// <param name="FunctionArn"><c>Lambda-Runtime-Invoked-Function-Arn</c>.</param>
+/// <param name="TraceId"><c>Lambda-Runtime-Trace-Id</c> (X-Ray), exported as <c>_X_AMZN_TRACE_ID</c>.</param>
+/// <param name="Payload">The event, as Lambda sent it.</param>
+internal sealed record Invocation(string RequestId, DateTimeOffset? Deadline, string? FunctionArn, string? TraceId, byte[] Payload);
+
+/// <summary>What the Runtime API's error endpoints take: a type (also sent as a header) and a message without payload content.</summary>
+internal readonly record struct LambdaError(string Type, string Message)
+{
+    public byte[] ToUtf8Json() =>
+        JsonSerializer.SerializeToUtf8Bytes(new ErrorResponse(Message, Type), LambdaJsonContext.Default.ErrorResponse);
+}
+
+/// <summary>The Runtime API answered something a runtime cannot go on from.</summary>
+internal sealed class LambdaRuntimeException : Exception
+{
+    public LambdaRuntimeException()
+    {
+    }
+
+    public LambdaRuntimeException(string message)
+        : base(message)
+    {
+    }
+
+    public LambdaRuntimeException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
