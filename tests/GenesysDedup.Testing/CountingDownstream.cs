@@ -38,6 +38,12 @@ public sealed class CountingDownstream : IAsyncDisposable
     /// <summary>Where the downstream listens, e.g. <c>http://127.0.0.1:54321/</c>; POST to it or to any path below it.</summary>
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>
+    /// How long every delivery waits, once recorded, before it is answered — a downstream's own processing time, so
+    /// that deliveries are in flight long enough for a fault to land in the middle of one. Zero by default.
+    /// </summary>
+    public TimeSpan AnswerDelay { get; set; }
+
     /// <summary>Every delivery so far, in the order they arrived (held ones included from the moment they arrived).</summary>
     public IReadOnlyList<Delivery> Deliveries
     {
@@ -179,6 +185,18 @@ public sealed class CountingDownstream : IAsyncDisposable
             catch (OperationCanceledException) when (aborted.IsCancellationRequested)
             {
                 return; // the client gave up (its timeout fired); nobody is left to answer
+            }
+        }
+
+        if (AnswerDelay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(AnswerDelay, _time, aborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+            {
+                return; // the client gave up meanwhile
             }
         }
 
