@@ -24,7 +24,7 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
     Console.Error.WriteLine($"{ex.Message}");
     Console.Error.WriteLine($"usage: GenesysDedup.Reliability <{string.Join('|', Scenarios.All.Keys)}> --store <redis|dynamodb> "
         + "[--events 2000] [--duplicates 0.2] [--seed N] [--kills 4] [--lease 00:00:03] [--concurrency 16] [--rate 100] "
-        + "[--give-up-after 60] [--window 2] [--downstream-delay-ms 100] [--outage-seconds 4] [--deadline 300] [--configuration Release] [--summary FILE]");
+        + "[--give-up-after 60] [--window 2] [--downstream-delay-ms 100] [--outage-seconds 6] [--deadline 300] [--configuration Release] [--summary FILE]");
     Console.Error.WriteLine("       GenesysDedup.Reliability report <summary.json>...");
     return 2;
 }

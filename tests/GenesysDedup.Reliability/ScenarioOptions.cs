@@ -32,7 +32,7 @@ internal sealed class ScenarioOptions
     /// <summary>The downstream's processing time per delivery: handlers are in flight when a fault lands.</summary>
     public TimeSpan DownstreamDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    public TimeSpan OutageLength { get; set; } = TimeSpan.FromSeconds(4);
+    public TimeSpan OutageLength { get; set; } = TimeSpan.FromSeconds(6);
 
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(5);
 
