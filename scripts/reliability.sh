@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs every fault scenario of docs/reliability.md — crash, outage, two-hosts — against Redis and DynamoDB (dynalite),
+# Runs every fault scenario of docs/reliability.md — crash, outage, two-hosts, takeover — against Redis and DynamoDB (dynalite),
 # each with the built Release host as real child processes on loopback ports, and prints one table of the figures.
 # Installs only what scripts/test.sh installs. Each scenario stops itself at its deadline (300 s); `timeout` backs that.
 #
-#   scripts/reliability.sh                      all six runs (about 4 minutes on 2 cores)
+#   scripts/reliability.sh                      all eight runs (about 5 minutes on 2 cores)
 #   scripts/reliability.sh --seed 42            extra options go to every run (see GenesysDedup.Reliability's usage)
 #   SCENARIOS="crash" STORES="redis" scripts/reliability.sh
 #
@@ -21,7 +21,7 @@ mkdir -p "$out"
 tool=tests/GenesysDedup.Reliability/bin/Release/net10.0/GenesysDedup.Reliability.dll
 status=0
 summaries=()
-for scenario in ${SCENARIOS:-crash outage two-hosts}; do
+for scenario in ${SCENARIOS:-crash outage two-hosts takeover}; do
   for store in ${STORES:-redis dynamodb}; do
     name="$scenario-$store"
     echo "== $scenario --store $store"

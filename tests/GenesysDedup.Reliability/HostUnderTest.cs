@@ -18,7 +18,7 @@ internal sealed class HostUnderTest : IAsyncDisposable
     private readonly LocalServerProcess _process;
     private readonly Uri _baseUrl;
 
-    public HostUnderTest(string hostDll, StoreUnderTest store, Uri downstream, TimeSpan lease)
+    public HostUnderTest(string hostDll, StoreUnderTest store, Uri downstream, TimeSpan lease, TimeSpan? handlerTimeout = null)
     {
         var port = LoopbackPort.GetFree();
         _baseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
@@ -34,10 +34,17 @@ internal sealed class HostUnderTest : IAsyncDisposable
             ["Handler__Http__Url"] = downstream.AbsoluteUri,
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        if (handlerTimeout is { } timeout)
+        {
+            environment["Handler__Http__Timeout"] = timeout.ToString("c", CultureInfo.InvariantCulture);
+        }
+
         _process = new LocalServerProcess("dotnet", [hostDll, "--urls", _baseUrl.AbsoluteUri.TrimEnd('/'), "--contentRoot", Path.GetDirectoryName(hostDll)!], environment);
     }
 
     public Uri EventsUrl => new(_baseUrl, "events");
+
+    public Uri MetricsUrl => new(_baseUrl, "metrics");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -4,8 +4,9 @@ using GenesysDedup.Testing;
 namespace GenesysDedup.Reliability;
 
 /// <summary>
-/// The downstream's deliveries grouped by the real event they carry — the marker in <c>detail.eventBody.id</c>,
-/// read from the delivered body, so the count does not depend on the product's own key.
+/// The downstream's deliveries grouped by the real event they carry — the marker in <c>detail.eventBody.id</c> (or a
+/// tutorial event's <c>detail.event_id</c>), read from the delivered body, so the count does not depend on the
+/// product's own key.
 /// </summary>
 internal sealed class Ledger
 {
@@ -95,14 +96,18 @@ internal sealed class Ledger
         try
         {
             using var document = JsonDocument.Parse(body);
-            return document.RootElement.TryGetProperty("detail", out var detail)
-                   && detail.ValueKind == JsonValueKind.Object
-                   && detail.TryGetProperty("eventBody", out var eventBody)
-                   && eventBody.ValueKind == JsonValueKind.Object
-                   && eventBody.TryGetProperty("id", out var id)
-                   && id.ValueKind == JsonValueKind.String
-                ? id.GetString()
-                : null;
+            if (!document.RootElement.TryGetProperty("detail", out var detail) || detail.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            if (detail.TryGetProperty("eventBody", out var eventBody) && eventBody.ValueKind == JsonValueKind.Object
+                && eventBody.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+            {
+                return id.GetString();
+            }
+
+            return detail.TryGetProperty("event_id", out var eventId) && eventId.ValueKind == JsonValueKind.String ? eventId.GetString() : null;
         }
         catch (JsonException)
         {

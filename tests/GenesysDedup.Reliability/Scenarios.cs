@@ -18,6 +18,7 @@ internal static class Scenarios
             ["crash"] = CrashAsync,
             ["outage"] = OutageAsync,
             ["two-hosts"] = TwoHostsAsync,
+            ["takeover"] = TakeoverAsync,
         };
 
     /// <summary>kill -9 the host at random points of the stream and restart it on the same port each time.</summary>
@@ -172,6 +173,101 @@ internal static class Scenarios
         ledger.Judge(stream.Events.Where(e => !e.IsRepublish).Select(e => e.Marker), summary, (_, _, _) => null);
     }
 
+    /// <summary>
+    /// A handler stalls past its lease: the downstream holds the first delivery of each key; the sender's retry gets
+    /// 429 until the lease lapses, takes the key over and completes; then the stalled handler is let go, and its late
+    /// completion must be refused (fencing, counted in <c>genesys_dedup_lease_lost_total</c>) while the key stays
+    /// completed (a later send is a duplicate).
+    /// </summary>
+    private static async Task TakeoverAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
+    {
+        const int keys = 5;
+        var runId = RunId(options);
+        await using var world = await World.StartAsync(options, hostCount: 1, cancellationToken, handlerTimeout: TimeSpan.FromSeconds(30));
+        var host = world.Hosts[0];
+        var events = Enumerable.Range(0, keys)
+            .Select(i => (Key: string.Create(CultureInfo.InvariantCulture, $"takeover-{runId}-{i}"), Body: (byte[]?)null))
+            .Select(e => e with { Body = EventBuilder.Tutorial(e.Key) })
+            .ToList();
+        var held = events.Select(e => world.Downstream.HoldNext(e.Key)).ToList();
+
+        // The first deliveries: each claims its key, and its handler stalls at the downstream.
+        using var patient = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var stalled = events.Select(e => PostAsync(patient, host.EventsUrl, e.Body!, cancellationToken)).ToList();
+        await Task.WhenAll(held.Select(h => h.Arrived)).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
+        // The sender's retries: 429 while the lease runs, then one takes the key over and completes it.
+        using var sender = NewSender(options, paced: false);
+        var outbound = events.Select(e => new OutboundEvent(e.Body!, host.EventsUrl, e.Key)).ToList();
+        var takeovers = await sender.SendAsync(outbound, cancellationToken: cancellationToken);
+
+        // Now the stalled handlers finish; their completions come too late.
+        foreach (var h in held)
+        {
+            h.Release();
+        }
+
+        var late = await Task.WhenAll(stalled);
+        var after = await sender.SendAsync(outbound, cancellationToken: cancellationToken);
+        summary.LeaseLost = await LeaseLostAsync(patient, host.MetricsUrl, keys, cancellationToken);
+        var ledger = await world.StopAndCountAsync();
+
+        Count(summary, [.. takeovers, .. after]);
+        summary.EventsSent = keys * 3; // the stalled first sends, the takeovers, the sends after
+        summary.UniqueEvents = keys;
+        summary.Duplicates = keys * 2;
+        Require(summary, takeovers.All(r => r.Attempts[^1].Outcome == "processed"), "a retry did not take the lapsed lease over and process the event");
+        Require(summary, takeovers.All(r => r.Attempts.Any(a => a.Outcome == "in_progress")), "a retry was not answered in_progress while the lease ran");
+        Require(summary, late.All(a => a == (200, "processed")), $"the stalled deliveries were answered {string.Join(", ", late.Select(a => $"{a.Status} {a.Outcome}"))}, not 200 processed");
+        Require(summary, after.All(r => r.Attempts[^1].Outcome == "duplicate"), "after the takeover the key was not completed (a send was not a duplicate)");
+        Require(summary, summary.LeaseLost == keys, $"genesys_dedup_lease_lost_total is {summary.LeaseLost}, not {keys}: a late completion was not refused");
+        ledger.Judge(events.Select(e => e.Key), summary, (_, first, _) =>
+            held.Any(h => ReferenceEquals(h.Arrived.Result, first)) ? "the first delivery's handler stalled past its lease and a retry took the key over" : null);
+    }
+
+    private static async Task<(int Status, string? Outcome)> PostAsync(HttpClient client, Uri url, byte[] body, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
+        using var response = await client.PostAsync(url, content, cancellationToken);
+        using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        return ((int)response.StatusCode, document.RootElement.TryGetProperty("outcome", out var outcome) ? outcome.GetString() : null);
+    }
+
+    /// <summary>Reads <c>genesys_dedup_lease_lost_total</c> from /metrics, waiting briefly for the exporter's cache to show <paramref name="expected"/>.</summary>
+    private static async Task<long?> LeaseLostAsync(HttpClient client, Uri metrics, long expected, CancellationToken cancellationToken)
+    {
+        long? value = null;
+        try
+        {
+            await LoopbackPort.WaitUntilAsync(
+                async ct =>
+                {
+                    var text = await client.GetStringAsync(metrics, ct);
+                    var match = System.Text.RegularExpressions.Regex.Match(text, @"^genesys_dedup_lease_lost_total(\{[^}]*\})?\s+(\d+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+                    value = match.Success ? long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) : 0;
+                    return value == expected;
+                },
+                TimeSpan.FromSeconds(5),
+                () => "lease_lost",
+                cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // report what was seen
+        }
+
+        return value;
+    }
+
+    private static void Require(ScenarioSummary summary, bool condition, string failure)
+    {
+        if (!condition)
+        {
+            summary.Failures.Add(failure);
+        }
+    }
+
     /// <summary>An API destination bounded for a run: a minute per event, backoff from 250 ms up to 5 s.</summary>
     private static EventBridgeSender NewSender(ScenarioOptions options, bool paced) => new(new EventBridgeSenderOptions
     {
@@ -206,6 +302,11 @@ internal static class Scenarios
         summary.EventsSent = stream.Events.Count;
         summary.UniqueEvents = stream.Unique;
         summary.Duplicates = stream.Duplicates;
+        Count(summary, results);
+    }
+
+    private static void Count(ScenarioSummary summary, IReadOnlyList<SendResult> results)
+    {
         foreach (var attempt in results.SelectMany(r => r.Attempts))
         {
             summary.Attempts++;
@@ -256,7 +357,7 @@ internal static class Scenarios
 
         public List<HostUnderTest> Hosts { get; } = [];
 
-        public static async Task<World> StartAsync(ScenarioOptions options, int hostCount, CancellationToken cancellationToken)
+        public static async Task<World> StartAsync(ScenarioOptions options, int hostCount, CancellationToken cancellationToken, TimeSpan? handlerTimeout = null)
         {
             var hostDll = HostDll(options.Configuration);
             var store = await StoreUnderTest.StartAsync(options.Store, RunId(options), cancellationToken);
@@ -266,7 +367,7 @@ internal static class Scenarios
             {
                 for (var i = 0; i < hostCount; i++)
                 {
-                    var host = new HostUnderTest(hostDll, store, world.Downstream.Url, options.Lease);
+                    var host = new HostUnderTest(hostDll, store, world.Downstream.Url, options.Lease, handlerTimeout);
                     world.Hosts.Add(host);
                     await host.StartAsync(cancellationToken);
                 }

@@ -58,6 +58,9 @@ internal sealed class ScenarioSummary
     /// <summary>For the crash window: the largest time from a first delivery to the order of the kill that explains it (negative: it came while the kill was under way).</summary>
     public double? MaxWindowGapMs { get; set; }
 
+    /// <summary>The host's <c>genesys_dedup_lease_lost_total</c> at the end: completions refused by fencing.</summary>
+    public long? LeaseLost { get; set; }
+
     /// <summary>Deliveries whose Idempotency-Key was not the key every other delivery of the event carried. Goal 0.</summary>
     public int KeyMismatches { get; set; }
 
