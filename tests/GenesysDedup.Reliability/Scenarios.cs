@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using GenesysDedup.Testing;
 
 namespace GenesysDedup.Reliability;
@@ -8,7 +11,7 @@ namespace GenesysDedup.Reliability;
 /// downstream, one or two HTTP hosts as child processes), streams events through <see cref="EventBridgeSender"/>,
 /// injects its fault, and judges from what the downstream received — outside the product.
 /// </summary>
-internal static class Scenarios
+internal static partial class Scenarios
 {
     private static readonly TimeProvider Clock = TimeProvider.System;
 
@@ -186,19 +189,19 @@ internal static class Scenarios
         await using var world = await World.StartAsync(options, hostCount: 1, cancellationToken, handlerTimeout: TimeSpan.FromSeconds(30));
         var host = world.Hosts[0];
         var events = Enumerable.Range(0, keys)
-            .Select(i => (Key: string.Create(CultureInfo.InvariantCulture, $"takeover-{runId}-{i}"), Body: (byte[]?)null))
-            .Select(e => e with { Body = EventBuilder.Tutorial(e.Key) })
+            .Select(i => string.Create(CultureInfo.InvariantCulture, $"takeover-{runId}-{i}"))
+            .Select(key => (Key: key, Body: EventBuilder.Tutorial(key)))
             .ToList();
         var held = events.Select(e => world.Downstream.HoldNext(e.Key)).ToList();
 
         // The first deliveries: each claims its key, and its handler stalls at the downstream.
         using var patient = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var stalled = events.Select(e => PostAsync(patient, host.EventsUrl, e.Body!, cancellationToken)).ToList();
+        var stalled = events.Select(e => PostAsync(patient, host.EventsUrl, e.Body, cancellationToken)).ToList();
         await Task.WhenAll(held.Select(h => h.Arrived)).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
 
         // The sender's retries: 429 while the lease runs, then one takes the key over and completes it.
         using var sender = NewSender(options, paced: false);
-        var outbound = events.Select(e => new OutboundEvent(e.Body!, host.EventsUrl, e.Key)).ToList();
+        var outbound = events.Select(e => new OutboundEvent(e.Body, host.EventsUrl, e.Key)).ToList();
         var takeovers = await sender.SendAsync(outbound, cancellationToken: cancellationToken);
 
         // Now the stalled handlers finish; their completions come too late.
@@ -228,9 +231,9 @@ internal static class Scenarios
     private static async Task<(int Status, string? Outcome)> PostAsync(HttpClient client, Uri url, byte[] body, CancellationToken cancellationToken)
     {
         using var content = new ByteArrayContent(body);
-        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
         using var response = await client.PostAsync(url, content, cancellationToken);
-        using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
         return ((int)response.StatusCode, document.RootElement.TryGetProperty("outcome", out var outcome) ? outcome.GetString() : null);
     }
 
@@ -244,7 +247,7 @@ internal static class Scenarios
                 async ct =>
                 {
                     var text = await client.GetStringAsync(metrics, ct);
-                    var match = System.Text.RegularExpressions.Regex.Match(text, @"^genesys_dedup_lease_lost_total(\{[^}]*\})?\s+(\d+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+                    var match = LeaseLostLine().Match(text);
                     value = match.Success ? long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) : 0;
                     return value == expected;
                 },
@@ -259,6 +262,9 @@ internal static class Scenarios
 
         return value;
     }
+
+    [GeneratedRegex(@"^genesys_dedup_lease_lost_total(\{[^}]*\})?\s+(\d+)", RegexOptions.Multiline)]
+    private static partial Regex LeaseLostLine();
 
     private static void Require(ScenarioSummary summary, bool condition, string failure)
     {

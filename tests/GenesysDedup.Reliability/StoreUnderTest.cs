@@ -45,7 +45,7 @@ internal abstract class StoreUnderTest : IAsyncDisposable
         {
             Directory.Delete(_dataDirectory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // left in the temp folder; harmless
         }

@@ -61,33 +61,41 @@ public sealed class EventBridgeSender : IDisposable
         using var slots = new SemaphoreSlim(_options.MaxConcurrency);
         var running = new List<Task>(events.Count);
         var started = _time.GetTimestamp();
-        for (var i = 0; i < events.Count; i++)
+        try
         {
-            if (_options.EventsPerSecond > 0)
+            for (var i = 0; i < events.Count; i++)
             {
-                var due = TimeSpan.FromSeconds(i / _options.EventsPerSecond) - _time.GetElapsedTime(started);
-                if (due > TimeSpan.Zero)
+                if (_options.EventsPerSecond > 0)
                 {
-                    await Task.Delay(due, _time, cancellationToken);
+                    var due = TimeSpan.FromSeconds(i / _options.EventsPerSecond) - _time.GetElapsedTime(started);
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, _time, cancellationToken);
+                    }
                 }
-            }
 
-            await slots.WaitAsync(cancellationToken);
-            var index = i;
-            running.Add(Task.Run(
-                async () =>
-                {
-                    try
+                await slots.WaitAsync(cancellationToken);
+                var index = i;
+                running.Add(Task.Run(
+                    async () =>
                     {
-                        results[index] = await SendOneAsync(index, events[index], cancellationToken);
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                },
-                CancellationToken.None));
-            dispatched?.Invoke(i + 1);
+                        try
+                        {
+                            results[index] = await SendOneAsync(index, events[index], cancellationToken);
+                        }
+                        finally
+                        {
+                            slots.Release();
+                        }
+                    },
+                    CancellationToken.None));
+                dispatched?.Invoke(i + 1);
+            }
+        }
+        finally
+        {
+            // Even when cancelled: every started event ends before its slot goes away.
+            await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await Task.WhenAll(running);
