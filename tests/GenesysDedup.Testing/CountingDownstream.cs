@@ -27,14 +27,22 @@ public sealed class CountingDownstream : IAsyncDisposable
     private readonly Dictionary<string, Answers> _answers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<HeldDelivery>> _holds = new(StringComparer.Ordinal);
     private readonly List<HeldDelivery> _allHolds = [];
+    private readonly TimeProvider _time;
     private WebApplication? _app;
 
-    private CountingDownstream()
+    private CountingDownstream(TimeProvider time)
     {
+        _time = time;
     }
 
     /// <summary>Where the downstream listens, e.g. <c>http://127.0.0.1:54321/</c>; POST to it or to any path below it.</summary>
     public Uri Url { get; private set; } = null!;
+
+    /// <summary>
+    /// How long every delivery waits, once recorded, before it is answered — a downstream's own processing time, so
+    /// that deliveries are in flight long enough for a fault to land in the middle of one. Zero by default.
+    /// </summary>
+    public TimeSpan AnswerDelay { get; set; }
 
     /// <summary>Every delivery so far, in the order they arrived (held ones included from the moment they arrived).</summary>
     public IReadOnlyList<Delivery> Deliveries
@@ -49,9 +57,14 @@ public sealed class CountingDownstream : IAsyncDisposable
     }
 
     /// <summary>Starts a downstream on a free loopback port.</summary>
-    public static async Task<CountingDownstream> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<CountingDownstream> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(TimeProvider.System, cancellationToken);
+
+    /// <summary>Starts a downstream on a free loopback port whose <see cref="Delivery.ReceivedAt"/> comes from <paramref name="time"/>.</summary>
+    public static async Task<CountingDownstream> StartAsync(TimeProvider time, CancellationToken cancellationToken = default)
     {
-        var downstream = new CountingDownstream();
+        ArgumentNullException.ThrowIfNull(time);
+        var downstream = new CountingDownstream(time);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Listen(IPAddress.Loopback, 0));
@@ -151,7 +164,10 @@ public sealed class CountingDownstream : IAsyncDisposable
             }
 
             var request = context.Request;
-            delivery = new Delivery(key, request.Method, request.Path.Value ?? "/", body.ToArray(), request.ContentType, answer.Status, answer.Location);
+            delivery = new Delivery(key, request.Method, request.Path.Value ?? "/", body.ToArray(), request.ContentType, answer.Status, answer.Location)
+            {
+                ReceivedAt = _time.GetUtcNow(),
+            };
             _deliveries.Add(delivery);
             if (key is not null && _holds.TryGetValue(key, out var queue) && queue.TryDequeue(out var next))
             {
@@ -169,6 +185,18 @@ public sealed class CountingDownstream : IAsyncDisposable
             catch (OperationCanceledException) when (aborted.IsCancellationRequested)
             {
                 return; // the client gave up (its timeout fired); nobody is left to answer
+            }
+        }
+
+        if (AnswerDelay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(AnswerDelay, _time, aborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+            {
+                return; // the client gave up meanwhile
             }
         }
 
@@ -190,7 +218,11 @@ public sealed class CountingDownstream : IAsyncDisposable
 /// <param name="ContentType">The <c>Content-Type</c> header as sent, e.g. <c>application/json; charset=utf-8</c>.</param>
 /// <param name="Status">The status the downstream answered (or will answer, for a delivery still held).</param>
 /// <param name="Location">The <c>Location</c> header it answered with, if any.</param>
-public sealed record Delivery(string? Key, string Method, string Path, byte[] Body, string? ContentType, HttpStatusCode Status, string? Location);
+public sealed record Delivery(string? Key, string Method, string Path, byte[] Body, string? ContentType, HttpStatusCode Status, string? Location)
+{
+    /// <summary>When the whole body had arrived and the delivery was recorded (the downstream's clock).</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+}
 
 /// <summary>A delivery the downstream will hold open: see <see cref="CountingDownstream.HoldNext"/>.</summary>
 public sealed class HeldDelivery

@@ -18,7 +18,8 @@ namespace GenesysDedup.Testing;
 /// </list>
 /// <see cref="Shared"/> is one instance per test assembly; outage tests start their own with
 /// <see cref="StartDedicatedAsync"/> and use <see cref="StopAsync"/> and <see cref="RestartAsync"/>, which keep the port.
-/// Every server here keeps its tables in memory: after a restart the tables are gone.
+/// Every server here keeps its tables in memory, so after a restart they are gone — except one started with
+/// <see cref="StartDedicatedPersistentAsync"/>, which keeps them on disk.
 /// </summary>
 public sealed class DynaliteServer : IAsyncDisposable, IDisposable
 {
@@ -59,10 +60,37 @@ public sealed class DynaliteServer : IAsyncDisposable, IDisposable
     public static Task<DynaliteServer> StartDedicatedAsync(CancellationToken cancellationToken = default) =>
         StartAsync(allowExternal: false, cancellationToken);
 
+    /// <summary>
+    /// A dynalite of one's own whose tables and items live in a LevelDB store in <paramref name="dataDirectory"/>, so
+    /// they survive <see cref="StopAsync"/> and <see cref="RestartAsync"/>, as DynamoDB's do. Needs the pinned dynalite
+    /// and node (no container fallback).
+    /// </summary>
+    public static async Task<DynaliteServer> StartDedicatedPersistentAsync(string dataDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        if (!NodeBackend.TryLocate(out var node, out var cli, out var why))
+        {
+            throw new InvalidOperationException($"A persistent dynalite needs the local install: {why}. {InstallHint}");
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        var backend = new NodeBackend(node, cli, dataDirectory);
+        try
+        {
+            await backend.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new DynaliteServer(backend);
+        }
+        catch
+        {
+            await backend.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Stops the server; its port stays reserved for <see cref="RestartAsync"/>.</summary>
     public Task StopAsync() => _backend.StopAsync();
 
-    /// <summary>Starts the server again on the same port, with no tables.</summary>
+    /// <summary>Starts the server again on the same port: with no tables, unless it is a persistent one.</summary>
     public Task RestartAsync(CancellationToken cancellationToken = default) => _backend.StartAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
@@ -178,7 +206,7 @@ public sealed class DynaliteServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>dynalite run by node; found from the repository root (the folder holding GenesysDedup.sln).</summary>
-    private sealed class NodeBackend(string node, string cli) : IBackend
+    private sealed class NodeBackend(string node, string cli, string? dataDirectory = null) : IBackend
     {
         private const string ReadyLine = "Dynalite listening at";
         private const int MaxPortAttempts = 3;
@@ -296,6 +324,12 @@ public sealed class DynaliteServer : IAsyncDisposable, IDisposable
             foreach (var argument in new[] { cli, "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50" })
             {
                 start.ArgumentList.Add(argument);
+            }
+
+            if (dataDirectory is not null)
+            {
+                start.ArgumentList.Add("--path");
+                start.ArgumentList.Add(dataDirectory);
             }
 
             _output.Clear();

@@ -18,7 +18,10 @@ public sealed class LocalServerProcess : IAsyncDisposable
     private Process? _process;
     private bool _disposed;
 
-    public LocalServerProcess(string fileName, IEnumerable<string> arguments)
+    /// <param name="fileName">The executable.</param>
+    /// <param name="arguments">Its arguments, the same at every start.</param>
+    /// <param name="environment">Variables to set for the process (a null value removes one it would inherit).</param>
+    public LocalServerProcess(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -32,6 +35,18 @@ public sealed class LocalServerProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             _startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                _startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                _startInfo.Environment[name] = value;
+            }
         }
 
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;

@@ -56,6 +56,20 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>A server of one's own, for tests that stop and restart it. Never the one given by the environment.</summary>
     public static Task<RedisServer> StartDedicatedAsync() => StartAsync(allowExternal: false);
 
+    /// <summary>
+    /// A <c>redis-server</c> of one's own that keeps its data across <see cref="StopAsync"/> (a kill -9) and
+    /// <see cref="RestartAsync"/>, as a production server does: an append-only file in <paramref name="dataDirectory"/>,
+    /// fsynced on every write. Needs <c>redis-server</c> on PATH.
+    /// </summary>
+    public static async Task<RedisServer> StartDedicatedPersistentAsync(string dataDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        var executable = LocalServerProcess.FindOnPath("redis-server")
+            ?? throw new InvalidOperationException("A persistent Redis server needs redis-server on PATH (Debian/Ubuntu: sudo apt-get install -y redis-server).");
+        Directory.CreateDirectory(dataDirectory);
+        return await StartProcessAsync(executable, dataDirectory);
+    }
+
     /// <summary>Stops the server (kills the process by its id, or stops the container). The port stays reserved for <see cref="RestartAsync"/>.</summary>
     public async Task StopAsync()
     {
@@ -132,15 +146,18 @@ public sealed class RedisServer : IAsyncDisposable
                 : $". Tests that stop and restart a server need one they start themselves; {EnvironmentVariable} serves only the shared instance."));
     }
 
-    private static async Task<RedisServer> StartProcessAsync(string executable)
+    private static async Task<RedisServer> StartProcessAsync(string executable, string? dataDirectory = null)
     {
         var port = LoopbackPort.GetFree();
+        string[] persistence = dataDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--dir", dataDirectory, "--appendonly", "yes", "--appendfsync", "always"];
         var process = new LocalServerProcess(executable,
         [
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1",
             "--save", string.Empty,
-            "--appendonly", "no",
+            .. persistence,
             "--loglevel", "warning",
         ]);
         try

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests and the reliability scenarios need when it is missing: redis-server (Debian package) and
+# the pinned dynalite (npm, tests/dynalite). Used by scripts/test.sh and scripts/reliability.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "== installing redis-server (apt)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+
+if [ ! -f tests/dynalite/node_modules/dynalite/cli.js ]; then
+  echo "== installing dynalite (npm ci, pinned by tests/dynalite/package-lock.json)"
+  npm ci --prefix tests/dynalite --no-audit --no-fund --loglevel=error
+fi
+
+echo "== redis-server $(redis-server --version | awk '{print $3}'), dynalite $(node -p "require('./tests/dynalite/node_modules/dynalite/package.json').version")"

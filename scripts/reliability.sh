@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every fault scenario of docs/reliability.md — crash, outage, two-hosts, takeover — against Redis and DynamoDB (dynalite),
+# each with the built Release host as real child processes on loopback ports, and prints one table of the figures.
+# Installs only what scripts/test.sh installs. Each scenario stops itself at its deadline (300 s); `timeout` backs that.
+#
+#   scripts/reliability.sh                      all eight runs (about 5 minutes on 2 cores)
+#   scripts/reliability.sh --seed 42            extra options go to every run (see GenesysDedup.Reliability's usage)
+#   SCENARIOS="crash" STORES="redis" scripts/reliability.sh
+#
+# Per-run JSON summaries and logs: artifacts/reliability/. Exit code 0 only when every run says PASS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-test-deps.sh
+
+echo "== building (Release)"
+dotnet build GenesysDedup.sln --configuration Release -nologo -verbosity quiet
+
+out=artifacts/reliability
+mkdir -p "$out"
+tool=tests/GenesysDedup.Reliability/bin/Release/net10.0/GenesysDedup.Reliability.dll
+status=0
+summaries=()
+for scenario in ${SCENARIOS:-crash outage two-hosts takeover}; do
+  for store in ${STORES:-redis dynamodb}; do
+    name="$scenario-$store"
+    echo "== $scenario --store $store"
+    rm -f "$out/$name.json"
+    if ! timeout --kill-after=10s 360s dotnet "$tool" "$scenario" --store "$store" --summary "$out/$name.json" "$@" >"$out/$name.log" 2>&1; then
+      status=1
+    fi
+    tail -n 1 "$out/$name.log"
+    summaries+=("$out/$name.json")
+  done
+done
+
+echo
+dotnet "$tool" report "${summaries[@]}" || status=1
+exit "$status"

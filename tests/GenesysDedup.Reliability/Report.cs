@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace GenesysDedup.Reliability;
+
+/// <summary>Prints saved scenario summaries as one markdown table.</summary>
+internal static class Report
+{
+    public static int Print(IReadOnlyList<string> files, TextWriter output)
+    {
+        output.WriteLine("| scenario | store | events sent | duplicates | kills | outages | requests during outage / 503 | lost | twice outside a window | at-least-once window | lease lost | gave up | seconds | verdict |");
+        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        var allPassed = true;
+        foreach (var file in files)
+        {
+            ScenarioSummary? summary;
+            try
+            {
+                summary = JsonSerializer.Deserialize(File.ReadAllText(file), SummaryJsonContext.Default.ScenarioSummary);
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+                summary = null;
+            }
+
+            if (summary is null)
+            {
+                output.WriteLine($"| {Path.GetFileNameWithoutExtension(file)} | | | | | | | | | | | | | FAIL (no summary) |");
+                allPassed = false;
+                continue;
+            }
+
+            allPassed &= summary.Verdict == "PASS";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {summary.Scenario} | {summary.Store} | {summary.EventsSent:N0} | {summary.Duplicates} | {summary.Kills} | {summary.Outages} | {(summary.Outage is { } o ? $"{o.RequestsDuringOutage} / {o.Answered503}" : "–")} | {summary.EventsLost} | {summary.ProcessedTwiceOutsideWindow} | {summary.AtLeastOnceWindow} | {(summary.LeaseLost is { } l ? l.ToString(CultureInfo.InvariantCulture) : "–")} | {summary.GaveUp} | {summary.DurationSeconds:0.0} | {summary.Verdict} |"));
+        }
+
+        return allPassed ? 0 : 1;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace GenesysDedup.Reliability;
+
+/// <summary>The command line of one scenario run; every default is the size.</summary>
+internal sealed class ScenarioOptions
+{
+    public required string Scenario { get; init; }
+
+    public string Store { get; set; } = "redis";
+
+    public int Events { get; set; } = 2_000;
+
+    public double DuplicateFraction { get; set; } = 0.2;
+
+    public int Seed { get; set; } = Random.Shared.Next();
+
+    public int Kills { get; set; } = 4;
+
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(3);
+
+    public int Concurrency { get; set; } = 16;
+
+    /// <summary>Pace of the crash and outage streams (two-hosts sends as fast as the concurrency allows).</summary>
+    public double EventsPerSecond { get; set; } = 100;
+
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long before a kill a first delivery may have arrived and still count as interrupted by it.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The downstream's processing time per delivery: handlers are in flight when a fault lands.</summary>
+    public TimeSpan DownstreamDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan OutageLength { get; set; } = TimeSpan.FromSeconds(6);
+
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(5);
+
+    public string Configuration { get; set; } =
+#if DEBUG
+        "Debug";
+#else
+        "Release";
+#endif
+
+    public string? SummaryPath { get; set; }
+
+    public static ScenarioOptions Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0)
+        {
+            throw new ArgumentException("no scenario given");
+        }
+
+        var options = new ScenarioOptions { Scenario = args[0] };
+        for (var i = 1; i < args.Count; i++)
+        {
+            var name = args[i];
+            var value = i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            switch (name)
+            {
+                case "--store": options.Store = value; break;
+                case "--events": options.Events = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--duplicates": options.DuplicateFraction = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--seed": options.Seed = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--kills": options.Kills = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--lease": options.Lease = TimeSpan.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--concurrency": options.Concurrency = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--rate": options.EventsPerSecond = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--give-up-after": options.GiveUpAfter = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+                case "--window": options.Window = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+                case "--downstream-delay-ms": options.DownstreamDelay = TimeSpan.FromMilliseconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+                case "--outage-seconds": options.OutageLength = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+                case "--deadline": options.Deadline = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+                case "--configuration": options.Configuration = value; break;
+                case "--summary": options.SummaryPath = value; break;
+                default: throw new ArgumentException($"unknown option {name}");
+            }
+        }
+
+        if (options.Store is not ("redis" or "dynamodb"))
+        {
+            throw new ArgumentException($"--store must be redis or dynamodb, not '{options.Store}'");
+        }
+
+        if (options.DuplicateFraction is < 0 or >= 1 || options.Events < 1)
+        {
+            throw new ArgumentException("--events must be positive and --duplicates in [0, 1)");
+        }
+
+        return options;
+    }
+
+    public string CommandLine() => string.Create(CultureInfo.InvariantCulture,
+        $"{Scenario} --store {Store} --events {Events} --duplicates {DuplicateFraction} --seed {Seed} --downstream-delay-ms {DownstreamDelay.TotalMilliseconds}");
+}

@@ -1,0 +1,431 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using GenesysDedup.Testing;
+
+namespace GenesysDedup.Reliability;
+
+/// <summary>
+/// The fault scenarios of docs/reliability.md. Each starts real servers on loopback ports (a store, the counting
+/// downstream, one or two HTTP hosts as child processes), streams events through <see cref="EventBridgeSender"/>,
+/// injects its fault, and judges from what the downstream received — outside the product.
+/// </summary>
+internal static partial class Scenarios
+{
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
+    public static readonly IReadOnlyDictionary<string, Func<ScenarioOptions, ScenarioSummary, CancellationToken, Task>> All =
+        new Dictionary<string, Func<ScenarioOptions, ScenarioSummary, CancellationToken, Task>>(StringComparer.Ordinal)
+        {
+            ["crash"] = CrashAsync,
+            ["outage"] = OutageAsync,
+            ["two-hosts"] = TwoHostsAsync,
+            ["takeover"] = TakeoverAsync,
+        };
+
+    /// <summary>kill -9 the host at random points of the stream and restart it on the same port each time.</summary>
+    private static async Task CrashAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
+    {
+        var random = new Random(options.Seed);
+        var stream = EventStream.Create(options.Events, options.DuplicateFraction, random, RunId(options));
+        await using var world = await World.StartAsync(options, hostCount: 1, cancellationToken);
+        var host = world.Hosts[0];
+
+        // One kill in each of `Kills` equal slices of the middle 80 % of the stream, at a random point of its slice.
+        var thresholds = Enumerable.Range(0, options.Kills)
+            .Select(k => (int)(options.Events * (0.1 + (0.8 * (k + random.NextDouble()) / options.Kills))))
+            .ToArray();
+        var reached = thresholds.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+
+        using var sender = NewSender(options, paced: true);
+        var sending = sender.SendAsync(Outbound(stream, world), Signal(thresholds, reached), cancellationToken);
+        for (var k = 0; k < thresholds.Length; k++)
+        {
+            if (await Task.WhenAny(reached[k].Task, sending) == sending)
+            {
+                break;
+            }
+
+            var killedAt = Clock.GetUtcNow();
+            await host.KillAsync();
+            var goneAt = Clock.GetUtcNow();
+            await host.StartAsync(cancellationToken);
+            summary.KillTimes.Add(new KillRecord(k + 1, thresholds[k], killedAt, goneAt, Clock.GetUtcNow()));
+        }
+
+        var results = await sending;
+        summary.Kills = summary.KillTimes.Count;
+        var ledger = await world.StopAndCountAsync();
+
+        Count(summary, stream, results);
+        var gaps = new List<double>();
+        ledger.Judge(stream.Events.Where(e => !e.IsRepublish).Select(e => e.Marker), summary, (_, first, second) =>
+        {
+            // The first delivery reached the downstream shortly before a kill (or while it was under way: Process.Kill
+            // walks the process tree before it sends SIGKILL, so the kill lands between KilledAt and GoneAt), and the
+            // next came after it: the kill interrupted that handler before its completion was recorded, and when the
+            // lease lapsed a retry ran it again.
+            var kill = summary.KillTimes.FirstOrDefault(k =>
+                first.ReceivedAt >= k.KilledAt - options.Window && first.ReceivedAt <= k.GoneAt && second.ReceivedAt > k.GoneAt);
+            if (kill is null)
+            {
+                return null;
+            }
+
+            var gap = (kill.KilledAt - first.ReceivedAt).TotalMilliseconds;
+            gaps.Add(gap);
+            return gap >= 0
+                ? string.Create(CultureInfo.InvariantCulture, $"kill {kill.Number} was ordered {gap:0} ms after the first delivery")
+                : string.Create(CultureInfo.InvariantCulture, $"the first delivery came while kill {kill.Number} was under way ({-gap:0} ms after it was ordered)");
+        });
+        summary.MaxWindowGapMs = gaps.Count > 0 ? Math.Round(gaps.Max(), 1) : null;
+        if (summary.KillTimes.Count > 0)
+        {
+            summary.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"a kill lands between killed_at and gone_at (up to {summary.KillTimes.Max(k => (k.GoneAt - k.KilledAt).TotalMilliseconds):0} ms apart here); a double is explained when its first delivery came at most {options.Window.TotalSeconds:0.#} s before killed_at and before gone_at, and the next after gone_at"));
+        }
+
+        if (summary.Kills < 3)
+        {
+            summary.Failures.Add($"only {summary.Kills} kills happened (3 or more needed): the stream ended first");
+        }
+    }
+
+    /// <summary>Stop the store (kill -9) mid-stream, keep sending, start it again; the sender finishes.</summary>
+    private static async Task OutageAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
+    {
+        var random = new Random(options.Seed);
+        var stream = EventStream.Create(options.Events, options.DuplicateFraction, random, RunId(options));
+        await using var world = await World.StartAsync(options, hostCount: 1, cancellationToken);
+
+        var threshold = (int)(options.Events * (0.2 + (0.2 * random.NextDouble())));
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sender = NewSender(options, paced: true);
+        var sending = sender.SendAsync(Outbound(stream, world), Signal([threshold], [reached]), cancellationToken);
+
+        DateTimeOffset? stoppingAt = null, stoppedAt = null, restartingAt = null, restartedAt = null;
+        if (await Task.WhenAny(reached.Task, sending) != sending)
+        {
+            stoppingAt = Clock.GetUtcNow();
+            await world.Store.StopAsync();
+            stoppedAt = Clock.GetUtcNow();
+            await Task.Delay(options.OutageLength, Clock, cancellationToken);
+            restartingAt = Clock.GetUtcNow();
+            await world.Store.RestartAsync(cancellationToken);
+            restartedAt = Clock.GetUtcNow();
+        }
+
+        var results = await sending;
+        var ledger = await world.StopAndCountAsync();
+        Count(summary, stream, results);
+
+        if (stoppedAt is null)
+        {
+            summary.Failures.Add("the stream ended before the outage started");
+        }
+        else
+        {
+            summary.Outages = 1;
+            var during = results.SelectMany(r => r.Attempts).Where(a => a.StartedAt >= stoppedAt && a.EndedAt <= restartingAt).ToList();
+            var outage = new OutageRecord(threshold, stoppingAt!.Value, stoppedAt.Value, restartingAt!.Value, restartedAt!.Value,
+                during.Count,
+                during.Count(a => a.Status == 503),
+                during.Count(a => a.Status is >= 200 and < 300),
+                during.Count(a => a.Status != 503));
+            summary.Outage = outage;
+            if (outage.RequestsDuringOutage == 0)
+            {
+                summary.Failures.Add("no request was made while the store was down");
+            }
+
+            if (outage.Acknowledged > 0)
+            {
+                summary.Failures.Add($"{outage.Acknowledged} requests were acknowledged (2xx) while the store was down");
+            }
+
+            if (outage.OtherAnswers > 0)
+            {
+                var kinds = during.Where(a => a.Status != 503).GroupBy(AnswerOf).Select(g => $"{g.Key} ×{g.Count()}");
+                summary.Failures.Add($"{outage.OtherAnswers} requests during the outage were not answered 503 ({string.Join(", ", kinds)})");
+            }
+        }
+
+        // A key whose completion could not be recorded (503 "during complete") had its handler run: its retry after
+        // the recovery runs it again. That is the at-least-once window of an outage; nothing else may run twice.
+        var completionLost = results.SelectMany(r => r.Attempts)
+            .Where(a => a.Status == 503 && a.Key is not null && a.Detail?.Contains("during complete", StringComparison.Ordinal) == true)
+            .Select(a => a.Key!)
+            .ToHashSet(StringComparer.Ordinal);
+        ledger.Judge(stream.Events.Where(e => !e.IsRepublish).Select(e => e.Marker), summary, (_, first, _) =>
+            first.Key is not null && completionLost.Contains(first.Key) ? "the store went down before the completion was recorded (503 during complete)" : null);
+    }
+
+    /// <summary>Two hosts sharing one store and one downstream; the sender sprays both.</summary>
+    private static async Task TwoHostsAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
+    {
+        var random = new Random(options.Seed);
+        var stream = EventStream.Create(options.Events, options.DuplicateFraction, random, RunId(options));
+        await using var world = await World.StartAsync(options, hostCount: 2, cancellationToken);
+
+        using var sender = NewSender(options, paced: false);
+        var results = await sender.SendAsync(Outbound(stream, world), cancellationToken: cancellationToken);
+        var ledger = await world.StopAndCountAsync();
+
+        Count(summary, stream, results);
+        ledger.Judge(stream.Events.Where(e => !e.IsRepublish).Select(e => e.Marker), summary, (_, _, _) => null);
+    }
+
+    /// <summary>
+    /// A handler stalls past its lease: the downstream holds the first delivery of each key; the sender's retry gets
+    /// 429 until the lease lapses, takes the key over and completes; then the stalled handler is let go, and its late
+    /// completion must be refused (fencing, counted in <c>genesys_dedup_lease_lost_total</c>) while the key stays
+    /// completed (a later send is a duplicate).
+    /// </summary>
+    private static async Task TakeoverAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
+    {
+        const int keys = 5;
+        var runId = RunId(options);
+        await using var world = await World.StartAsync(options, hostCount: 1, cancellationToken, handlerTimeout: TimeSpan.FromSeconds(30));
+        var host = world.Hosts[0];
+        var events = Enumerable.Range(0, keys)
+            .Select(i => string.Create(CultureInfo.InvariantCulture, $"takeover-{runId}-{i}"))
+            .Select(key => (Key: key, Body: EventBuilder.Tutorial(key)))
+            .ToList();
+        var held = events.Select(e => world.Downstream.HoldNext(e.Key)).ToList();
+
+        // The first deliveries: each claims its key, and its handler stalls at the downstream.
+        using var patient = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var stalled = events.Select(e => PostAsync(patient, host.EventsUrl, e.Body, cancellationToken)).ToList();
+        await Task.WhenAll(held.Select(h => h.Arrived)).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
+        // The sender's retries: 429 while the lease runs, then one takes the key over and completes it.
+        using var sender = NewSender(options, paced: false);
+        var outbound = events.Select(e => new OutboundEvent(e.Body, host.EventsUrl, e.Key)).ToList();
+        var takeovers = await sender.SendAsync(outbound, cancellationToken: cancellationToken);
+
+        // Now the stalled handlers finish; their completions come too late.
+        foreach (var h in held)
+        {
+            h.Release();
+        }
+
+        var late = await Task.WhenAll(stalled);
+        var after = await sender.SendAsync(outbound, cancellationToken: cancellationToken);
+        summary.LeaseLost = await LeaseLostAsync(patient, host.MetricsUrl, keys, cancellationToken);
+        var ledger = await world.StopAndCountAsync();
+
+        Count(summary, [.. takeovers, .. after]);
+        summary.EventsSent = keys * 3; // the stalled first sends, the takeovers, the sends after
+        summary.UniqueEvents = keys;
+        summary.Duplicates = keys * 2;
+        Require(summary, takeovers.All(r => r.Attempts[^1].Outcome == "processed"), "a retry did not take the lapsed lease over and process the event");
+        Require(summary, takeovers.All(r => r.Attempts.Any(a => a.Outcome == "in_progress")), "a retry was not answered in_progress while the lease ran");
+        Require(summary, late.All(a => a == (200, "processed")), $"the stalled deliveries were answered {string.Join(", ", late.Select(a => $"{a.Status} {a.Outcome}"))}, not 200 processed");
+        Require(summary, after.All(r => r.Attempts[^1].Outcome == "duplicate"), "after the takeover the key was not completed (a send was not a duplicate)");
+        Require(summary, summary.LeaseLost == keys, $"genesys_dedup_lease_lost_total is {summary.LeaseLost}, not {keys}: a late completion was not refused");
+        ledger.Judge(events.Select(e => e.Key), summary, (_, first, _) =>
+            held.Any(h => ReferenceEquals(h.Arrived.Result, first)) ? "the first delivery's handler stalled past its lease and a retry took the key over" : null);
+    }
+
+    private static async Task<(int Status, string? Outcome)> PostAsync(HttpClient client, Uri url, byte[] body, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
+        using var response = await client.PostAsync(url, content, cancellationToken);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        return ((int)response.StatusCode, document.RootElement.TryGetProperty("outcome", out var outcome) ? outcome.GetString() : null);
+    }
+
+    /// <summary>Reads <c>genesys_dedup_lease_lost_total</c> from /metrics, waiting briefly for the exporter's cache to show <paramref name="expected"/>.</summary>
+    private static async Task<long?> LeaseLostAsync(HttpClient client, Uri metrics, long expected, CancellationToken cancellationToken)
+    {
+        long? value = null;
+        try
+        {
+            await LoopbackPort.WaitUntilAsync(
+                async ct =>
+                {
+                    var text = await client.GetStringAsync(metrics, ct);
+                    var match = LeaseLostLine().Match(text);
+                    value = match.Success ? long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) : 0;
+                    return value == expected;
+                },
+                TimeSpan.FromSeconds(5),
+                () => "lease_lost",
+                cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // report what was seen
+        }
+
+        return value;
+    }
+
+    [GeneratedRegex(@"^genesys_dedup_lease_lost_total(\{[^}]*\})?\s+(\d+)", RegexOptions.Multiline)]
+    private static partial Regex LeaseLostLine();
+
+    private static void Require(ScenarioSummary summary, bool condition, string failure)
+    {
+        if (!condition)
+        {
+            summary.Failures.Add(failure);
+        }
+    }
+
+    /// <summary>An API destination bounded for a run: a minute per event, backoff from 250 ms up to 5 s.</summary>
+    private static EventBridgeSender NewSender(ScenarioOptions options, bool paced) => new(new EventBridgeSenderOptions
+    {
+        MaxConcurrency = options.Concurrency,
+        EventsPerSecond = paced ? options.EventsPerSecond : 0,
+        GiveUpAfter = options.GiveUpAfter,
+        InitialBackoff = TimeSpan.FromMilliseconds(250),
+        MaxBackoff = TimeSpan.FromSeconds(5),
+        Seed = options.Seed,
+        TimeProvider = Clock,
+    });
+
+    private static List<OutboundEvent> Outbound(EventStream stream, World world)
+    {
+        var targets = world.Hosts.Select(h => h.EventsUrl).ToArray();
+        return [.. stream.Events.Select(e => new OutboundEvent(e.Body, targets, e.Marker))];
+    }
+
+    private static Action<int> Signal(int[] thresholds, TaskCompletionSource[] reached) => dispatched =>
+    {
+        for (var k = 0; k < thresholds.Length; k++)
+        {
+            if (dispatched >= thresholds[k])
+            {
+                reached[k].TrySetResult();
+            }
+        }
+    };
+
+    private static void Count(ScenarioSummary summary, EventStream stream, IReadOnlyList<SendResult> results)
+    {
+        summary.EventsSent = stream.Events.Count;
+        summary.UniqueEvents = stream.Unique;
+        summary.Duplicates = stream.Duplicates;
+        Count(summary, results);
+    }
+
+    private static void Count(ScenarioSummary summary, IReadOnlyList<SendResult> results)
+    {
+        foreach (var attempt in results.SelectMany(r => r.Attempts))
+        {
+            summary.Attempts++;
+            Increment(summary.Answers, AnswerOf(attempt));
+            if (attempt.Outcome is { } outcome)
+            {
+                Increment(summary.Outcomes, outcome);
+            }
+        }
+
+        summary.Acknowledged = results.Count(r => r.Outcome == SendOutcome.Acknowledged);
+        summary.Rejected = results.Count(r => r.Outcome == SendOutcome.Rejected);
+        summary.GaveUp = results.Count(r => r.Outcome == SendOutcome.GaveUp);
+        if (summary.Rejected > 0)
+        {
+            var statuses = results.Where(r => r.Outcome == SendOutcome.Rejected).GroupBy(r => r.FinalStatus).Select(g => $"{g.Key} ×{g.Count()}");
+            summary.Failures.Add($"{summary.Rejected} events were rejected ({string.Join(", ", statuses)})");
+        }
+
+        if (summary.GaveUp > 0)
+        {
+            summary.Failures.Add($"the sender gave up on {summary.GaveUp} events");
+        }
+    }
+
+    private static string AnswerOf(SendAttempt attempt) =>
+        attempt.Status?.ToString(CultureInfo.InvariantCulture)
+        ?? (attempt.Error?.StartsWith("timeout", StringComparison.Ordinal) == true ? "timeout" : "connection error");
+
+    private static void Increment(SortedDictionary<string, int> counts, string key) =>
+        counts[key] = counts.TryGetValue(key, out var n) ? n + 1 : 1;
+
+    private static string RunId(ScenarioOptions options) =>
+        string.Create(CultureInfo.InvariantCulture, $"{options.Scenario}-{options.Store}-{options.Seed}-{Environment.ProcessId}");
+
+    /// <summary>The servers of one run.</summary>
+    private sealed class World : IAsyncDisposable
+    {
+        private World(StoreUnderTest store, CountingDownstream downstream)
+        {
+            Store = store;
+            Downstream = downstream;
+        }
+
+        public StoreUnderTest Store { get; }
+
+        public CountingDownstream Downstream { get; }
+
+        public List<HostUnderTest> Hosts { get; } = [];
+
+        public static async Task<World> StartAsync(ScenarioOptions options, int hostCount, CancellationToken cancellationToken, TimeSpan? handlerTimeout = null)
+        {
+            var hostDll = HostDll(options.Configuration);
+            var store = await StoreUnderTest.StartAsync(options.Store, RunId(options), cancellationToken);
+            var world = new World(store, await CountingDownstream.StartAsync(Clock, cancellationToken));
+            world.Downstream.AnswerDelay = options.DownstreamDelay;
+            try
+            {
+                for (var i = 0; i < hostCount; i++)
+                {
+                    var host = new HostUnderTest(hostDll, store, world.Downstream.Url, options.Lease, handlerTimeout);
+                    world.Hosts.Add(host);
+                    await host.StartAsync(cancellationToken);
+                }
+            }
+            catch
+            {
+                await world.DisposeAsync();
+                throw;
+            }
+
+            return world;
+        }
+
+        /// <summary>Stops the hosts (so nothing more reaches the downstream), then reads what the downstream received.</summary>
+        public async Task<Ledger> StopAndCountAsync()
+        {
+            foreach (var host in Hosts)
+            {
+                await host.KillAsync();
+            }
+
+            return new Ledger(Downstream.Deliveries);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var host in Hosts)
+            {
+                await host.DisposeAsync();
+            }
+
+            await Downstream.DisposeAsync();
+            await Store.DisposeAsync();
+        }
+
+        private static string HostDll(string configuration)
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "GenesysDedup.sln")))
+            {
+                root = root.Parent;
+            }
+
+            if (root is null)
+            {
+                throw new InvalidOperationException($"no GenesysDedup.sln above {AppContext.BaseDirectory}");
+            }
+
+            var dll = Path.Combine(root.FullName, "hosts", "GenesysDedup.Hosts.Http", "bin", configuration, "net10.0", "GenesysDedup.Hosts.Http.dll");
+            return File.Exists(dll)
+                ? dll
+                : throw new InvalidOperationException($"{dll} is missing: build it first (dotnet build GenesysDedup.sln -c {configuration}).");
+        }
+    }
+}

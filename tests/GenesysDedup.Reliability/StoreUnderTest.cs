@@ -1,0 +1,95 @@
+using GenesysDedup.Testing;
+
+namespace GenesysDedup.Reliability;
+
+/// <summary>
+/// The dedup store of a run, a real server on a loopback port started by the test fixtures: what a host needs to reach
+/// it, and a stop (kill -9 by process id) and restart on the same port. Both keep their data across a restart (Redis:
+/// an fsynced append-only file; dynalite: LevelDB), as a production Redis or DynamoDB does through an outage.
+/// </summary>
+internal abstract class StoreUnderTest : IAsyncDisposable
+{
+    private readonly string _dataDirectory;
+
+    protected StoreUnderTest(string dataDirectory)
+    {
+        _dataDirectory = dataDirectory;
+    }
+
+    public abstract string Name { get; }
+
+    public abstract string Description { get; }
+
+    /// <summary>The host's configuration for this store (environment variable names, <c>__</c> for <c>:</c>).</summary>
+    public abstract IReadOnlyDictionary<string, string?> HostEnvironment { get; }
+
+    public static async Task<StoreUnderTest> StartAsync(string store, string runId, CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"genesysdedup-reliability-{runId}");
+        return store switch
+        {
+            "redis" => new Redis(await RedisServer.StartDedicatedPersistentAsync(dataDirectory), dataDirectory),
+            "dynamodb" => new DynamoDb(await DynaliteServer.StartDedicatedPersistentAsync(dataDirectory, cancellationToken), dataDirectory, $"reliability-{runId}"),
+            _ => throw new ArgumentException($"unknown store '{store}' (redis or dynamodb)", nameof(store)),
+        };
+    }
+
+    public abstract Task StopAsync();
+
+    public abstract Task RestartAsync(CancellationToken cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeServerAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // left in the temp folder; harmless
+        }
+    }
+
+    protected abstract ValueTask DisposeServerAsync();
+
+    private sealed class Redis(RedisServer server, string dataDirectory) : StoreUnderTest(dataDirectory)
+    {
+        public override string Name => "redis";
+
+        public override string Description => $"redis-server at {server.Configuration}";
+
+        public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = new Dictionary<string, string?>
+        {
+            ["Dedup__Store"] = "redis",
+            ["Dedup__Redis__Configuration"] = server.Configuration,
+        };
+
+        public override Task StopAsync() => server.StopAsync();
+
+        public override Task RestartAsync(CancellationToken cancellationToken) => server.RestartAsync();
+
+        protected override ValueTask DisposeServerAsync() => server.DisposeAsync();
+    }
+
+    private sealed class DynamoDb(DynaliteServer server, string dataDirectory, string table) : StoreUnderTest(dataDirectory)
+    {
+        public override string Name => "dynamodb";
+
+        public override string Description => $"{server.Description}, table {table}";
+
+        public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = new Dictionary<string, string?>
+        {
+            ["Dedup__Store"] = "dynamodb",
+            ["Dedup__DynamoDb__ServiceUrl"] = server.ServiceUrl.AbsoluteUri,
+            ["Dedup__DynamoDb__TableName"] = table,
+            ["Dedup__DynamoDb__CreateTable"] = "true",
+        };
+
+        public override Task StopAsync() => server.StopAsync();
+
+        public override Task RestartAsync(CancellationToken cancellationToken) => server.RestartAsync(cancellationToken);
+
+        protected override ValueTask DisposeServerAsync() => server.DisposeAsync();
+    }
+}

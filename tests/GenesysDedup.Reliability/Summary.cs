@@ -1,0 +1,102 @@
+using System.Text.Json.Serialization;
+
+namespace GenesysDedup.Reliability;
+
+/// <summary>What one scenario run did and found; printed as JSON and written to <c>--summary</c>.</summary>
+internal sealed class ScenarioSummary
+{
+    public required string Scenario { get; init; }
+
+    public required string Store { get; init; }
+
+    public required string Command { get; init; }
+
+    public required int Seed { get; init; }
+
+    public int Hosts { get; set; }
+
+    public int EventsSent { get; set; }
+
+    public int UniqueEvents { get; set; }
+
+    public int Duplicates { get; set; }
+
+    public int Kills { get; set; }
+
+    public List<KillRecord> KillTimes { get; } = [];
+
+    public int Outages { get; set; }
+
+    public OutageRecord? Outage { get; set; }
+
+    /// <summary>HTTP attempts the sender made, and what answered them (status code, <c>timeout</c>, <c>connection error</c>).</summary>
+    public int Attempts { get; set; }
+
+    public SortedDictionary<string, int> Answers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The <c>outcome</c> member of the answers.</summary>
+    public SortedDictionary<string, int> Outcomes { get; } = new(StringComparer.Ordinal);
+
+    public int Acknowledged { get; set; }
+
+    public int Rejected { get; set; }
+
+    public int GaveUp { get; set; }
+
+    /// <summary>Deliveries the counting downstream received (each one a run of the handler).</summary>
+    public int DownstreamDeliveries { get; set; }
+
+    /// <summary>Unique events never delivered downstream. Goal 0.</summary>
+    public int EventsLost { get; set; }
+
+    /// <summary>Unique events delivered more than once with no fault to explain it. Goal 0.</summary>
+    public int ProcessedTwiceOutsideWindow { get; set; }
+
+    /// <summary>Unique events delivered twice because a kill (or a store stop) interrupted the delivery that ran first.</summary>
+    public int AtLeastOnceWindow { get; set; }
+
+    /// <summary>For the crash window: the largest time from a first delivery to the order of the kill that explains it (negative: it came while the kill was under way).</summary>
+    public double? MaxWindowGapMs { get; set; }
+
+    /// <summary>The host's <c>genesys_dedup_lease_lost_total</c> at the end: completions refused by fencing.</summary>
+    public long? LeaseLost { get; set; }
+
+    /// <summary>Deliveries whose Idempotency-Key was not the key every other delivery of the event carried. Goal 0.</summary>
+    public int KeyMismatches { get; set; }
+
+    public List<DoubleRecord> Doubles { get; } = [];
+
+    public double DurationSeconds { get; set; }
+
+    public string Verdict { get; set; } = "FAIL";
+
+    public List<string> Failures { get; } = [];
+
+    public List<string> Notes { get; } = [];
+}
+
+/// <summary>One kill -9 of a host: when it was ordered, when the process was gone, when its restart answered ready.</summary>
+internal sealed record KillRecord(int Number, int AfterEventsDispatched, DateTimeOffset KilledAt, DateTimeOffset GoneAt, DateTimeOffset ReadyAgainAt);
+
+/// <summary>
+/// One store outage: the server stopped (kill -9) at <see cref="StoppedAt"/> and was started again at
+/// <see cref="RestartingAt"/>. Requests that started after the one and ended before the other are the outage's.
+/// </summary>
+internal sealed record OutageRecord(
+    int AfterEventsDispatched,
+    DateTimeOffset StoppingAt,
+    DateTimeOffset StoppedAt,
+    DateTimeOffset RestartingAt,
+    DateTimeOffset RestartedAt,
+    int RequestsDuringOutage,
+    int Answered503,
+    int Acknowledged,
+    int OtherAnswers);
+
+/// <summary>A unique event the downstream received more than once, and what explains it (null: nothing — a failure).</summary>
+internal sealed record DoubleRecord(string Marker, string? Key, IReadOnlyList<DateTimeOffset> DeliveredAt, string? Explanation);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ScenarioSummary))]
+internal sealed partial class SummaryJsonContext : JsonSerializerContext;
