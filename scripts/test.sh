@@ -7,7 +7,15 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The fixtures stop their redis-server and dynalite on exit; when a test host is torn down too fast for that, this
+# stops any left running from this checkout.
+cleanup() {
+  rm -f "$log"
+  for pid in $(pgrep -f 'redis-server 127\.0\.0\.1:|dynalite/cli\.js' || true); do
+    case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$PWD"*) kill "$pid" 2>/dev/null || true ;; esac
+  done
+}
+trap cleanup EXIT
 set +e
 # A hung test fails the run (with a dump) instead of eating CI's time.
 dotnet test GenesysDedup.sln --configuration Release --blame-hang-timeout 5m "$@" 2>&1 | tee "$log"
