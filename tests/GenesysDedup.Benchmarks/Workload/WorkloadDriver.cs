@@ -58,7 +58,7 @@ public static class WorkloadDriver
         };
         if (args.Get("cache") is { } cache)
         {
-            settings["Dedup:LocalCache:MaxKeys"] = cache;
+            settings["Dedup:LocalCacheSize"] = cache;
         }
 
         switch (store)
@@ -110,6 +110,7 @@ public static class WorkloadDriver
         }
 
         counting.Reset();
+        using var phases = new PhaseTimings();
         var multiplexer = store == "redis" ? services.GetRequiredService<IConnectionMultiplexer>() : null;
         var operationsBefore = multiplexer?.GetCounters().Interactive.OperationCount ?? 0;
         var redisBefore = store == "redis" ? await RedisCommandCountsAsync(endpoint!).ConfigureAwait(false) : null;
@@ -120,7 +121,7 @@ public static class WorkloadDriver
         var roundTrips = (multiplexer?.GetCounters().Interactive.OperationCount ?? 0) - operationsBefore;
         await host.StopAsync().ConfigureAwait(false);
 
-        Console.WriteLine(Summary(store, mode, concurrency, events.Length, run, counting, roundTrips, redisBefore, redisAfter));
+        Console.WriteLine(Summary(store, mode, concurrency, events.Length, run, counting, phases, roundTrips, redisBefore, redisAfter));
         return run.Outcomes.Keys.Any(o => o is DedupOutcome.StoreUnavailable or DedupOutcome.Invalid or DedupOutcome.Failed) ? 1 : 0;
     }
 
@@ -237,7 +238,7 @@ public static class WorkloadDriver
     }
 
     private static string Summary(string store, string mode, int concurrency, int events, RunResult run, CountingDedupStore counting,
-        long redisRoundTrips, Dictionary<string, long>? redisBefore, Dictionary<string, long>? redisAfter)
+        PhaseTimings phases, long redisRoundTrips, Dictionary<string, long>? redisBefore, Dictionary<string, long>? redisAfter)
     {
         var sorted = run.LatencyTicks.Order().ToArray();
         double Percentile(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)] * 1000.0 / Stopwatch.Frequency;
@@ -269,6 +270,13 @@ public static class WorkloadDriver
                 json.WriteNumber("claims", counting.Claims);
                 json.WriteNumber("completes", counting.Completes);
                 json.WriteNumber("releases", counting.Releases);
+                json.WriteStartObject("phaseMedianMs");
+                foreach (var (phase, median, _) in phases.Medians())
+                {
+                    json.WriteNumber(phase, Math.Round(median, 4));
+                }
+
+                json.WriteEndObject();
             }
 
             if (redisBefore is not null && redisAfter is not null)
