@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenesysDedup.Testing;
 
@@ -17,6 +19,12 @@ public static class Payloads
     public const string Large = "64KB";
 
     public static IReadOnlyList<string> Sizes { get; } = [Small, Medium, Large];
+
+    /// <summary>
+    /// How producers such as Genesys (Jackson) write JSON: non-ASCII characters and apostrophes as they are, only what
+    /// JSON requires escaped (System.Text.Json's default would write every non-ASCII character as <c>\uXXXX</c>).
+    /// </summary>
+    public static JsonSerializerOptions ProducerJson { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly Dictionary<string, byte[]> Cache = new(StringComparer.Ordinal);
 
@@ -51,7 +59,7 @@ public static class Payloads
         while (true)
         {
             transcripts.Add(Utterance(template, random, ref offset));
-            var bytes = Encoding.UTF8.GetBytes(root.ToJsonString());
+            var bytes = Encoding.UTF8.GetBytes(root.ToJsonString(ProducerJson));
             if (bytes.Length >= targetBytes)
             {
                 return bytes;
@@ -109,7 +117,7 @@ public static class Payloads
         return new Guid(bytes);
     }
 
-    public static byte[] Compact(string json) => Encoding.UTF8.GetBytes(JsonNode.Parse(json)!.ToJsonString());
+    public static byte[] Compact(string json) => Encoding.UTF8.GetBytes(JsonNode.Parse(json)!.ToJsonString(ProducerJson));
 
     /// <summary>
     /// <paramref name="count"/> distinct events: <paramref name="template"/> with its <c>detail.eventBody.id</c> (or, if
@@ -124,7 +132,7 @@ public static class Payloads
         {
             body["benchmarkMarker"] = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i}");
             root["id"] = Guid.NewGuid().ToString();
-            result[i] = Encoding.UTF8.GetBytes(root.ToJsonString());
+            result[i] = Encoding.UTF8.GetBytes(root.ToJsonString(ProducerJson));
         }
 
         return result;

@@ -23,12 +23,15 @@ public static class EntryPoint
                 return await WorkloadDriver.RunAsync(new ToolArguments(rest)).ConfigureAwait(false);
             case "generate":
                 return WorkloadGenerator.Run(new ToolArguments(rest));
+            case "hotpath":
+                return HotPathProbe.Run(new ToolArguments(rest));
             default:
                 await Console.Error.WriteLineAsync("""
                     usage:
                       bench [--filter '*'] [other BenchmarkDotNet options]
                       workload --store memory|redis|dynamodb [--endpoint host:port | http://host:port] --events FILE.jsonl --concurrency N [--floor] [--warmup 500] [--cache MAXKEYS]
                       generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]
+                      hotpath [--size 1KB|4KB|64KB] [--seconds 1] [--repeat 5]
                     """).ConfigureAwait(false);
                 return command == "help" ? 0 : 2;
         }
