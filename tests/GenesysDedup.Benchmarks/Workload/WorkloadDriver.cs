@@ -181,13 +181,14 @@ public static class WorkloadDriver
         return null;
     };
 
-    private sealed record RunResult(double Seconds, long[] LatencyTicks, Dictionary<DedupOutcome, int> Outcomes);
+    private sealed record RunResult(double Seconds, double CpuSeconds, long[] LatencyTicks, Dictionary<DedupOutcome, int> Outcomes);
 
     private static async Task<RunResult> ReplayAsync(int count, int concurrency, Func<int, Task<DedupOutcome?>> operation)
     {
         var latencies = new long[count];
         var outcomes = new int[Enum.GetValues<DedupOutcome>().Length];
         var next = -1;
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var started = Stopwatch.GetTimestamp();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -210,8 +211,9 @@ public static class WorkloadDriver
         })).ToArray();
         await Task.WhenAll(workers).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
         var byOutcome = Enum.GetValues<DedupOutcome>().Where(o => outcomes[(int)o] > 0).ToDictionary(o => o, o => outcomes[(int)o]);
-        return new RunResult(seconds, latencies, byOutcome);
+        return new RunResult(seconds, cpuSeconds, latencies, byOutcome);
     }
 
     /// <summary>Calls per command from <c>INFO commandstats</c> (server side: what really crossed the wire).</summary>
@@ -255,6 +257,10 @@ public static class WorkloadDriver
             json.WriteNumber("eventsPerSecond", Math.Round(events / run.Seconds, 1));
             json.WriteNumber("p50Ms", Math.Round(Percentile(0.50), 4));
             json.WriteNumber("p99Ms", Math.Round(Percentile(0.99), 4));
+
+            // This process's CPU time (all threads: engine, client I/O, GC) per event: what bounds throughput once the
+            // store is not the limit, and a figure a busy machine's descheduling does not inflate.
+            json.WriteNumber("cpuMsPerEvent", Math.Round(run.CpuSeconds * 1000 / events, 4));
             if (mode != "floor")
             {
                 json.WriteNumber("processed", run.Outcomes.GetValueOrDefault(DedupOutcome.Processed));
