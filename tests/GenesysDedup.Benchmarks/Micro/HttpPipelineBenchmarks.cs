@@ -28,6 +28,9 @@ public class HttpPipelineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // The host's own folder as content root (its appsettings.json): WebApplicationFactory's solution-relative guess
+        // assumes the project sits next to the .sln, and this host lives under hosts/.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_GENESYSDEDUP_HOSTS_HTTP", HostContentRoot());
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
             .UseSetting("Dedup:Store", "memory")
             .UseSetting("Logging:LogLevel:Default", "Warning"));
@@ -71,6 +74,19 @@ public class HttpPipelineBenchmarks
     {
         using var response = await Post(_republish);
         return (int)response.StatusCode;
+    }
+
+    private static string HostContentRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "GenesysDedup.sln")))
+            {
+                return Path.Combine(directory.FullName, "hosts", "GenesysDedup.Hosts.Http");
+            }
+        }
+
+        return AppContext.BaseDirectory;
     }
 
     private Task<HttpResponseMessage> Post(byte[] body)
