@@ -23,6 +23,15 @@ public sealed class DedupOptions
 
     /// <summary>Ordered key sources (SPEC §3); empty means the default order.</summary>
     public IList<string> KeySources { get; set; } = [];
+
+    /// <summary>
+    /// How many keys this process completed it remembers, to answer their re-deliveries as duplicates without a store
+    /// call (<see cref="CompletedKeyCache"/>); 0 turns the cache off.
+    /// </summary>
+    [Range(0, 10_000_000, ErrorMessage = "Dedup:LocalCacheSize must be between 0 (off) and 10000000.")]
+    public int LocalCacheSize { get; set; } = DefaultLocalCacheSize;
+
+    public const int DefaultLocalCacheSize = 10_000;
 }
 
 [OptionsValidator]

@@ -27,6 +27,7 @@ public static class GenesysDedupServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(EventLimits.Default);
         services.TryAddSingleton<DedupMetrics>();
+        services.TryAddSingleton<EngineStore>();
         services.TryAddSingleton(sp => KeyResolver.FromNames(sp.GetRequiredService<IOptions<DedupOptions>>().Value.KeySources));
 
         // The one place the pipeline's order is declared: outermost first.

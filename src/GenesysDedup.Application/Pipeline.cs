@@ -62,13 +62,14 @@ internal sealed class KeyBehavior(KeyResolver resolver) : IPipelineBehavior<Proc
 /// SPEC §4: claim → run → complete, or release on failure. Owner tokens fence a delivery whose lease was taken over.
 /// </summary>
 internal sealed class IdempotencyBehavior(
-    IDedupStore store,
+    EngineStore engineStore,
     IOptions<DedupOptions> options,
     TimeProvider time,
     DedupMetrics metrics,
     ILogger<IdempotencyBehavior> logger) : IPipelineBehavior<ProcessEvent, DedupResult>
 {
     private readonly DedupOptions _options = options.Value;
+    private readonly IDedupStore _store = engineStore.Store;
 
     public async ValueTask<DedupResult> Handle(ProcessEvent message, MessageHandlerDelegate<ProcessEvent, DedupResult> next, CancellationToken cancellationToken)
     {
@@ -85,7 +86,7 @@ internal sealed class IdempotencyBehavior(
             var started = time.GetTimestamp();
             // Not cancellable: a claim abandoned mid-flight may still land and would block retries for a whole
             // lease. Store calls are bounded by the adapters' own timeouts instead.
-            claim = await store.TryClaimAsync(new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease), CancellationToken.None).ConfigureAwait(false);
+            claim = await _store.TryClaimAsync(new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease), CancellationToken.None).ConfigureAwait(false);
             metrics.StoreCall("claim", time.GetElapsedTime(started));
         }
         catch (DedupStoreUnavailableException ex)
@@ -122,7 +123,7 @@ internal sealed class IdempotencyBehavior(
             var completedAt = time.GetUtcNow();
             var started = time.GetTimestamp();
             // Not cancellable: the handler already ran, and recording that is what stops a second run.
-            var completed = await store.CompleteAsync(new CompleteRequest(storeKey, owner, completedAt, completedAt + _options.Retention), CancellationToken.None).ConfigureAwait(false);
+            var completed = await _store.CompleteAsync(new CompleteRequest(storeKey, owner, completedAt, completedAt + _options.Retention), CancellationToken.None).ConfigureAwait(false);
             metrics.StoreCall("complete", time.GetElapsedTime(started));
             if (!completed)
             {
@@ -147,7 +148,7 @@ internal sealed class IdempotencyBehavior(
         try
         {
             var started = time.GetTimestamp();
-            var released = await store.ReleaseAsync(storeKey, owner, CancellationToken.None).ConfigureAwait(false);
+            var released = await _store.ReleaseAsync(storeKey, owner, CancellationToken.None).ConfigureAwait(false);
             metrics.StoreCall("release", time.GetElapsedTime(started));
             if (!released)
             {
@@ -170,6 +171,15 @@ internal sealed class IdempotencyBehavior(
     // Retry-After is whole seconds, at least 1.
     private static TimeSpan RetryAfterLease(DateTimeOffset leaseExpiresAt, DateTimeOffset now) =>
         TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((leaseExpiresAt - now).TotalSeconds)));
+}
+
+/// <summary>
+/// The store as the engine uses it: the registered <see cref="IDedupStore"/>, behind a <see cref="CompletedKeyCache"/>
+/// unless <c>Dedup:LocalCacheSize</c> is 0. Resolved when the engine is, so the store may be registered in any order.
+/// </summary>
+internal sealed class EngineStore(IDedupStore store, IOptions<DedupOptions> options)
+{
+    public IDedupStore Store { get; } = options.Value.LocalCacheSize > 0 ? new CompletedKeyCache(store, options.Value.LocalCacheSize) : store;
 }
 
 /// <summary>The request handler: runs every registered <see cref="IDedupHandler"/> in a fresh DI scope.</summary>

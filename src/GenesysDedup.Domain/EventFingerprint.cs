@@ -16,20 +16,54 @@ public static class EventFingerprint
     public static bool TryCompute(DedupEvent dedupEvent, out string fingerprint, out string? error)
     {
         ArgumentNullException.ThrowIfNull(dedupEvent);
-        using var buffer = new PooledBufferWriter(Math.Max(256, dedupEvent.Utf8Json.Length));
-        if (!TryWriteIdentity(dedupEvent.Root, buffer, out error))
+        var buffer = RentThreadBuffer(dedupEvent.Utf8Json.Length);
+        try
         {
-            fingerprint = string.Empty;
-            return false;
+            if (!TryWriteIdentity(dedupEvent.Root, buffer, out error))
+            {
+                fingerprint = string.Empty;
+                return false;
+            }
+
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.WrittenSpan, hash);
+            fingerprint = string.Create(Prefix.Length + (SHA256.HashSizeInBytes * 2), hash, static (text, digest) =>
+            {
+                Prefix.CopyTo(text);
+                Convert.TryToHexStringLower(digest, text[Prefix.Length..], out _);
+            });
+            return true;
+        }
+        finally
+        {
+            ReturnThreadBuffer(buffer);
+        }
+    }
+
+    /// <summary>Canonical forms up to this size keep their pooled array on the thread between events.</summary>
+    private const int KeptBufferBytes = 64 * 1024;
+
+    // One writer per thread, reused: a fingerprint allocates nothing but its key string. Not re-entrant, and
+    // TryCompute never calls itself.
+    [ThreadStatic]
+    private static PooledBufferWriter? _threadBuffer;
+
+    private static PooledBufferWriter RentThreadBuffer(int bodyLength)
+    {
+        var buffer = _threadBuffer;
+        _threadBuffer = null;
+        return buffer ?? new PooledBufferWriter(Math.Clamp(bodyLength, 256, KeptBufferBytes));
+    }
+
+    private static void ReturnThreadBuffer(PooledBufferWriter buffer)
+    {
+        if (!buffer.TryReset(KeptBufferBytes))
+        {
+            buffer.Dispose(); // grew past what a thread keeps: give the array back to the pool
+            return;
         }
 
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(buffer.WrittenSpan, hash);
-        Span<char> text = stackalloc char[Prefix.Length + (SHA256.HashSizeInBytes * 2)];
-        Prefix.CopyTo(text);
-        Convert.TryToHexStringLower(hash, text[Prefix.Length..], out _);
-        fingerprint = new string(text);
-        return true;
+        _threadBuffer = buffer;
     }
 
     /// <summary>Writes the canonical JSON that is hashed; exposed so tests can check exactly what identifies an event.</summary>

@@ -237,7 +237,7 @@ public static class JsonCanonicalizer
         private bool WriteNumber(JsonElement element)
         {
             var raw = JsonMarshal.GetRawUtf8Value(element);
-            if (IsSmallInteger(raw))
+            if (IsSmallInteger(raw) || IsCanonicalDecimal(raw))
             {
                 Write(raw);
                 return true;
@@ -298,6 +298,55 @@ public static class JsonCanonicalizer
             Error = error;
             return false;
         }
+    }
+
+    /// <summary>
+    /// Whether a JSON number token is a plain decimal that is already its own JCS form, so it can be copied: no exponent,
+    /// a fraction whose last digit is not 0, at most 15 significant digits, and a magnitude ECMAScript prints without an
+    /// exponent (at least 1e-6; with at most 15 digits it is far below 1e21). Any decimal of at most 15 significant
+    /// digits survives the round trip through the nearest double (DBL_DIG), so that double's shortest round-trip digits
+    /// are exactly these, and ECMAScript writes them in this very layout. Typical of Genesys bodies: confidences
+    /// (<c>0.914</c>), coordinates, amounts. Everything else goes through <see cref="EcmaScriptNumber"/>.
+    /// </summary>
+    internal static bool IsCanonicalDecimal(ReadOnlySpan<byte> raw)
+    {
+        var digits = raw.Length > 0 && raw[0] == (byte)'-' ? raw[1..] : raw;
+        var point = digits.IndexOf((byte)'.');
+        if (point <= 0 || point == digits.Length - 1 || digits[^1] == (byte)'0')
+        {
+            return false;
+        }
+
+        var integer = digits[..point];
+        var fraction = digits[(point + 1)..];
+        if (integer.ContainsAnyExceptInRange((byte)'0', (byte)'9') || fraction.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+        {
+            return false; // an exponent (or anything else): not this simple form
+        }
+
+        int significant;
+        if (integer.Length == 1 && integer[0] == (byte)'0')
+        {
+            // 0.000ddd: six or more zeros after the point is below 1e-6, which ECMAScript writes with an exponent.
+            var leadingZeros = fraction.IndexOfAnyExcept((byte)'0');
+            if (leadingZeros >= 6)
+            {
+                return false;
+            }
+
+            significant = fraction.Length - leadingZeros;
+        }
+        else
+        {
+            if (integer[0] == (byte)'0')
+            {
+                return false;
+            }
+
+            significant = integer.Length + fraction.Length;
+        }
+
+        return significant <= 15;
     }
 
     /// <summary>JCS orders property names by their UTF-16 code units; this compares the raw UTF-8 in that order.</summary>

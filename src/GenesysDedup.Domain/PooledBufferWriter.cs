@@ -37,6 +37,18 @@ internal sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWr
         _buffer[_written++] = value;
     }
 
+    /// <summary>Empties the writer for reuse; false (nothing changed) when its array is larger than <paramref name="maxKeptBytes"/>.</summary>
+    public bool TryReset(int maxKeptBytes)
+    {
+        if (_buffer.Length == 0 || _buffer.Length > maxKeptBytes)
+        {
+            return false;
+        }
+
+        _written = 0;
+        return true;
+    }
+
     public void Dispose()
     {
         var buffer = _buffer;

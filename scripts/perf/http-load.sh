@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Load test of the real HTTP host (Release build, its own appsettings: log handler at Information, console log to a
+# file) with wrk at 64 connections, per store, next to the floor measured in the same round:
+#   - memory: GET /health/live on the same host (Kestrel + routing, no dedup work), same wrk settings;
+#   - redis:  redis-benchmark SET key v NX EX 86400 at 50 clients against the same redis-server.
+# The host's RSS is sampled from /proc every 100 ms during each run (maximum reported).
+#
+#   scripts/perf/http-load.sh [memory] [redis] [quiet]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
+#   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
+#
+# Loopback only, bounded: each wrk run lasts DURATION (after a 2 s warm-up), and the script stops the host and
+# redis-server it started (by process id) when it ends.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+OUT=${OUT:-$root/artifacts/perf-http}
+stores=("$@")
+[ ${#stores[@]} -eq 0 ] && stores=(memory redis)
+quiet=false
+for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; done
+
+mkdir -p "$OUT"
+results=$OUT/results.jsonl
+: > "$results"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+echo "== build host (Release)"
+dotnet build hosts/GenesysDedup.Hosts.Http -c Release -nologo -v quiet 2>&1 | grep -E 'error|warn' || true
+host_dll=$root/hosts/GenesysDedup.Hosts.Http/bin/Release/net10.0/GenesysDedup.Hosts.Http.dll
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning > "$OUT/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+tag() { # json label round extra-json
+  node -e 'const r=JSON.parse(process.argv[1]); Object.assign(r, JSON.parse(process.argv[4]||"{}")); r.label=process.argv[2]; r.round=Number(process.argv[3]);
+           r.load1=Number(require("fs").readFileSync("/proc/loadavg","utf8").split(" ")[0]); console.log(JSON.stringify(r))' "$@" >> "$results"
+  tail -n 1 "$results" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(`   ${r.label.padEnd(40)} ${r.eventsPerSecond} /s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${r.maxRssMb?`  max RSS ${r.maxRssMb} MB`:""}${r.statuses?`  ${JSON.stringify(r.statuses)}`:""}`)'
+}
+
+# run_host STORE LABEL [extra env...]: start the host, warm it up, load it while sampling RSS, stop it.
+run_host() {
+  local store=$1 label=$2; shift 2
+  local port; port=$(free_port)
+  env ASPNETCORE_URLS="http://127.0.0.1:$port" Dedup__Store="$store" Dedup__Redis__Configuration="127.0.0.1:$redis_port" \
+      Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "$host_dll" > "$OUT/host-$store.log" 2>&1 &
+  local host=$!
+  pids+=($host)
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  wrk -t2 -c"$CONNECTIONS" -d2s -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+
+  local rss_file=$OUT/rss-$store.txt
+  : > "$rss_file"
+  ( while kill -0 "$host" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$host/status" >> "$rss_file" 2>/dev/null || true; sleep 0.1; done ) &
+  local sampler=$!
+  local line
+  line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/post-events.lua "http://127.0.0.1:$port" | tail -n 1)
+  kill "$sampler" 2>/dev/null || true
+  local max_rss; max_rss=$(sort -n "$rss_file" | tail -n 1)
+  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"store\":\"$store\"}"
+
+  if [ "$store" = memory ] && [ "$label" = "http memory" ]; then
+    line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/get-live.lua "http://127.0.0.1:$port" | tail -n 1)
+    tag "$line" "http floor GET /health/live" "$round"
+  fi
+  kill "$host" 2>/dev/null || true
+  wait "$host" 2>/dev/null || true
+}
+
+redis_floor() {
+  redis-benchmark -h 127.0.0.1 -p "$redis_port" -n 200000 -c 50 -r 1000000 --csv SET key:__rand_int__ v NX EX 86400 2>/dev/null \
+    | node -e 'const l=require("fs").readFileSync(0,"utf8").trim().split("\n"); const h=JSON.parse("["+l[0]+"]"), v=JSON.parse("["+l[l.length-1]+"]");
+               const r=Object.fromEntries(h.map((k,i)=>[k,v[i]])); console.log(JSON.stringify({eventsPerSecond:Number(r.rps),p50Ms:Number(r.p50_latency_ms),p99Ms:Number(r.p99_latency_ms)}))'
+}
+
+for round in $(seq "$ROUNDS"); do
+  echo "== round $round/$ROUNDS (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  for store in "${stores[@]}"; do
+    case $store in
+      memory)
+        run_host memory "http memory"
+        $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
+        ;;
+      redis)
+        tag "$(redis_floor)" "redis-benchmark SET NX EX c=50" "$round"
+        run_host redis "http redis"
+        $quiet && run_host redis "http redis, log level Warning" Logging__LogLevel__Default=Warning
+        ;;
+    esac
+  done
+done
+
+cat > "$OUT/ratios.json" <<'EOF'
+[
+  ["http memory / GET /health/live (same host)", "http memory", "http floor GET /health/live"],
+  ["http memory quiet / GET /health/live", "http memory, log level Warning", "http floor GET /health/live"],
+  ["http redis / redis-benchmark SET NX EX c=50", "http redis", "redis-benchmark SET NX EX c=50"],
+  ["http redis quiet / redis-benchmark c=50", "http redis, log level Warning", "redis-benchmark SET NX EX c=50"]
+]
+EOF
+node scripts/perf/summarize.mjs "$results" "$OUT/ratios.json" | tee "$OUT/summary.md"
+node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(r=>r.maxRssMb!==undefined);
+  const by={}; for (const r of rows) (by[r.label]??=[]).push(r.maxRssMb);
+  for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); console.log(`max RSS ${k}: median ${v[v.length>>1]} MB (${v[0]}–${v[v.length-1]})`); }' "$results" | tee -a "$OUT/summary.md"

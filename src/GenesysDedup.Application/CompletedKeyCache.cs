@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using GenesysDedup.Domain;
+
+namespace GenesysDedup.Application;
+
+/// <summary>
+/// An <see cref="IDedupStore"/> decorator that remembers, in process, the keys this process completed, and answers a
+/// later claim of one of them (<c>duplicate</c>, or <c>conflict</c> for another fingerprint) without a store call.
+/// <para>
+/// Safe because a completed record cannot become claimable before its expiry: nothing un-completes it (release is
+/// owner-checked and only ever follows a failed handler, before completion), and its expiry is the one this process
+/// wrote. Every answer is judged by <see cref="StoredRecord.Judge"/> at the request's time, exactly as a store judges
+/// the record it reads, so past its expiry an entry answers nothing and the claim goes to the store. In-progress
+/// claims are never cached: only a successful <see cref="CompleteAsync"/> adds an entry.
+/// </para>
+/// <para>
+/// Bounded: at most <c>maxKeys</c> completed keys (expired ones are dropped first, then arbitrary ones) and at most
+/// <c>maxKeys</c> claims awaiting completion (beyond that a completion is simply not cached). What it cannot know: a
+/// record deleted behind the store's back (a Redis <c>FLUSHALL</c> or eviction under <c>maxmemory</c>) still answers
+/// <c>duplicate</c> here until its expiry — the event was processed, so that answer is still true.
+/// </para>
+/// </summary>
+public sealed class CompletedKeyCache : IDedupStore
+{
+    private readonly IDedupStore _inner;
+    private readonly int _maxKeys;
+    private readonly ConcurrentDictionary<string, StoredRecord> _completed = new(StringComparer.Ordinal);
+
+    /// <summary>Acquired claims awaiting completion, by owner token: the fingerprint a completion does not carry.</summary>
+    private readonly ConcurrentDictionary<string, (string Key, string Fingerprint, DateTimeOffset LeaseExpiresAt)> _claims = new(StringComparer.Ordinal);
+    private int _trimming;
+
+    // ConcurrentDictionary.Count takes every lock of the table: the bounds are kept with counters instead.
+    private int _completedCount;
+    private int _claimCount;
+
+    public CompletedKeyCache(IDedupStore inner, int maxKeys)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxKeys);
+        _inner = inner;
+        _maxKeys = maxKeys;
+    }
+
+    /// <summary>The store behind the cache.</summary>
+    public IDedupStore Inner => _inner;
+
+    /// <summary>Completed keys held now.</summary>
+    public int Count => Volatile.Read(ref _completedCount);
+
+    public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
+    {
+        if (_completed.TryGetValue(request.Key, out var record))
+        {
+            var found = record.Judge(request);
+            if (found.Status is ClaimStatus.Duplicate or ClaimStatus.Conflict)
+            {
+                return ValueTask.FromResult(found);
+            }
+
+            if (!record.IsLive(request.Now))
+            {
+                Forget(request.Key, record);
+            }
+        }
+
+        return ClaimThroughAsync(request, cancellationToken);
+    }
+
+    public async ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
+    {
+        var claim = TakeClaim(request.Owner);
+        var completed = await _inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
+        if (completed && claim is { } held && held.Key == request.Key)
+        {
+            Remember(request.Key, new StoredRecord(RecordStatus.Completed, request.Owner, held.Fingerprint, held.LeaseExpiresAt, request.ExpiresAt), request.Now);
+        }
+
+        return completed;
+    }
+
+    public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
+    {
+        TakeClaim(owner);
+        if (_completed.TryGetValue(key, out var record) && record.Owner == owner)
+        {
+            // The engine never releases a completed key; a caller that does reopens it, so stop answering for it.
+            Forget(key, record);
+        }
+
+        return _inner.ReleaseAsync(key, owner, cancellationToken);
+    }
+
+    public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => _inner.CheckReadyAsync(cancellationToken);
+
+    private async ValueTask<ClaimResult> ClaimThroughAsync(ClaimRequest request, CancellationToken cancellationToken)
+    {
+        var result = await _inner.TryClaimAsync(request, cancellationToken).ConfigureAwait(false);
+        if (result.Status == ClaimStatus.Acquired && Volatile.Read(ref _claimCount) < _maxKeys
+            && _claims.TryAdd(request.Owner, (request.Key, request.Fingerprint, request.LeaseExpiresAt)))
+        {
+            Interlocked.Increment(ref _claimCount);
+        }
+
+        return result;
+    }
+
+    private (string Key, string Fingerprint, DateTimeOffset LeaseExpiresAt)? TakeClaim(string owner)
+    {
+        if (!_claims.TryRemove(owner, out var claim))
+        {
+            return null;
+        }
+
+        Interlocked.Decrement(ref _claimCount);
+        return claim;
+    }
+
+    private void Remember(string key, StoredRecord record, DateTimeOffset now)
+    {
+        if (Volatile.Read(ref _completedCount) >= _maxKeys)
+        {
+            Trim(now);
+            if (Volatile.Read(ref _completedCount) >= _maxKeys)
+            {
+                return; // another thread is trimming: skip this one rather than pass the bound
+            }
+        }
+
+        while (true)
+        {
+            if (_completed.TryAdd(key, record))
+            {
+                Interlocked.Increment(ref _completedCount);
+                return;
+            }
+
+            if (_completed.TryGetValue(key, out var existing) && _completed.TryUpdate(key, record, existing))
+            {
+                return;
+            }
+        }
+    }
+
+    private void Forget(string key, StoredRecord record)
+    {
+        if (_completed.TryRemove(KeyValuePair.Create(key, record)))
+        {
+            Interlocked.Decrement(ref _completedCount);
+        }
+    }
+
+    /// <summary>Drops expired entries, then arbitrary ones down to 90 % of the bound; one thread at a time.</summary>
+    private void Trim(DateTimeOffset now)
+    {
+        if (Interlocked.Exchange(ref _trimming, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var entry in _completed)
+            {
+                if (!entry.Value.IsLive(now))
+                {
+                    Forget(entry.Key, entry.Value);
+                }
+            }
+
+            var target = _maxKeys - Math.Max(1, _maxKeys / 10);
+            foreach (var entry in _completed)
+            {
+                if (Volatile.Read(ref _completedCount) <= target)
+                {
+                    break;
+                }
+
+                Forget(entry.Key, entry.Value);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _trimming, 0);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using BenchmarkDotNet.Running;
+using GenesysDedup.Benchmarks.Workload;
+
+namespace GenesysDedup.Benchmarks;
+
+/// <summary>
+/// <c>bench [BenchmarkDotNet options, e.g. --filter '*']</c>: micro-benchmarks (Micro/).
+/// <c>workload --store memory|redis|dynamodb [--endpoint …] --events FILE.jsonl --concurrency N [--floor]</c>: replay.
+/// <c>generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]</c>: the standard workload.
+/// </summary>
+public static class EntryPoint
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var command = args.Length > 0 ? args[0] : "help";
+        var rest = args.Skip(1).ToArray();
+        switch (command)
+        {
+            case "bench":
+                BenchmarkSwitcher.FromAssembly(typeof(EntryPoint).Assembly).Run(rest);
+                return 0;
+            case "workload":
+                return await WorkloadDriver.RunAsync(new ToolArguments(rest)).ConfigureAwait(false);
+            case "generate":
+                return WorkloadGenerator.Run(new ToolArguments(rest));
+            case "hotpath":
+                return HotPathProbe.Run(new ToolArguments(rest));
+            default:
+                await Console.Error.WriteLineAsync("""
+                    usage:
+                      bench [--filter '*'] [other BenchmarkDotNet options]
+                      workload --store memory|redis|dynamodb [--endpoint host:port | http://host:port] --events FILE.jsonl --concurrency N [--floor] [--warmup 500] [--cache MAXKEYS]
+                      generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]
+                      hotpath [--size 1KB|4KB|64KB] [--seconds 1] [--repeat 5]
+                    """).ConfigureAwait(false);
+                return command == "help" ? 0 : 2;
+        }
+    }
+}

@@ -1,0 +1,312 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using GenesysDedup.Application;
+using GenesysDedup.Domain;
+using GenesysDedup.Stores.DynamoDb;
+using GenesysDedup.Stores.Memory;
+using Mediator;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace GenesysDedup.Benchmarks.Workload;
+
+/// <summary>
+/// <c>workload --store memory|redis|dynamodb [--endpoint …] --events FILE.jsonl --concurrency N [--floor]</c>.
+/// Composes the engine exactly as the hosts do (<c>AddGenesysDedupFromConfiguration</c>: <c>Dedup:Store</c> picks
+/// <c>UseMemoryStore()</c>/<c>UseRedisStore()</c>/<c>UseDynamoDbStore()</c>, log handler, hosted services started)
+/// with the store wrapped in a <see cref="CountingDedupStore"/>, replays the file through <c>ISender.Send(ProcessEvent)</c>
+/// with N concurrent callers and prints one JSON line. Each run uses its own <c>Dedup:Namespace</c>, so runs against
+/// one server never see each other's keys. <c>--floor</c> runs the bare store operation instead, through the same
+/// client the store uses, as many times as the file has events: Redis <c>SET key v EX 86400 NX</c> on random keys,
+/// DynamoDB a conditional <c>PutItem</c> (<c>attribute_not_exists</c>) on random keys, memory a claim of a new key.
+/// <c>--mode adapter</c> drives the store adapter alone (claim + complete of a fresh key), to split the engine's cost
+/// from the adapter's.
+/// </summary>
+public static class WorkloadDriver
+{
+    public static async Task<int> RunAsync(ToolArguments args)
+    {
+        var store = args.Require("store");
+        var endpoint = args.Get("endpoint");
+        var concurrency = args.GetInt32("concurrency", 1);
+        var mode = args.Has("floor") ? "floor" : args.Get("mode") ?? "engine";
+        if (mode is not ("engine" or "floor" or "adapter"))
+        {
+            throw new ArgumentException("--mode must be engine, floor or adapter");
+        }
+
+        var warmup = args.GetInt32("warmup", mode == "engine" ? 2000 : 500);
+        var events = (await File.ReadAllLinesAsync(args.Require("events")).ConfigureAwait(false))
+            .Where(line => line.Length > 0)
+            .Select(Encoding.UTF8.GetBytes)
+            .ToArray();
+        var runId = Guid.NewGuid().ToString("N")[..12];
+
+        var settings = new Dictionary<string, string?>
+        {
+            ["Dedup:Store"] = store,
+            ["Dedup:Namespace"] = $"run-{runId}",
+            ["Handler:Kind"] = "log",
+        };
+        if (args.Get("cache") is { } cache)
+        {
+            settings["Dedup:LocalCacheSize"] = cache;
+        }
+
+        switch (store)
+        {
+            case "redis":
+                settings["Dedup:Redis:Configuration"] = endpoint ?? throw new ArgumentException("--endpoint host:port is required for redis");
+                break;
+            case "dynamodb":
+                settings["Dedup:DynamoDb:ServiceUrl"] = endpoint ?? throw new ArgumentException("--endpoint http://host:port is required for dynamodb");
+                settings["Dedup:DynamoDb:CreateTable"] = "true";
+                settings["Dedup:DynamoDb:Region"] = "us-east-1";
+                settings["Dedup:DynamoDb:TableName"] = args.Get("table") ?? "EventDeduplication";
+                break;
+            case "memory":
+                break;
+            default:
+                throw new ArgumentException("--store must be memory, redis or dynamodb");
+        }
+
+        // An empty host: configuration from the settings above only, no log provider (the log handler's line costs its
+        // level check), the store's hosted services (connection warm-up, table creation) started as a host would.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
+        var configured = builder.Services.Last(d => d.ServiceType == typeof(IDedupStore));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IDedupStore>(sp => new CountingDedupStore(
+            (IDedupStore)(configured.ImplementationInstance
+                ?? configured.ImplementationFactory?.Invoke(sp)
+                ?? ActivatorUtilities.CreateInstance(sp, configured.ImplementationType!)))));
+
+        using var host = builder.Build();
+        await host.StartAsync().ConfigureAwait(false);
+        var services = host.Services;
+        var counting = (CountingDedupStore)services.GetRequiredService<IDedupStore>();
+        await counting.CheckReadyAsync(CancellationToken.None).ConfigureAwait(false);
+
+        Func<int, Task<DedupOutcome?>> operation;
+        if (mode == "engine")
+        {
+            var sender = services.GetRequiredService<ISender>();
+            operation = async i => (await sender.Send(new ProcessEvent(events[i])).ConfigureAwait(false)).Outcome;
+            var warmupEvents = Payloads.Unique(Payloads.Get(Payloads.Small), warmup, $"warmup-{runId}");
+            await ReplayAsync(warmup, concurrency, async i => (await sender.Send(new ProcessEvent(warmupEvents[i])).ConfigureAwait(false)).Outcome).ConfigureAwait(false);
+        }
+        else
+        {
+            operation = mode == "floor" ? FloorOperation(store, services, runId) : AdapterOperation(counting, runId);
+            await ReplayAsync(warmup, concurrency, operation).ConfigureAwait(false);
+        }
+
+        counting.Reset();
+        using var phases = new PhaseTimings();
+        var multiplexer = store == "redis" ? services.GetRequiredService<IConnectionMultiplexer>() : null;
+        var operationsBefore = multiplexer?.GetCounters().Interactive.OperationCount ?? 0;
+        var redisBefore = store == "redis" ? await RedisCommandCountsAsync(endpoint!).ConfigureAwait(false) : null;
+
+        var run = await ReplayAsync(events.Length, concurrency, operation).ConfigureAwait(false);
+
+        var redisAfter = store == "redis" ? await RedisCommandCountsAsync(endpoint!).ConfigureAwait(false) : null;
+        var roundTrips = (multiplexer?.GetCounters().Interactive.OperationCount ?? 0) - operationsBefore;
+        await host.StopAsync().ConfigureAwait(false);
+
+        Console.WriteLine(Summary(store, mode, concurrency, events.Length, run, counting, phases, roundTrips, redisBefore, redisAfter));
+        return run.Outcomes.Keys.Any(o => o is DedupOutcome.StoreUnavailable or DedupOutcome.Invalid or DedupOutcome.Failed) ? 1 : 0;
+    }
+
+    private static Func<int, Task<DedupOutcome?>> FloorOperation(string store, IServiceProvider services, string runId)
+    {
+        switch (store)
+        {
+            case "redis":
+            {
+                var database = services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+                var expiry = TimeSpan.FromSeconds(86400);
+                return async _ =>
+                {
+                    // SET key v EX 86400 NX — the claim's shape without the engine.
+                    await database.StringSetAsync($"floor:{runId}:{Random.Shared.NextInt64()}", "v", expiry, When.NotExists).ConfigureAwait(false);
+                    return null;
+                };
+            }
+
+            case "dynamodb":
+            {
+                var client = services.GetRequiredService<IAmazonDynamoDB>();
+                var table = services.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value.TableName;
+                return async _ =>
+                {
+                    await client.PutItemAsync(new PutItemRequest
+                    {
+                        TableName = table,
+                        Item = new Dictionary<string, AttributeValue> { ["EventId"] = new() { S = $"floor:{runId}:{Random.Shared.NextInt64()}" } },
+                        ConditionExpression = "attribute_not_exists(EventId)",
+                    }).ConfigureAwait(false);
+                    return null;
+                };
+            }
+
+            default:
+            {
+                var memory = services.GetRequiredService<MemoryDedupStore>();
+                return async _ =>
+                {
+                    var now = DateTimeOffset.UnixEpoch.AddYears(60);
+                    await memory.TryClaimAsync(new ClaimRequest($"floor:{runId}:{Random.Shared.NextInt64()}", "owner", "sha256:x", now, now.AddMinutes(1)), CancellationToken.None).ConfigureAwait(false);
+                    return null;
+                };
+            }
+        }
+    }
+
+    /// <summary>The store adapter alone, as the engine drives it for a new event: claim, then complete, of a fresh key.</summary>
+    private static Func<int, Task<DedupOutcome?>> AdapterOperation(CountingDedupStore store, string runId) => async i =>
+    {
+        var key = $"adapter:{runId}:{Random.Shared.NextInt64()}";
+        var owner = Guid.NewGuid().ToString("N");
+        var now = TimeProvider.System.GetUtcNow();
+        await store.TryClaimAsync(new ClaimRequest(key, owner, "sha256:0000000000000000000000000000000000000000000000000000000000000000", now, now.AddMinutes(1)), CancellationToken.None).ConfigureAwait(false);
+        await store.CompleteAsync(new CompleteRequest(key, owner, now, now.AddDays(1)), CancellationToken.None).ConfigureAwait(false);
+        return null;
+    };
+
+    private sealed record RunResult(double Seconds, double CpuSeconds, long[] LatencyTicks, Dictionary<DedupOutcome, int> Outcomes);
+
+    private static async Task<RunResult> ReplayAsync(int count, int concurrency, Func<int, Task<DedupOutcome?>> operation)
+    {
+        var latencies = new long[count];
+        var outcomes = new int[Enum.GetValues<DedupOutcome>().Length];
+        var next = -1;
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        var started = Stopwatch.GetTimestamp();
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var i = Interlocked.Increment(ref next);
+                if (i >= count)
+                {
+                    return;
+                }
+
+                var t0 = Stopwatch.GetTimestamp();
+                var outcome = await operation(i).ConfigureAwait(false);
+                latencies[i] = Stopwatch.GetTimestamp() - t0;
+                if (outcome is { } o)
+                {
+                    Interlocked.Increment(ref outcomes[(int)o]);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
+        var byOutcome = Enum.GetValues<DedupOutcome>().Where(o => outcomes[(int)o] > 0).ToDictionary(o => o, o => outcomes[(int)o]);
+        return new RunResult(seconds, cpuSeconds, latencies, byOutcome);
+    }
+
+    /// <summary>Calls per command from <c>INFO commandstats</c> (server side: what really crossed the wire).</summary>
+    private static async Task<Dictionary<string, long>> RedisCommandCountsAsync(string endpoint)
+    {
+        var options = ConfigurationOptions.Parse(endpoint);
+        options.AllowAdmin = true;
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        var info = await server.InfoAsync("commandstats").ConfigureAwait(false);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var pair in info.SelectMany(group => group))
+        {
+            if (!pair.Key.StartsWith("cmdstat_", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var calls = pair.Value.Split(',').First(part => part.StartsWith("calls=", StringComparison.Ordinal));
+            counts[pair.Key["cmdstat_".Length..]] = long.Parse(calls["calls=".Length..], CultureInfo.InvariantCulture);
+        }
+
+        return counts;
+    }
+
+    private static string Summary(string store, string mode, int concurrency, int events, RunResult run, CountingDedupStore counting,
+        PhaseTimings phases, long redisRoundTrips, Dictionary<string, long>? redisBefore, Dictionary<string, long>? redisAfter)
+    {
+        var sorted = run.LatencyTicks.Order().ToArray();
+        double Percentile(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)] * 1000.0 / Stopwatch.Frequency;
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("mode", mode);
+            json.WriteString("store", store);
+            json.WriteNumber("concurrency", concurrency);
+            json.WriteNumber("events", events);
+            json.WriteNumber("seconds", Math.Round(run.Seconds, 4));
+            json.WriteNumber("eventsPerSecond", Math.Round(events / run.Seconds, 1));
+            json.WriteNumber("p50Ms", Math.Round(Percentile(0.50), 4));
+            json.WriteNumber("p99Ms", Math.Round(Percentile(0.99), 4));
+
+            // This process's CPU time (all threads: engine, client I/O, GC) per event: what bounds throughput once the
+            // store is not the limit, and a figure a busy machine's descheduling does not inflate.
+            json.WriteNumber("cpuMsPerEvent", Math.Round(run.CpuSeconds * 1000 / events, 4));
+            if (mode != "floor")
+            {
+                json.WriteNumber("processed", run.Outcomes.GetValueOrDefault(DedupOutcome.Processed));
+                json.WriteNumber("duplicates", run.Outcomes.GetValueOrDefault(DedupOutcome.Duplicate));
+                json.WriteStartObject("outcomes");
+                foreach (var (outcome, count) in run.Outcomes)
+                {
+                    json.WriteNumber(outcome.ToWireName(), count);
+                }
+
+                json.WriteEndObject();
+                json.WriteNumber("storeCallsPerEvent", Math.Round((double)counting.Total / events, 4));
+                json.WriteNumber("claims", counting.Claims);
+                json.WriteNumber("completes", counting.Completes);
+                json.WriteNumber("releases", counting.Releases);
+                json.WriteStartObject("phaseMedianMs");
+                foreach (var (phase, median, _) in phases.Medians())
+                {
+                    json.WriteNumber(phase, Math.Round(median, 4));
+                }
+
+                json.WriteEndObject();
+            }
+
+            if (redisBefore is not null && redisAfter is not null)
+            {
+                var delta = redisAfter
+                    .Where(p => p.Key is not ("info" or "hello" or "client|setname" or "client|setinfo" or "cluster|nodes" or "config|get" or "echo" or "subscribe" or "ping" or "role" or "sentinel"))
+                    .Select(p => (p.Key, Calls: p.Value - redisBefore.GetValueOrDefault(p.Key)))
+                    .Where(p => p.Calls > 0)
+                    .ToArray();
+                // Client side: requests this process sent (round trips). Server side (INFO commandstats): commands run,
+                // including those a Lua script runs inside its one round trip.
+                json.WriteNumber("redisRoundTripsPerEvent", Math.Round((double)redisRoundTrips / events, 4));
+                json.WriteStartObject("redisServerCommands");
+                foreach (var (command, calls) in delta)
+                {
+                    json.WriteNumber(command, calls);
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
