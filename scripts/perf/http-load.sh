@@ -7,6 +7,7 @@
 #
 #   scripts/perf/http-load.sh [memory] [redis] [quiet]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
+#   gc:    also run each store with DOTNET_gcServer=0 (workstation GC instead of ASP.NET Core's default server GC).
 #
 # Loopback only, bounded: each wrk run lasts DURATION (after a 2 s warm-up), and the script stops the host and
 # redis-server it started (by process id) when it ends.
@@ -21,7 +22,8 @@ OUT=${OUT:-$root/artifacts/perf-http}
 stores=("$@")
 [ ${#stores[@]} -eq 0 ] && stores=(memory redis)
 quiet=false
-for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; done
+gc=false
+for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; [ "$s" = gc ] && gc=true; done
 
 mkdir -p "$OUT"
 results=$OUT/results.jsonl
@@ -55,6 +57,7 @@ run_host() {
   local host=$!
   pids+=($host)
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  local idle_rss; idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$host/status")
   wrk -t2 -c"$CONNECTIONS" -d2s -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
 
   local rss_file=$OUT/rss-$store.txt
@@ -65,7 +68,7 @@ run_host() {
   line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/post-events.lua "http://127.0.0.1:$port" | tail -n 1)
   kill "$sampler" 2>/dev/null || true
   local max_rss; max_rss=$(sort -n "$rss_file" | tail -n 1)
-  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"store\":\"$store\"}"
+  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\"}"
 
   if [ "$store" = memory ] && [ "$label" = "http memory" ]; then
     line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/get-live.lua "http://127.0.0.1:$port" | tail -n 1)
@@ -88,11 +91,13 @@ for round in $(seq "$ROUNDS"); do
       memory)
         run_host memory "http memory"
         $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
+        $gc && run_host memory "http memory, workstation GC" DOTNET_gcServer=0
         ;;
       redis)
         tag "$(redis_floor)" "redis-benchmark SET NX EX c=50" "$round"
         run_host redis "http redis"
         $quiet && run_host redis "http redis, log level Warning" Logging__LogLevel__Default=Warning
+        $gc && run_host redis "http redis, workstation GC" DOTNET_gcServer=0
         ;;
     esac
   done
@@ -103,10 +108,13 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["http memory / GET /health/live (same host)", "http memory", "http floor GET /health/live"],
   ["http memory quiet / GET /health/live", "http memory, log level Warning", "http floor GET /health/live"],
   ["http redis / redis-benchmark SET NX EX c=50", "http redis", "redis-benchmark SET NX EX c=50"],
-  ["http redis quiet / redis-benchmark c=50", "http redis, log level Warning", "redis-benchmark SET NX EX c=50"]
+  ["http redis quiet / redis-benchmark c=50", "http redis, log level Warning", "redis-benchmark SET NX EX c=50"],
+  ["http memory workstation GC / server GC", "http memory, workstation GC", "http memory"],
+  ["http redis workstation GC / server GC", "http redis, workstation GC", "http redis"]
 ]
 EOF
 node scripts/perf/summarize.mjs "$results" "$OUT/ratios.json" | tee "$OUT/summary.md"
 node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(r=>r.maxRssMb!==undefined);
-  const by={}; for (const r of rows) (by[r.label]??=[]).push(r.maxRssMb);
-  for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); console.log(`max RSS ${k}: median ${v[v.length>>1]} MB (${v[0]}–${v[v.length-1]})`); }' "$results" | tee -a "$OUT/summary.md"
+  const by={}, idle={}; for (const r of rows) { (by[r.label]??=[]).push(r.maxRssMb); (idle[r.label]??=[]).push(r.idleRssMb); }
+  for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); const i=idle[k].sort((a,b)=>a-b);
+    console.log(`RSS ${k}: max during load median ${v[v.length>>1]} MB (${v[0]}–${v[v.length-1]}), idle after start ${i[i.length>>1]} MB`); }' "$results" | tee -a "$OUT/summary.md"

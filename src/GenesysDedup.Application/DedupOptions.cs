@@ -28,16 +28,17 @@ public sealed class DedupOptions
     /// How many keys this process completed it remembers, to answer their re-deliveries as duplicates without a store
     /// call (<see cref="CompletedKeyCache"/>); 0 turns the cache off.
     /// </summary>
-    [Range(0, 10_000_000, ErrorMessage = "Dedup:LocalCacheSize must be between 0 (off) and 10000000.")]
     public int LocalCacheSize { get; set; } = DefaultLocalCacheSize;
 
     public const int DefaultLocalCacheSize = 10_000;
+
+    public const int MaxLocalCacheSize = 10_000_000;
 }
 
 [OptionsValidator]
 internal sealed partial class DedupOptionsValidator : IValidateOptions<DedupOptions>;
 
-/// <summary>Checks what attributes cannot express without reflection: durations and key sources.</summary>
+/// <summary>Checks what attributes cannot express without reflection: durations, key sources and the local cache bound.</summary>
 internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
 {
     public ValidateOptionsResult Validate(string? name, DedupOptions options)
@@ -51,6 +52,11 @@ internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
         if (options.Lease < TimeSpan.FromSeconds(1) || options.Lease > TimeSpan.FromDays(1))
         {
             failures.AddError("Dedup:Lease must be between 00:00:01 and 1.00:00:00.");
+        }
+
+        if (options.LocalCacheSize is < 0 or > DedupOptions.MaxLocalCacheSize)
+        {
+            failures.AddError($"Dedup:LocalCacheSize must be between 0 (off) and {DedupOptions.MaxLocalCacheSize}.");
         }
 
         try

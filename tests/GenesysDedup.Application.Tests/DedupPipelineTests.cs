@@ -287,11 +287,53 @@ public sealed class DedupPipelineTests
         Assert.Equal("f0e1d2c3-b4a5-4968-8776-5a4b3c2d1e0f", result.Key);
     }
 
+    [Fact]
+    public async Task Send_RepublishOfAnEventThisProcessCompleted_IsDuplicateWithoutAskingTheStore()
+    {
+        await using var engine = EngineHarness.Create();
+        var original = EventBuilder.UniqueGenesysEvent();
+        Assert.Equal(DedupOutcome.Processed, (await engine.SendAsync(original)).Outcome);
+        engine.Store.Down = true;
+
+        var republished = await engine.SendAsync(EventBuilder.Republish(original));
+
+        Assert.Equal(DedupOutcome.Duplicate, republished.Outcome);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_LocalCacheOff_AsksTheStoreForEveryRedelivery()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:LocalCacheSize"] = "0" });
+        var original = EventBuilder.UniqueGenesysEvent();
+        Assert.Equal(DedupOutcome.Processed, (await engine.SendAsync(original)).Outcome);
+        engine.Store.Down = true;
+
+        var republished = await engine.SendAsync(EventBuilder.Republish(original));
+
+        Assert.Equal(DedupOutcome.StoreUnavailable, republished.Outcome);
+    }
+
+    [Fact]
+    public async Task Send_RepublishPastRetention_IsProcessedAgainDespiteTheCache()
+    {
+        await using var engine = EngineHarness.Create();
+        var original = EventBuilder.UniqueGenesysEvent();
+        await engine.SendAsync(original);
+        engine.Clock.Advance(EngineHarness.Retention);
+
+        var later = await engine.SendAsync(EventBuilder.Republish(original));
+
+        Assert.Equal(DedupOutcome.Processed, later.Outcome);
+        Assert.Equal(2, engine.Handler.TotalRuns);
+    }
+
     [Theory]
     [InlineData("Dedup:Lease", "00:00:00", "Dedup:Lease")]
     [InlineData("Dedup:Retention", "00:00:00", "Dedup:Retention")]
     [InlineData("Dedup:Namespace", "has spaces!", "Dedup:Namespace")]
     [InlineData("Dedup:KeySources:0", "detail..bad", "Dedup:KeySources")]
+    [InlineData("Dedup:LocalCacheSize", "-1", "Dedup:LocalCacheSize")]
     public async Task Options_Invalid_FailAtStartupNamingTheKey(string key, string value, string named)
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { [key] = value });
