@@ -5,22 +5,8 @@ using GenesysDedup.Testing;
 namespace GenesysDedup.Hosts.Lambda.Tests;
 
 /// <summary>SPEC §8, EventBridge direct invocation: the built host as a process against the fake Runtime API.</summary>
-public sealed class EventBridgeInvocationTests : IAsyncLifetime
+public sealed class EventBridgeInvocationTests : HostProcessTests
 {
-    private LambdaHarness? _harness;
-
-    private LambdaHarness Harness => _harness ?? throw new InvalidOperationException("not started");
-
-    public async Task InitializeAsync() => _harness = await LambdaHarness.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_harness is not null)
-        {
-            await _harness.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Invoke_NewEvent_RespondsProcessedAndTheHandlerRanOnce()
     {
