@@ -20,14 +20,8 @@ suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(redis-benchmark redis peer dynamodb memory cache)
 has() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
-mkdir -p "$OUT"
-results=$OUT/results.jsonl
-: > "$results"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# shellcheck source=scripts/perf/common.sh
+. scripts/perf/common.sh
 
 echo "== build (Release)"
 dotnet build tests/GenesysDedup.Benchmarks -c Release -nologo -v quiet 2>&1 | grep -E 'error|Warn|warn' || true
@@ -37,17 +31,12 @@ if has peer && [ ! -d tests/peer/node_modules ]; then
   echo "== npm ci (tests/peer: Powertools idempotency, @redis/client, AWS SDK v3)"
   npm ci --prefix tests/peer --no-audit --no-fund --loglevel=error
 fi
-if [ ! -f tests/dynalite/node_modules/dynalite/cli.js ]; then
-  npm ci --prefix tests/dynalite --no-audit --no-fund --loglevel=error
-fi
+bash scripts/install-test-deps.sh
 
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning > "$OUT/redis.log" 2>&1 &
-pids+=($!)
+start_redis
 dynalite_port=$(free_port)
 node tests/dynalite/node_modules/dynalite/cli.js --port "$dynalite_port" > "$OUT/dynalite.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 for _ in $(seq 100); do grep -q listening "$OUT/dynalite.log" && break; sleep 0.1; done
 redis=127.0.0.1:$redis_port
 dynalite=http://127.0.0.1:$dynalite_port

@@ -25,22 +25,14 @@ quiet=false
 gc=false
 for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; [ "$s" = gc ] && gc=true; done
 
-mkdir -p "$OUT"
-results=$OUT/results.jsonl
-: > "$results"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# shellcheck source=scripts/perf/common.sh
+. scripts/perf/common.sh
 
 echo "== build host (Release)"
 dotnet build hosts/GenesysDedup.Hosts.Http -c Release -nologo -v quiet 2>&1 | grep -E 'error|warn' || true
 host_dll=$root/hosts/GenesysDedup.Hosts.Http/bin/Release/net10.0/GenesysDedup.Hosts.Http.dll
 
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning > "$OUT/redis.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_redis
 
 tag() { # json label round extra-json
   node -e 'const r=JSON.parse(process.argv[1]); Object.assign(r, JSON.parse(process.argv[4]||"{}")); r.label=process.argv[2]; r.round=Number(process.argv[3]);

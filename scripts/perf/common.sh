@@ -1,0 +1,19 @@
+# Shared set-up of the perf scripts (sourced, after cd to the repo root and OUT is set): the results file, servers
+# stopped by process id on exit, free loopback ports, and a local redis-server.
+
+mkdir -p "$OUT"
+results=$OUT/results.jsonl
+: > "$results"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+# Starts redis-server on a free loopback port, waits until it answers, and sets redis_port.
+start_redis() {
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning > "$OUT/redis.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+}
