@@ -11,7 +11,9 @@ internal static class HostProcess
 {
     private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(60);
 
-    public static async Task<(int ExitCode, string Output)> RunExpectingExitAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    /// <summary>How to start the built host with <paramref name="args"/>: output redirected, and no URLs or ports
+    /// inherited from the test runner's environment.</summary>
+    public static ProcessStartInfo StartInfo(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,12 +27,17 @@ internal static class HostProcess
             start.ArgumentList.Add(arg);
         }
 
-        // Start from a clean slate: no URLs or ports inherited from the test runner's environment.
         foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS" })
         {
             start.Environment.Remove(name);
         }
 
+        return start;
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunExpectingExitAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = StartInfo(args);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

@@ -21,13 +21,7 @@ internal sealed class RunningHost : IAsyncDisposable
     public static async Task<RunningHost> StartAsync()
     {
         var port = LoopbackPort.GetFree();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "GenesysDedup.Hosts.Http.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.Environment.Remove("ASPNETCORE_URLS");
-        start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
-        var process = Process.Start(start)!;
+        var process = Process.Start(HostProcess.StartInfo("--urls", $"http://127.0.0.1:{port}"))!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
