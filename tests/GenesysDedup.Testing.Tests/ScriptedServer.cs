@@ -49,14 +49,8 @@ internal sealed class ScriptedServer : IAsyncDisposable
 
     public async Task<ScriptedServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        _app = builder.Build();
-        _app.Run(ReceiveAsync);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        Url = new Uri(address.TrimEnd('/') + "/events", UriKind.Absolute);
+        (_app, var address) = await LoopbackWebApp.StartAsync(app => app.Run(ReceiveAsync));
+        Url = new Uri(address, "events");
         return this;
     }
 

@@ -65,16 +65,7 @@ public sealed class CountingDownstream : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(time);
         var downstream = new CountingDownstream(time);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.Run(downstream.ReceiveAsync);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-
-        downstream._app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        downstream.Url = new Uri(address.EndsWith('/') ? address : address + "/", UriKind.Absolute);
+        (downstream._app, downstream.Url) = await LoopbackWebApp.StartAsync(app => app.Run(downstream.ReceiveAsync), cancellationToken).ConfigureAwait(false);
         return downstream;
     }
 

@@ -66,18 +66,15 @@ public sealed class FakeLambdaRuntime : IAsyncDisposable
     public static async Task<FakeLambdaRuntime> StartAsync(TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         var runtime = new FakeLambdaRuntime(time ?? TimeProvider.System);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.MapGet($"{Prefix}/invocation/next", runtime.NextAsync);
-        app.MapPost($"{Prefix}/invocation/{{requestId}}/response", context => runtime.RecordAsync(context, RuntimeReplyKind.Response));
-        app.MapPost($"{Prefix}/invocation/{{requestId}}/error", context => runtime.RecordAsync(context, RuntimeReplyKind.Error));
-        app.MapPost($"{Prefix}/init/error", context => runtime.RecordAsync(context, RuntimeReplyKind.InitError));
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var (app, address) = await LoopbackWebApp.StartAsync(app =>
+        {
+            app.MapGet($"{Prefix}/invocation/next", runtime.NextAsync);
+            app.MapPost($"{Prefix}/invocation/{{requestId}}/response", context => runtime.RecordAsync(context, RuntimeReplyKind.Response));
+            app.MapPost($"{Prefix}/invocation/{{requestId}}/error", context => runtime.RecordAsync(context, RuntimeReplyKind.Error));
+            app.MapPost($"{Prefix}/init/error", context => runtime.RecordAsync(context, RuntimeReplyKind.InitError));
+        }, cancellationToken).ConfigureAwait(false);
 
         runtime._app = app;
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
         runtime.RuntimeApi = $"{address.Host}:{address.Port}";
         return runtime;
     }

@@ -1,0 +1,28 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GenesysDedup.Testing;
+
+/// <summary>A quiet real Kestrel app on a free loopback port, for the fakes and scripted servers the tests talk to.</summary>
+public static class LoopbackWebApp
+{
+    /// <summary>Builds the app, lets <paramref name="map"/> add its endpoints, starts it, and returns it with its base address (ending in '/').</summary>
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(Action<WebApplication> map, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        map(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        return (app, new Uri(address.EndsWith('/') ? address : address + "/", UriKind.Absolute));
+    }
+}
