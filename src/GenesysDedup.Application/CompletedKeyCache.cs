@@ -14,7 +14,8 @@ namespace GenesysDedup.Application;
 /// claims are never cached: only a successful <see cref="CompleteAsync"/> adds an entry.
 /// </para>
 /// <para>
-/// Bounded: at most <c>maxKeys</c> completed keys (expired ones are dropped first, then arbitrary ones) and at most
+/// Bounded: at most <c>maxKeys</c> completed keys (the oldest completions are dropped first: with one retention they
+/// are also the first to expire, and the least likely to be re-delivered) and at most
 /// <c>maxKeys</c> claims awaiting completion (beyond that a completion is simply not cached). What it cannot know: a
 /// record deleted behind the store's back (a Redis <c>FLUSHALL</c> or eviction under <c>maxmemory</c>) still answers
 /// <c>duplicate</c> here until its expiry — the event was processed, so that answer is still true.
@@ -28,11 +29,14 @@ public sealed class CompletedKeyCache : IDedupStore
 
     /// <summary>Acquired claims awaiting completion, by owner token: the fingerprint a completion does not carry.</summary>
     private readonly ConcurrentDictionary<string, (string Key, string Fingerprint, DateTimeOffset LeaseExpiresAt)> _claims = new(StringComparer.Ordinal);
+    /// <summary>Every entry added, oldest first; an item whose key was forgotten or completed again since is stale and skipped.</summary>
+    private readonly ConcurrentQueue<KeyValuePair<string, StoredRecord>> _completionOrder = new();
     private int _trimming;
 
     // ConcurrentDictionary.Count takes every lock of the table: the bounds are kept with counters instead.
     private int _completedCount;
     private int _claimCount;
+    private int _queuedCount;
 
     public CompletedKeyCache(IDedupStore inner, int maxKeys)
     {
@@ -47,6 +51,9 @@ public sealed class CompletedKeyCache : IDedupStore
 
     /// <summary>Completed keys held now.</summary>
     public int Count => Volatile.Read(ref _completedCount);
+
+    /// <summary>Items in the completion order, stale ones included: bounded by twice the keys.</summary>
+    internal int QueuedCount => Volatile.Read(ref _queuedCount);
 
     public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
@@ -73,7 +80,7 @@ public sealed class CompletedKeyCache : IDedupStore
         var completed = await _inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
         if (completed && claim is { } held && held.Key == request.Key)
         {
-            Remember(request.Key, new StoredRecord(RecordStatus.Completed, request.Owner, held.Fingerprint, held.LeaseExpiresAt, request.ExpiresAt), request.Now);
+            Remember(request.Key, new StoredRecord(RecordStatus.Completed, request.Owner, held.Fingerprint, held.LeaseExpiresAt, request.ExpiresAt));
         }
 
         return completed;
@@ -116,11 +123,11 @@ public sealed class CompletedKeyCache : IDedupStore
         return claim;
     }
 
-    private void Remember(string key, StoredRecord record, DateTimeOffset now)
+    private void Remember(string key, StoredRecord record)
     {
-        if (Volatile.Read(ref _completedCount) >= _maxKeys)
+        if (Volatile.Read(ref _completedCount) >= _maxKeys || Volatile.Read(ref _queuedCount) >= 2 * _maxKeys)
         {
-            Trim(now);
+            Trim();
             if (Volatile.Read(ref _completedCount) >= _maxKeys)
             {
                 return; // another thread is trimming: skip this one rather than pass the bound
@@ -132,14 +139,17 @@ public sealed class CompletedKeyCache : IDedupStore
             if (_completed.TryAdd(key, record))
             {
                 Interlocked.Increment(ref _completedCount);
-                return;
+                break;
             }
 
             if (_completed.TryGetValue(key, out var existing) && _completed.TryUpdate(key, record, existing))
             {
-                return;
+                break;
             }
         }
+
+        _completionOrder.Enqueue(KeyValuePair.Create(key, record));
+        Interlocked.Increment(ref _queuedCount);
     }
 
     private void Forget(string key, StoredRecord record)
@@ -150,8 +160,8 @@ public sealed class CompletedKeyCache : IDedupStore
         }
     }
 
-    /// <summary>Drops expired entries, then arbitrary ones down to 90 % of the bound; one thread at a time.</summary>
-    private void Trim(DateTimeOffset now)
+    /// <summary>Drops the oldest entries down to 90 % of the bound (stale queue items go with them); one thread at a time.</summary>
+    private void Trim()
     {
         if (Interlocked.Exchange(ref _trimming, 1) == 1)
         {
@@ -160,23 +170,11 @@ public sealed class CompletedKeyCache : IDedupStore
 
         try
         {
-            foreach (var entry in _completed)
-            {
-                if (!entry.Value.IsLive(now))
-                {
-                    Forget(entry.Key, entry.Value);
-                }
-            }
-
             var target = _maxKeys - Math.Max(1, _maxKeys / 10);
-            foreach (var entry in _completed)
+            while (Volatile.Read(ref _queuedCount) > target && _completionOrder.TryDequeue(out var oldest))
             {
-                if (Volatile.Read(ref _completedCount) <= target)
-                {
-                    break;
-                }
-
-                Forget(entry.Key, entry.Value);
+                Interlocked.Decrement(ref _queuedCount);
+                Forget(oldest.Key, oldest.Value);
             }
         }
         finally

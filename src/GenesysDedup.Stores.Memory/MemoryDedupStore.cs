@@ -16,6 +16,10 @@ public sealed class MemoryDedupStore : IDedupStore
     private readonly int _maxEntries;
     private readonly Action<int>? _evicted;
 
+    // ConcurrentDictionary.Count takes every lock of the table; the bound is checked on every new key, so it is kept
+    // with a counter updated on each successful add and remove instead.
+    private int _count;
+
     /// <summary>An unbounded store (tests, embedding).</summary>
     public MemoryDedupStore()
         : this(int.MaxValue, null)
@@ -32,7 +36,7 @@ public sealed class MemoryDedupStore : IDedupStore
     }
 
     /// <summary>Number of records held, live or not yet swept.</summary>
-    public int Count => _records.Count;
+    public int Count => Volatile.Read(ref _count);
 
     public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
@@ -41,13 +45,14 @@ public sealed class MemoryDedupStore : IDedupStore
         {
             if (!_records.TryGetValue(request.Key, out var existing))
             {
-                if (_records.Count >= _maxEntries)
+                if (Count >= _maxEntries)
                 {
                     MakeRoom(request.Now);
                 }
 
                 if (_records.TryAdd(request.Key, claim))
                 {
+                    Interlocked.Increment(ref _count);
                     return ValueTask.FromResult(ClaimResult.Acquired);
                 }
 
@@ -85,7 +90,7 @@ public sealed class MemoryDedupStore : IDedupStore
     {
         while (_records.TryGetValue(key, out var existing) && existing.Owner == owner)
         {
-            if (_records.TryRemove(KeyValuePair.Create(key, existing)))
+            if (TryRemove(KeyValuePair.Create(key, existing)))
             {
                 return ValueTask.FromResult(true);
             }
@@ -103,7 +108,7 @@ public sealed class MemoryDedupStore : IDedupStore
     {
         lock (_makingRoom)
         {
-            if (_records.Count < _maxEntries || Sweep(now) > 0)
+            if (Count < _maxEntries || Sweep(now) > 0)
             {
                 return;
             }
@@ -113,10 +118,10 @@ public sealed class MemoryDedupStore : IDedupStore
                 .Where(entry => entry.Value.Status == RecordStatus.Completed)
                 .OrderBy(entry => entry.Value.ExpiresAt)
                 .Take(batch)
-                .Count(entry => _records.TryRemove(entry));
+                .Count(TryRemove);
             if (victims == 0)
             {
-                throw new DedupStoreUnavailableException($"memory store is full: {_records.Count} claims in progress (Dedup:Memory:MaxEntries)");
+                throw new DedupStoreUnavailableException($"memory store is full: {Count} claims in progress (Dedup:Memory:MaxEntries)");
             }
 
             _evicted?.Invoke(victims);
@@ -130,12 +135,24 @@ public sealed class MemoryDedupStore : IDedupStore
         foreach (var entry in _records)
         {
             // Compare-and-remove: a record replaced since we read it is left for the next sweep.
-            if (!entry.Value.IsLive(now) && _records.TryRemove(entry))
+            if (!entry.Value.IsLive(now) && TryRemove(entry))
             {
                 removed++;
             }
         }
 
         return removed;
+    }
+
+    /// <summary>Compare-and-remove: only when the key still holds this very record.</summary>
+    private bool TryRemove(KeyValuePair<string, StoredRecord> entry)
+    {
+        if (!_records.TryRemove(entry))
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _count);
+        return true;
     }
 }

@@ -136,6 +136,45 @@ public sealed class CompletedKeyCacheTests : DedupStoreContractTests
     }
 
     [Fact]
+    public async Task Cache_Full_DropsTheOldestCompletionsAndKeepsTheNewest()
+    {
+        var counted = new CallCountingStore(new MemoryDedupStore());
+        var cache = new CompletedKeyCache(counted, maxKeys: 10);
+        for (var i = 0; i < 25; i++)
+        {
+            await ProcessAsync(cache, $"order:{i}", $"o{i}");
+        }
+
+        var claimsBefore = counted.Claims;
+        for (var i = 20; i < 25; i++)
+        {
+            Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(cache, $"order:{i}", $"again{i}")).Status);
+        }
+
+        Assert.Equal(claimsBefore, counted.Claims); // the five newest answered here
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(cache, "order:0", "again0")).Status);
+        Assert.Equal(claimsBefore + 1, counted.Claims); // the oldest went to the store
+    }
+
+    [Fact]
+    public async Task Cache_KeysExpiringAndProcessedAgain_StaysWithinItsBound()
+    {
+        var cache = new CompletedKeyCache(new MemoryDedupStore(), maxKeys: 10);
+        for (var round = 0; round < 20; round++)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await ProcessAsync(cache, $"recurring:{i}", $"o{round}-{i}");
+            }
+
+            Clock.Advance(Retention + TimeSpan.FromSeconds(1));
+        }
+
+        Assert.InRange(cache.Count, 1, 10);
+        Assert.InRange(cache.QueuedCount, 1, 20);
+    }
+
+    [Fact]
     public async Task Cache_EvictedKey_IsStillDuplicateFromTheStore()
     {
         var cache = new CompletedKeyCache(_memory, maxKeys: 2);
