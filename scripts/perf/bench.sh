@@ -78,18 +78,18 @@ for round in $(seq "$ROUNDS"); do
     record "redis-benchmark SET NX EX c=50" redis_benchmark 50
   fi
   if has redis; then
-    record "redis floor SE.Redis c=1" engine --store redis --endpoint "$redis" --concurrency 1 --floor
+    record "redis floor SE.Redis c=1" engine --store redis --endpoint "$redis" --concurrency 1 --floor --operations 20000
     record "redis engine c=1" engine --store redis --endpoint "$redis" --concurrency 1
     record "redis adapter claim+complete c=1" engine --store redis --endpoint "$redis" --concurrency 1 --mode adapter
-    record "redis floor SE.Redis c=32" engine --store redis --endpoint "$redis" --concurrency 32 --floor
-    record "redis floor SE.Redis c=50" engine --store redis --endpoint "$redis" --concurrency 50 --floor
+    record "redis floor SE.Redis c=32" engine --store redis --endpoint "$redis" --concurrency 32 --floor --operations 20000
+    record "redis floor SE.Redis c=50" engine --store redis --endpoint "$redis" --concurrency 50 --floor --operations 20000
     record "redis engine c=32" engine --store redis --endpoint "$redis" --concurrency 32
   fi
   if has cache; then
-    record "redis floor SE.Redis c=1 (cache run)" engine --store redis --endpoint "$redis" --concurrency 1 --floor
+    record "redis floor SE.Redis c=1 (cache run)" engine --store redis --endpoint "$redis" --concurrency 1 --floor --operations 20000
     record "redis engine c=1 cache off" engine --store redis --endpoint "$redis" --concurrency 1 --cache 0
     record "redis engine c=1 cache on" engine --store redis --endpoint "$redis" --concurrency 1 --cache 10000
-    record "redis floor SE.Redis c=50 (cache run)" engine --store redis --endpoint "$redis" --concurrency 50 --floor
+    record "redis floor SE.Redis c=50 (cache run)" engine --store redis --endpoint "$redis" --concurrency 50 --floor --operations 20000
     record "redis engine c=32 cache off" engine --store redis --endpoint "$redis" --concurrency 32 --cache 0
     record "redis engine c=32 cache on" engine --store redis --endpoint "$redis" --concurrency 32 --cache 10000
   fi
@@ -111,7 +111,7 @@ for round in $(seq "$ROUNDS"); do
     record "dynalite engine c=32" engine --store dynamodb --endpoint "$dynalite" --concurrency 32
   fi
   if has memory; then
-    record "memory floor claim c=1" engine --store memory --concurrency 1 --floor
+    record "memory floor claim c=1" engine --store memory --concurrency 1 --floor --operations 20000
     record "memory engine c=1" engine --store memory --concurrency 1
     record "memory engine c=32" engine --store memory --concurrency 32
   fi

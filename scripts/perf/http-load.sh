@@ -9,7 +9,7 @@
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
 #   gc:    also run each store with DOTNET_gcServer=0 (workstation GC instead of ASP.NET Core's default server GC).
 #
-# Loopback only, bounded: each wrk run lasts DURATION (after a 2 s warm-up), and the script stops the host and
+# Loopback only, bounded: each wrk run lasts DURATION (after a WARMUP of 5 s), and the script stops the host and
 # redis-server it started (by process id) when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,6 +17,7 @@ root=$(pwd)
 
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-5s}  # tiered JIT and PGO settle before the measured run
 CONNECTIONS=${CONNECTIONS:-64}
 OUT=${OUT:-$root/artifacts/perf-http}
 stores=("$@")
@@ -50,7 +51,7 @@ run_host() {
   pids+=($host)
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
   local idle_rss; idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$host/status")
-  wrk -t2 -c"$CONNECTIONS" -d2s -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+  wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
 
   local rss_file=$OUT/rss-$store.txt
   : > "$rss_file"

@@ -27,7 +27,8 @@ namespace GenesysDedup.Benchmarks.Workload;
 /// with N concurrent callers and prints one JSON line. Each run uses its own <c>Dedup:Namespace</c>, so runs against
 /// one server never see each other's keys. <c>--floor</c> runs the bare store operation instead, through the same
 /// client the store uses, as many times as the file has events: Redis <c>SET key v EX 86400 NX</c> on random keys,
-/// DynamoDB a conditional <c>PutItem</c> (<c>attribute_not_exists</c>) on random keys, memory a claim of a new key.
+/// DynamoDB a conditional <c>PutItem</c> (<c>attribute_not_exists</c>) on random keys, memory a claim of a new key
+/// (<c>--operations N</c> runs it N times instead).
 /// <c>--mode adapter</c> drives the store adapter alone (claim + complete of a fresh key), to split the engine's cost
 /// from the adapter's.
 /// </summary>
@@ -46,7 +47,7 @@ public static class WorkloadDriver
 
         // Steady state, as a long-running host sees it: the engine's code is tiered up and profiled (tiered PGO) only
         // after thousands of calls, so a short run from a cold start would measure the JIT, not the engine.
-        var warmup = TimeSpan.FromSeconds(args.GetDouble("warmup-seconds", 3));
+        var warmup = TimeSpan.FromSeconds(args.GetDouble("warmup-seconds", 4));
         var events = (await File.ReadAllLinesAsync(args.Require("events")).ConfigureAwait(false))
             .Where(line => line.Length > 0)
             .Select(Encoding.UTF8.GetBytes)
@@ -121,13 +122,15 @@ public static class WorkloadDriver
         var operationsBefore = multiplexer?.GetCounters().Interactive.OperationCount ?? 0;
         var redisBefore = store == "redis" ? await RedisCommandCountsAsync(endpoint!).ConfigureAwait(false) : null;
 
-        var run = await ReplayAsync(events.Length, concurrency, operation).ConfigureAwait(false);
+        // A floor operation takes microseconds: --operations lets it run long enough to measure (engine: the file's events).
+        var operations = mode == "floor" ? args.GetInt32("operations", events.Length) : events.Length;
+        var run = await ReplayAsync(operations, concurrency, operation).ConfigureAwait(false);
 
         var redisAfter = store == "redis" ? await RedisCommandCountsAsync(endpoint!).ConfigureAwait(false) : null;
         var roundTrips = (multiplexer?.GetCounters().Interactive.OperationCount ?? 0) - operationsBefore;
         await host.StopAsync().ConfigureAwait(false);
 
-        Console.WriteLine(Summary(store, mode, concurrency, events.Length, run, counting, phases, roundTrips, redisBefore, redisAfter));
+        Console.WriteLine(Summary(store, mode, concurrency, operations, run, counting, phases, roundTrips, redisBefore, redisAfter));
         return run.Outcomes.Keys.Any(o => o is DedupOutcome.StoreUnavailable or DedupOutcome.Invalid or DedupOutcome.Failed) ? 1 : 0;
     }
 
