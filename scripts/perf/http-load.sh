@@ -7,7 +7,7 @@
 #
 #   scripts/perf/http-load.sh [memory] [redis] [quiet]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
-#   gc:    also run each store with DOTNET_gcServer=0 (workstation GC instead of ASP.NET Core's default server GC).
+#   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
 #
 # Loopback only, bounded: each wrk run lasts DURATION (after a WARMUP of 5 s), and the script stops the host and
 # redis-server it started (by process id) when it ends.
@@ -84,13 +84,13 @@ for round in $(seq "$ROUNDS"); do
       memory)
         run_host memory "http memory"
         $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
-        $gc && run_host memory "http memory, workstation GC" DOTNET_gcServer=0
+        $gc && run_host memory "http memory, server GC" DOTNET_gcServer=1
         ;;
       redis)
         tag "$(redis_floor)" "redis-benchmark SET NX EX c=50" "$round"
         run_host redis "http redis"
         $quiet && run_host redis "http redis, log level Warning" Logging__LogLevel__Default=Warning
-        $gc && run_host redis "http redis, workstation GC" DOTNET_gcServer=0
+        $gc && run_host redis "http redis, server GC" DOTNET_gcServer=1
         ;;
     esac
   done
@@ -102,8 +102,8 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["http memory quiet / GET /health/live", "http memory, log level Warning", "http floor GET /health/live"],
   ["http redis / redis-benchmark SET NX EX c=50", "http redis", "redis-benchmark SET NX EX c=50"],
   ["http redis quiet / redis-benchmark c=50", "http redis, log level Warning", "redis-benchmark SET NX EX c=50"],
-  ["http memory workstation GC / server GC", "http memory, workstation GC", "http memory"],
-  ["http redis workstation GC / server GC", "http redis, workstation GC", "http redis"]
+  ["http memory (workstation GC) / server GC", "http memory", "http memory, server GC"],
+  ["http redis (workstation GC) / server GC", "http redis", "http redis, server GC"]
 ]
 EOF
 node scripts/perf/summarize.mjs "$results" "$OUT/ratios.json" | tee "$OUT/summary.md"

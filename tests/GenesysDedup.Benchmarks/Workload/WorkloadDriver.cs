@@ -189,7 +189,9 @@ public static class WorkloadDriver
 
             default:
             {
-                var memory = services.GetRequiredService<MemoryDedupStore>();
+                // Its own unbounded store: a time-based warm-up makes millions of claims that never complete, which the
+                // configured store (Dedup:Memory:MaxEntries) rightly refuses once full.
+                var memory = new MemoryDedupStore();
                 return async _ =>
                 {
                     var now = DateTimeOffset.UnixEpoch.AddYears(60);
