@@ -29,6 +29,7 @@ public sealed class CompletedKeyCache : IDedupStore
 
     /// <summary>Acquired claims awaiting completion, by owner token: the fingerprint a completion does not carry.</summary>
     private readonly ConcurrentDictionary<string, (string Key, string Fingerprint, DateTimeOffset LeaseExpiresAt)> _claims = new(StringComparer.Ordinal);
+
     /// <summary>Every entry added, oldest first; an item whose key was forgotten or completed again since is stale and skipped.</summary>
     private readonly ConcurrentQueue<KeyValuePair<string, StoredRecord>> _completionOrder = new();
     private int _trimming;
