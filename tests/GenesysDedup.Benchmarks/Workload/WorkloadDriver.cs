@@ -213,7 +213,17 @@ public static class WorkloadDriver
         return null;
     };
 
-    private sealed record RunResult(double Seconds, double CpuSeconds, long[] LatencyTicks, Dictionary<DedupOutcome, int> Outcomes);
+    private sealed record RunResult(double Seconds, double CpuSeconds, long[] LatencyTicks, Dictionary<DedupOutcome, int> Outcomes, RuntimeCounters Runtime);
+
+    /// <summary>What the runtime did during a run: threads, thread-pool work items, lock contention, collections.</summary>
+    private readonly record struct RuntimeCounters(int Threads, long WorkItems, long LockContentions, int Gen0, int Gen1, int Gen2)
+    {
+        public static RuntimeCounters Now() => new(ThreadPool.ThreadCount, ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount,
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+        public RuntimeCounters Since(RuntimeCounters before) => new(Threads, WorkItems - before.WorkItems, LockContentions - before.LockContentions,
+            Gen0 - before.Gen0, Gen1 - before.Gen1, Gen2 - before.Gen2);
+    }
 
     private static async Task<RunResult> ReplayAsync(int count, int concurrency, Func<int, Task<DedupOutcome?>> operation)
     {
@@ -221,6 +231,7 @@ public static class WorkloadDriver
         var outcomes = new int[Enum.GetValues<DedupOutcome>().Length];
         var next = -1;
         var cpuBefore = Environment.CpuUsage.TotalTime;
+        var runtimeBefore = RuntimeCounters.Now();
         var started = Stopwatch.GetTimestamp();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -245,7 +256,7 @@ public static class WorkloadDriver
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
         var byOutcome = Enum.GetValues<DedupOutcome>().Where(o => outcomes[(int)o] > 0).ToDictionary(o => o, o => outcomes[(int)o]);
-        return new RunResult(seconds, cpuSeconds, latencies, byOutcome);
+        return new RunResult(seconds, cpuSeconds, latencies, byOutcome, RuntimeCounters.Now().Since(runtimeBefore));
     }
 
     /// <summary>Calls per command from <c>INFO commandstats</c> (server side: what really crossed the wire).</summary>
@@ -293,6 +304,14 @@ public static class WorkloadDriver
             // This process's CPU time (all threads: engine, client I/O, GC) per event: what bounds throughput once the
             // store is not the limit, and a figure a busy machine's descheduling does not inflate.
             json.WriteNumber("cpuMsPerEvent", Math.Round(run.CpuSeconds * 1000 / events, 4));
+            json.WriteStartObject("runtime");
+            json.WriteNumber("threadPoolThreads", run.Runtime.Threads);
+            json.WriteNumber("workItemsPerEvent", Math.Round((double)run.Runtime.WorkItems / events, 2));
+            json.WriteNumber("lockContentions", run.Runtime.LockContentions);
+            json.WriteNumber("gen0", run.Runtime.Gen0);
+            json.WriteNumber("gen1", run.Runtime.Gen1);
+            json.WriteNumber("gen2", run.Runtime.Gen2);
+            json.WriteEndObject();
             if (mode != "floor")
             {
                 json.WriteNumber("processed", run.Outcomes.GetValueOrDefault(DedupOutcome.Processed));
