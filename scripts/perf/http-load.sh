@@ -5,7 +5,7 @@
 #   - redis:  redis-benchmark SET key v NX EX 86400 at 50 clients against the same redis-server.
 # The host's RSS is sampled from /proc every 100 ms during each run (maximum reported).
 #
-#   scripts/perf/http-load.sh [memory] [redis] [quiet]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
+#   scripts/perf/http-load.sh [memory] [redis] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
 #   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
 #
