@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
-var builder = WebApplication.CreateSlimBuilder(args);
+// The content root is the host's own folder, not the working directory: its appsettings.json (which keeps the
+// per-request Microsoft.AspNetCore lines at Warning) must apply however the host is started, e.g.
+// `dotnet /opt/genesys-dedup/GenesysDedup.Hosts.Http.dll` from anywhere.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // Deliberate limits: EventBridge sends about ten small headers and a body of at most 256 KB in one go, so a client
 // that sends more, or dribbles, is broken or hostile and is cut off instead of holding a connection.

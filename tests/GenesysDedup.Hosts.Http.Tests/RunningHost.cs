@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using GenesysDedup.Testing;
 
@@ -7,6 +8,7 @@ namespace GenesysDedup.Hosts.Http.Tests;
 internal sealed class RunningHost : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
 
     private RunningHost(Process process, int port)
     {
@@ -18,15 +20,21 @@ internal sealed class RunningHost : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 
-    public static async Task<RunningHost> StartAsync()
+    /// <summary>Every line the host has written to stdout and stderr so far.</summary>
+    public IReadOnlyCollection<string> Output => _output;
+
+    /// <summary>Starts the host; from <paramref name="workingDirectory"/> if given, else from its own folder.</summary>
+    public static async Task<RunningHost> StartAsync(string? workingDirectory = null)
     {
         var port = LoopbackPort.GetFree();
-        var process = Process.Start(HostProcess.StartInfo("--urls", $"http://127.0.0.1:{port}"))!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var start = HostProcess.StartInfo("--urls", $"http://127.0.0.1:{port}");
+        start.WorkingDirectory = workingDirectory ?? start.WorkingDirectory;
+        var process = Process.Start(start)!;
+        var host = new RunningHost(process, port);
+        process.OutputDataReceived += (_, line) => host.Collect(line.Data);
+        process.ErrorDataReceived += (_, line) => host.Collect(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var host = new RunningHost(process, port);
         using var probe = new HttpClient { BaseAddress = host.BaseAddress };
         await LoopbackPort.WaitUntilAsync(
             async ct =>
@@ -43,6 +51,14 @@ internal sealed class RunningHost : IAsyncDisposable
             TimeSpan.FromSeconds(60),
             () => $"the host on port {port} to answer /health/live");
         return host;
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
     }
 
     public async ValueTask DisposeAsync()
