@@ -175,11 +175,14 @@ internal sealed class IdempotencyBehavior(
 
 /// <summary>
 /// The store as the engine uses it: the registered <see cref="IDedupStore"/>, behind a <see cref="CompletedKeyCache"/>
-/// unless <c>Dedup:LocalCacheSize</c> is 0. Resolved when the engine is, so the store may be registered in any order.
+/// unless <c>Dedup:LocalCacheSize</c> is 0 or the store is an <see cref="IInProcessDedupStore"/>. Resolved when the
+/// engine is, so the store may be registered in any order.
 /// </summary>
 internal sealed class EngineStore(IDedupStore store, IOptions<DedupOptions> options)
 {
-    public IDedupStore Store { get; } = options.Value.LocalCacheSize > 0 ? new CompletedKeyCache(store, options.Value.LocalCacheSize) : store;
+    public IDedupStore Store { get; } = options.Value.LocalCacheSize > 0 && store is not IInProcessDedupStore
+        ? new CompletedKeyCache(store, options.Value.LocalCacheSize)
+        : store;
 }
 
 /// <summary>The request handler: runs every registered <see cref="IDedupHandler"/> in a fresh DI scope.</summary>

@@ -20,6 +20,13 @@ public interface IDedupStore
     ValueTask CheckReadyAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A store that answers in process, with no round trip to save: the engine puts no completed-key cache in front of it.
+/// The cache would only repeat its lookups, and hold every completed key a second time, as strings the garbage
+/// collector must trace.
+/// </summary>
+public interface IInProcessDedupStore : IDedupStore;
+
 /// <param name="Key">The scoped key (namespace applied).</param>
 /// <param name="Owner">A random token that only this delivery knows: it fences complete and release.</param>
 /// <param name="Fingerprint">Stored with the claim; the same key with another fingerprint is a conflict.</param>

@@ -14,23 +14,34 @@ public static class RecordStatus
 public readonly record struct StoredRecord(string Status, string Owner, string? Fingerprint, DateTimeOffset LeaseExpiresAt, DateTimeOffset ExpiresAt)
 {
     /// <summary>Whether the record still blocks a claim at <paramref name="now"/>.</summary>
-    public bool IsLive(DateTimeOffset now) =>
-        Status == RecordStatus.Completed ? now < ExpiresAt : now < LeaseExpiresAt && now < ExpiresAt;
+    public bool IsLive(DateTimeOffset now) => IsLive(Status == RecordStatus.Completed, LeaseExpiresAt, ExpiresAt, now);
+
+    /// <summary><see cref="IsLive(DateTimeOffset)"/> for a store that holds the record in another shape.</summary>
+    public static bool IsLive(bool completed, DateTimeOffset leaseExpiresAt, DateTimeOffset expiresAt, DateTimeOffset now) =>
+        completed ? now < expiresAt : now < leaseExpiresAt && now < expiresAt;
 
     /// <summary>What a claim by <paramref name="request"/> finds when this record holds the key.</summary>
-    public ClaimResult Judge(ClaimRequest request)
+    public ClaimResult Judge(ClaimRequest request) => Judge(
+        live: IsLive(request.Now),
+        sameOwner: Owner == request.Owner,
+        fingerprintDiffers: Fingerprint is not null && Fingerprint != request.Fingerprint,
+        completed: Status == RecordStatus.Completed,
+        LeaseExpiresAt);
+
+    /// <summary><see cref="Judge(ClaimRequest)"/> for a store that compares owners and fingerprints its own way.</summary>
+    public static ClaimResult Judge(bool live, bool sameOwner, bool fingerprintDiffers, bool completed, DateTimeOffset leaseExpiresAt)
     {
-        if (!IsLive(request.Now) || Owner == request.Owner)
+        if (!live || sameOwner)
         {
             // Expired, lapsed, or our own claim read back after an ambiguous retried write.
             return ClaimResult.Acquired;
         }
 
-        if (Fingerprint is not null && Fingerprint != request.Fingerprint)
+        if (fingerprintDiffers)
         {
             return ClaimResult.Conflict;
         }
 
-        return Status == RecordStatus.Completed ? ClaimResult.Duplicate : ClaimResult.InProgress(LeaseExpiresAt);
+        return completed ? ClaimResult.Duplicate : ClaimResult.InProgress(leaseExpiresAt);
     }
 }

@@ -2,6 +2,8 @@ using System.Diagnostics.Metrics;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
+using Mediator;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -312,6 +314,24 @@ public sealed class DedupPipelineTests
         var republished = await engine.SendAsync(EventBuilder.Republish(original));
 
         Assert.Equal(DedupOutcome.StoreUnavailable, republished.Outcome);
+    }
+
+    [Fact]
+    public async Task Send_WithTheMemoryStore_HasNoCacheInFront_SoAnEvictedKeyIsProcessedAgain()
+    {
+        // The in-process store has no round trip to save, so the engine asks it directly. Its bound is then the one
+        // memory of keys: an evicted key (counted in genesys_dedup.memory.evicted) is processed again.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Memory:MaxEntries"] = "1" }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        services.AddGenesysDedup(configuration).UseMemoryStore();
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+        var sender = provider.GetRequiredService<ISender>();
+        var first = EventBuilder.UniqueGenesysEvent();
+
+        Assert.IsType<MemoryDedupStore>(provider.GetRequiredService<EngineStore>().Store);
+        Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(first))).Outcome);
+        Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(EventBuilder.UniqueGenesysEvent()))).Outcome);
+        Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(EventBuilder.Republish(first)))).Outcome);
     }
 
     [Fact]
