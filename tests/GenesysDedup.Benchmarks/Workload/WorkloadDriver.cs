@@ -88,7 +88,7 @@ public static class WorkloadDriver
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
         var configured = builder.Services.Last(d => d.ServiceType == typeof(IDedupStore));
-        builder.Services.Replace(ServiceDescriptor.Singleton<IDedupStore>(sp => new CountingDedupStore(
+        builder.Services.Replace(ServiceDescriptor.Singleton<IDedupStore>(sp => CountingDedupStore.Wrap(
             (IDedupStore)(configured.ImplementationInstance
                 ?? configured.ImplementationFactory?.Invoke(sp)
                 ?? ActivatorUtilities.CreateInstance(sp, configured.ImplementationType!)))));
