@@ -20,18 +20,23 @@ namespace GenesysDedup.Application;
 /// record deleted behind the store's back (a Redis <c>FLUSHALL</c> or eviction under <c>maxmemory</c>) still answers
 /// <c>duplicate</c> here until its expiry — the event was processed, so that answer is still true.
 /// </para>
+/// <para>
+/// Keys and records are held as <see cref="Digest128"/> and <see cref="CompactRecord"/>: no strings for the garbage
+/// collector to trace and copy as entries come and go (the cache's churn set the HTTP host's p99 with Redis).
+/// </para>
 /// </summary>
 public sealed class CompletedKeyCache : IDedupStore
 {
     private readonly IDedupStore _inner;
     private readonly int _maxKeys;
-    private readonly ConcurrentDictionary<string, StoredRecord> _completed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Digest128, CompactRecord> _completed = new();
 
-    /// <summary>Acquired claims awaiting completion, by owner token: the fingerprint a completion does not carry.</summary>
-    private readonly ConcurrentDictionary<string, (string Key, string Fingerprint, DateTimeOffset LeaseExpiresAt)> _claims = new(StringComparer.Ordinal);
+    /// <summary>Acquired claims awaiting completion, by owner token: the fingerprint a completion does not carry.
+    /// Short-lived (claim to completion), so the owner strings here die young.</summary>
+    private readonly ConcurrentDictionary<string, (Digest128 Key, Digest128 Fingerprint, DateTimeOffset LeaseExpiresAt)> _claims = new(StringComparer.Ordinal);
 
     /// <summary>Every entry added, oldest first; an item whose key was forgotten or completed again since is stale and skipped.</summary>
-    private readonly ConcurrentQueue<KeyValuePair<string, StoredRecord>> _completionOrder = new();
+    private readonly ConcurrentQueue<KeyValuePair<Digest128, CompactRecord>> _completionOrder = new();
     private int _trimming;
 
     // ConcurrentDictionary.Count takes every lock of the table: the bounds are kept with counters instead.
@@ -58,9 +63,10 @@ public sealed class CompletedKeyCache : IDedupStore
 
     public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
-        if (_completed.TryGetValue(request.Key, out var record))
+        var key = Digest128.Of(request.Key);
+        if (_completed.TryGetValue(key, out var record))
         {
-            var found = record.Judge(request);
+            var found = record.Judge(request.Now, Digest128.Of(request.Owner), Digest128.Of(request.Fingerprint));
             if (found.Status is ClaimStatus.Duplicate or ClaimStatus.Conflict)
             {
                 return ValueTask.FromResult(found);
@@ -68,20 +74,20 @@ public sealed class CompletedKeyCache : IDedupStore
 
             if (!record.IsLive(request.Now))
             {
-                Forget(request.Key, record);
+                Forget(key, record);
             }
         }
 
-        return ClaimThroughAsync(request, cancellationToken);
+        return ClaimThroughAsync(request, key, cancellationToken);
     }
 
     public async ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
     {
         var claim = TakeClaim(request.Owner);
         var completed = await _inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
-        if (completed && claim is { } held && held.Key == request.Key)
+        if (completed && claim is { } held && held.Key == Digest128.Of(request.Key))
         {
-            Remember(request.Key, new StoredRecord(RecordStatus.Completed, request.Owner, held.Fingerprint, held.LeaseExpiresAt, request.ExpiresAt));
+            Remember(held.Key, new CompactRecord(Completed: true, Digest128.Of(request.Owner), held.Fingerprint, held.LeaseExpiresAt.UtcTicks, request.ExpiresAt.UtcTicks));
         }
 
         return completed;
@@ -90,10 +96,11 @@ public sealed class CompletedKeyCache : IDedupStore
     public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
     {
         TakeClaim(owner);
-        if (_completed.TryGetValue(key, out var record) && record.Owner == owner)
+        var keyDigest = Digest128.Of(key);
+        if (_completed.TryGetValue(keyDigest, out var record) && record.Owner == Digest128.Of(owner))
         {
             // The engine never releases a completed key; a caller that does reopens it, so stop answering for it.
-            Forget(key, record);
+            Forget(keyDigest, record);
         }
 
         return _inner.ReleaseAsync(key, owner, cancellationToken);
@@ -101,11 +108,11 @@ public sealed class CompletedKeyCache : IDedupStore
 
     public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => _inner.CheckReadyAsync(cancellationToken);
 
-    private async ValueTask<ClaimResult> ClaimThroughAsync(ClaimRequest request, CancellationToken cancellationToken)
+    private async ValueTask<ClaimResult> ClaimThroughAsync(ClaimRequest request, Digest128 key, CancellationToken cancellationToken)
     {
         var result = await _inner.TryClaimAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.Status == ClaimStatus.Acquired && Volatile.Read(ref _claimCount) < _maxKeys
-            && _claims.TryAdd(request.Owner, (request.Key, request.Fingerprint, request.LeaseExpiresAt)))
+            && _claims.TryAdd(request.Owner, (key, Digest128.Of(request.Fingerprint), request.LeaseExpiresAt)))
         {
             Interlocked.Increment(ref _claimCount);
         }
@@ -113,7 +120,7 @@ public sealed class CompletedKeyCache : IDedupStore
         return result;
     }
 
-    private (string Key, string Fingerprint, DateTimeOffset LeaseExpiresAt)? TakeClaim(string owner)
+    private (Digest128 Key, Digest128 Fingerprint, DateTimeOffset LeaseExpiresAt)? TakeClaim(string owner)
     {
         if (!_claims.TryRemove(owner, out var claim))
         {
@@ -124,7 +131,7 @@ public sealed class CompletedKeyCache : IDedupStore
         return claim;
     }
 
-    private void Remember(string key, StoredRecord record)
+    private void Remember(Digest128 key, CompactRecord record)
     {
         if (Volatile.Read(ref _completedCount) >= _maxKeys || Volatile.Read(ref _queuedCount) >= 2 * _maxKeys)
         {
@@ -153,7 +160,7 @@ public sealed class CompletedKeyCache : IDedupStore
         Interlocked.Increment(ref _queuedCount);
     }
 
-    private void Forget(string key, StoredRecord record)
+    private void Forget(Digest128 key, CompactRecord record)
     {
         if (_completed.TryRemove(KeyValuePair.Create(key, record)))
         {

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using GenesysDedup.Domain;
 
 namespace GenesysDedup.Stores.Memory;
@@ -11,12 +9,11 @@ namespace GenesysDedup.Stores.Memory;
 /// <see cref="MemoryStoreOptions.MaxEntries"/>.
 /// </summary>
 /// <remarks>
-/// Records are held so that the garbage collector has nothing to trace: keys, owners and fingerprints as 128-bit
-/// SHA-256 digests, in <see cref="Dictionary{TKey,TValue}"/>s whose entries are structs in one array per shard.
-/// Held as strings in a <c>ConcurrentDictionary</c> (five objects, ~750 bytes per key), every key kept was traced
-/// and copied by the next collections, which under load paused the host ~5–15 ms each: its p99
-/// (docs/performance.md). A false match of two different keys needs a SHA-256 collision in 128 bits: odds about
-/// n²/2¹²⁹, 10⁻²⁷ for a million keys.
+/// Records are held so that the garbage collector has nothing to trace: each key's <see cref="Digest128"/> and
+/// <see cref="CompactRecord"/> are one struct entry in its shard's <see cref="Dictionary{TKey,TValue}"/>, no object per
+/// key. Held as strings in a <c>ConcurrentDictionary</c> (five objects, ~750 bytes per key), every key kept was
+/// traced and copied by the next collections, which under load paused the host ~5–15 ms each: its p99
+/// (docs/performance.md).
 /// </remarks>
 public sealed class MemoryDedupStore : IInProcessDedupStore
 {
@@ -51,8 +48,8 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
 
     public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
-        var key = DigestOf(request.Key);
-        var claim = new Held(completed: false, DigestOf(request.Owner), DigestOf(request.Fingerprint), request.LeaseExpiresAt, request.LeaseExpiresAt);
+        var key = Digest128.Of(request.Key);
+        var claim = new CompactRecord(completed: false, request.Owner, request.Fingerprint, request.LeaseExpiresAt, request.LeaseExpiresAt);
         var shard = ShardOf(key);
         while (true)
         {
@@ -60,12 +57,7 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
             {
                 if (shard.Records.TryGetValue(key, out var existing))
                 {
-                    var found = StoredRecord.Judge(
-                        live: existing.IsLive(request.Now),
-                        sameOwner: existing.Owner == claim.Owner,
-                        fingerprintDiffers: existing.Fingerprint != claim.Fingerprint,
-                        existing.Completed,
-                        existing.LeaseExpiresAt);
+                    var found = existing.Judge(request.Now, claim.Owner, claim.Fingerprint);
                     if (found.Status == ClaimStatus.Acquired)
                     {
                         shard.Records[key] = claim;
@@ -88,8 +80,8 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
 
     public ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
     {
-        var key = DigestOf(request.Key);
-        var owner = DigestOf(request.Owner);
+        var key = Digest128.Of(request.Key);
+        var owner = Digest128.Of(request.Owner);
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
@@ -105,8 +97,8 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
 
     public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
     {
-        var keyDigest = DigestOf(key);
-        var ownerDigest = DigestOf(owner);
+        var keyDigest = Digest128.Of(key);
+        var ownerDigest = Digest128.Of(owner);
         var shard = ShardOf(keyDigest);
         lock (shard.Lock)
         {
@@ -182,10 +174,10 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
     }
 
     /// <summary>The <paramref name="count"/> completed records that expire first, in one pass over the shards.</summary>
-    private List<(Digest Key, DateTimeOffset ExpiresAt)> NearestExpiries(int count)
+    private List<(Digest128 Key, DateTimeOffset ExpiresAt)> NearestExpiries(int count)
     {
         // A max-heap of the earliest expiries seen so far: its root is the first to give way to an earlier one.
-        var earliest = new PriorityQueue<(Digest, DateTimeOffset), DateTimeOffset>(count, Comparer<DateTimeOffset>.Create((a, b) => b.CompareTo(a)));
+        var earliest = new PriorityQueue<(Digest128, DateTimeOffset), DateTimeOffset>(count, Comparer<DateTimeOffset>.Create((a, b) => b.CompareTo(a)));
         foreach (var shard in _shards)
         {
             lock (shard.Lock)
@@ -212,10 +204,10 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
         return earliest.UnorderedItems.Select(item => item.Element).ToList();
     }
 
-    private Shard ShardOf(Digest key) => _shards[(int)(key.Low % ShardCount)];
+    private Shard ShardOf(Digest128 key) => _shards[(int)(key.Low % ShardCount)];
 
     /// <summary>Removes <paramref name="key"/> from <paramref name="shard"/>, whose lock the caller holds.</summary>
-    private void Remove(Shard shard, Digest key)
+    private void Remove(Shard shard, Digest128 key)
     {
         if (shard.Records.Remove(key))
         {
@@ -223,36 +215,9 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
         }
     }
 
-    /// <summary>The first 128 bits of the SHA-256 of the string's UTF-16 code units.</summary>
-    private static Digest DigestOf(string value)
-    {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(MemoryMarshal.AsBytes(value.AsSpan()), hash);
-        return MemoryMarshal.Read<Digest>(hash);
-    }
-
-    /// <summary>128 bits of a SHA-256; two <see cref="ulong"/>s rather than a <see cref="UInt128"/>, whose 16-byte
-    /// alignment would pad every entry.</summary>
-    private readonly record struct Digest(ulong High, ulong Low);
-
     private sealed class Shard
     {
         public readonly Lock Lock = new();
-        public readonly Dictionary<Digest, Held> Records = [];
-    }
-
-    /// <summary>A record as held: fixed size, no references; times as UTC ticks (8 bytes, not 16).</summary>
-    private readonly record struct Held(bool Completed, Digest Owner, Digest Fingerprint, long LeaseExpiresAtTicks, long ExpiresAtTicks)
-    {
-        public Held(bool completed, Digest owner, Digest fingerprint, DateTimeOffset leaseExpiresAt, DateTimeOffset expiresAt)
-            : this(completed, owner, fingerprint, leaseExpiresAt.UtcTicks, expiresAt.UtcTicks)
-        {
-        }
-
-        public DateTimeOffset LeaseExpiresAt => new(LeaseExpiresAtTicks, TimeSpan.Zero);
-
-        public DateTimeOffset ExpiresAt => new(ExpiresAtTicks, TimeSpan.Zero);
-
-        public bool IsLive(DateTimeOffset now) => StoredRecord.IsLive(Completed, LeaseExpiresAt, ExpiresAt, now);
+        public readonly Dictionary<Digest128, CompactRecord> Records = [];
     }
 }

@@ -133,12 +133,14 @@ public sealed class HttpForwardingHandlerTests
         await using var downstream = await CountingDownstream.StartAsync();
         await using var engine = ForwardingEngine.Create(downstream.Url, new Dictionary<string, string?>
         {
-            ["Handler:Http:Timeout"] = "00:00:00.500",
+            // Long enough for the retry below to finish within it on a loaded 2-core machine: at 0.5 s it once
+            // timed out too while builds ran beside the tests.
+            ["Handler:Http:Timeout"] = "00:00:02",
         });
         var key = NewTutorialKey();
         var body = EventBuilder.Tutorial(key);
         var held = downstream.HoldNext(key);
-        // A backstop, not a timing assertion: should the 0.5 s timeout not apply (HttpClient's own default is
+        // A backstop, not a timing assertion: should the 2 s timeout not apply (HttpClient's own default is
         // 100 s), the downstream answers 200 long before that and the outcome below is processed, not failed.
         using var backstop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var releaseOnBackstop = backstop.Token.Register(held.Release);
