@@ -22,8 +22,7 @@ public interface IDedupStore
 
 /// <summary>
 /// A store that answers in process, with no round trip to save: the engine puts no completed-key cache in front of it.
-/// The cache would only repeat its lookups, and hold every completed key a second time, as strings the garbage
-/// collector must trace.
+/// The cache would only repeat its lookups, and hold every completed key a second time.
 /// </summary>
 public interface IInProcessDedupStore : IDedupStore;
 
