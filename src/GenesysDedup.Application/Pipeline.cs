@@ -192,12 +192,15 @@ internal sealed class RunEventHandlers(IServiceScopeFactory scopes, DedupMetrics
     public async ValueTask<DedupResult> Handle(ProcessEvent request, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        // The parsed event sits on pooled memory that the next delivery reuses; handlers get a copy of their own, so
+        // one that queues the event for later never reads another event's bytes.
+        var ownedEvent = request.ParsedEvent.ToOwned();
         var scope = scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
             foreach (var handler in scope.ServiceProvider.GetServices<IDedupHandler>())
             {
-                await handler.HandleAsync(request.ParsedEvent, request.ResolvedKey, cancellationToken).ConfigureAwait(false);
+                await handler.HandleAsync(ownedEvent, request.ResolvedKey, cancellationToken).ConfigureAwait(false);
             }
         }
 

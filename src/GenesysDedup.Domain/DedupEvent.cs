@@ -4,11 +4,14 @@ namespace GenesysDedup.Domain;
 
 /// <summary>
 /// One parsed event: the original UTF-8 JSON plus the envelope fields every component looks at.
-/// Owns the parsed document (and, when given, the buffer it was parsed from) until disposed.
+/// A parsed event owns its document (and, when given, the buffer it was parsed from) until disposed: both are pooled
+/// and reused afterwards. <see cref="ToOwned"/> makes a copy on memory of its own, which stays readable for as long as
+/// anyone holds it.
 /// </summary>
 public sealed class DedupEvent : IDisposable
 {
-    private readonly JsonDocument _document;
+    private readonly JsonElement _root;
+    private readonly JsonDocument? _document;
     private readonly IDisposable? _bufferOwner;
 
     internal DedupEvent(ReadOnlyMemory<byte> utf8Json, JsonDocument document, IDisposable? bufferOwner)
@@ -16,7 +19,7 @@ public sealed class DedupEvent : IDisposable
         Utf8Json = utf8Json;
         _document = document;
         _bufferOwner = bufferOwner;
-        var root = document.RootElement;
+        var root = _root = document.RootElement;
         Id = root.GetStringOrNull("id");
         DetailType = root.GetStringOrNull("detail-type");
         Source = root.GetStringOrNull("source");
@@ -30,7 +33,7 @@ public sealed class DedupEvent : IDisposable
     public ReadOnlyMemory<byte> Utf8Json { get; }
 
     /// <summary>The root JSON object.</summary>
-    public JsonElement Root => _document.RootElement;
+    public JsonElement Root => _root;
 
     /// <summary>EventBridge envelope <c>id</c>, when present. A Genesys re-publish gets a new one.</summary>
     public string? Id { get; }
@@ -44,9 +47,25 @@ public sealed class DedupEvent : IDisposable
     /// <summary>Genesys <c>detail.topicName</c> with concrete ids, when present.</summary>
     public string? TopicName { get; }
 
+    /// <summary>
+    /// A copy that shares no pooled memory with this event: the original bytes and the parsed tree are copied, nothing
+    /// is parsed again. Handlers get one, so a handler may keep the event after it returns.
+    /// </summary>
+    public DedupEvent ToOwned() => new(Utf8Json.ToArray(), _root.Clone(), this);
+
+    private DedupEvent(ReadOnlyMemory<byte> utf8Json, JsonElement root, DedupEvent envelopeOf)
+    {
+        Utf8Json = utf8Json;
+        _root = root;
+        Id = envelopeOf.Id;
+        DetailType = envelopeOf.DetailType;
+        Source = envelopeOf.Source;
+        TopicName = envelopeOf.TopicName;
+    }
+
     public void Dispose()
     {
-        _document.Dispose();
+        _document?.Dispose();
         _bufferOwner?.Dispose();
     }
 }

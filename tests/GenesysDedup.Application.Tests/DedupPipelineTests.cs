@@ -40,6 +40,27 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
+    public async Task Send_HandlerKeepsTheEvent_ItStaysReadableAfterManyLaterEvents()
+    {
+        await using var engine = EngineHarness.Create();
+        engine.Handler.KeepsEvents = true;
+        var bodies = Enumerable.Range(0, 200).Select(i => EventBuilder.UniqueGenesysEvent($"kept-{i}")).ToList();
+
+        foreach (var body in bodies)
+        {
+            Assert.Equal(DedupOutcome.Processed, (await engine.SendAsync(body)).Outcome);
+        }
+
+        var kept = engine.Handler.Kept.ToList();
+        Assert.Equal(bodies.Count, kept.Count);
+        for (var i = 0; i < bodies.Count; i++)
+        {
+            Assert.Equal(bodies[i], kept[i].Utf8Json.ToArray());
+            Assert.Equal($"kept-{i}", kept[i].Root.GetProperty("detail").GetProperty("eventBody").GetProperty("id").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Send_HandlerFails_IsFailedAndTheRetryProcessesIt()
     {
         await using var engine = EngineHarness.Create();

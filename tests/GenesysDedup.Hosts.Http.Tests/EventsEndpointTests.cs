@@ -28,6 +28,28 @@ public sealed class EventsEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Post_HandlerKeepsTheEvent_ItsBytesAreNotReusedByLaterRequests()
+    {
+        var client = _factory.CreateClient();
+        _factory.Handler.KeepsEvents = true;
+        // Events of one size, so later request bodies land in the pooled arrays the earlier ones were read into.
+        var bodies = Enumerable.Range(0, 200).Select(i => EventBuilder.UniqueGenesysEvent($"kept-{i:D4}")).ToList();
+
+        foreach (var body in bodies)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PostEventAsync(body)).StatusCode);
+        }
+
+        var kept = _factory.Handler.Kept.ToList();
+        Assert.Equal(bodies.Count, kept.Count);
+        for (var i = 0; i < bodies.Count; i++)
+        {
+            Assert.Equal(bodies[i], kept[i].Utf8Json.ToArray());
+            Assert.Equal($"kept-{i:D4}", kept[i].Root.GetProperty("detail").GetProperty("eventBody").GetProperty("id").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Post_Republish_Is200Duplicate()
     {
         var client = _factory.CreateClient();

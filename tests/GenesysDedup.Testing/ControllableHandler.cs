@@ -20,6 +20,12 @@ public sealed class ControllableHandler : IDedupHandler, IDisposable
 
     public int TotalRuns => _runs.Values.Sum();
 
+    /// <summary>When set, every event the handler is given is kept, as a handler that queues work for later would.</summary>
+    public bool KeepsEvents { get; set; }
+
+    /// <summary>The events kept while <see cref="KeepsEvents"/> was set, in the order they arrived.</summary>
+    public ConcurrentQueue<DedupEvent> Kept { get; } = new();
+
     public int RunsOf(string key) => _runs.TryGetValue(key, out var runs) ? runs : 0;
 
     /// <summary>The next <paramref name="times"/> runs of <paramref name="key"/> throw.</summary>
@@ -37,6 +43,11 @@ public sealed class ControllableHandler : IDedupHandler, IDisposable
     public async ValueTask HandleAsync(DedupEvent dedupEvent, DedupKey key, CancellationToken cancellationToken)
     {
         _runs.AddOrUpdate(key.Value, 1, static (_, runs) => runs + 1);
+        if (KeepsEvents)
+        {
+            Kept.Enqueue(dedupEvent);
+        }
+
         if (_gate is { } gate)
         {
             _entries.Release();
