@@ -5,8 +5,9 @@ using GenesysDedup.Domain;
 namespace GenesysDedup.Handlers.Http;
 
 /// <summary>
-/// The <c>http</c> handler (SPEC §6): POSTs the original event JSON to the downstream with
-/// <c>Idempotency-Key: &lt;key&gt;</c>. A 2xx is success; any other status, a timeout or a connection error throws,
+/// The <c>http</c> handler: POSTs the original event JSON to the downstream with
+/// <c>Idempotency-Key: &lt;key&gt;</c>, percent-escaped where the key is not header-safe
+/// (<see cref="IdempotencyKeyHeader"/>). A 2xx is success; any other status, a timeout or a connection error throws,
 /// so the engine releases the claim and the sender's retry delivers it again.
 /// </summary>
 internal sealed class HttpForwardingHandler(HttpClient client) : IDedupHandler
@@ -19,7 +20,7 @@ internal sealed class HttpForwardingHandler(HttpClient client) : IDedupHandler
         using var content = new ReadOnlyMemoryContent(dedupEvent.Utf8Json);
         content.Headers.ContentType = JsonContentType;
         using var request = new HttpRequestMessage(HttpMethod.Post, (Uri?)null) { Content = content };
-        request.Headers.Add("Idempotency-Key", key.Value);
+        request.Headers.Add(IdempotencyKeyHeader.Name, IdempotencyKeyHeader.Encode(key.Value));
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

@@ -163,6 +163,44 @@ public sealed class HttpForwardingHandlerTests
         Assert.Equal(2, downstream.DeliveriesOf(key).Count);
     }
 
+    [Theory]
+    [InlineData("order/42")]
+    [InlineData("100%-done")]
+    [InlineData("%41 is not A")]
+    [InlineData(" leading and trailing spaces ")]
+    [InlineData("tab\there")]
+    [InlineData("Bestellung-Größe-€-日本-😀")]
+    public async Task Send_KeyThatIsNotHeaderSafe_IsForwardedPercentEscapedAndDecodesToTheKey(string eventId)
+    {
+        await using var downstream = await CountingDownstream.StartAsync();
+        await using var engine = ForwardingEngine.Create(downstream.Url);
+        var body = EventBuilder.Tutorial(eventId);
+
+        var result = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.Processed, result.Outcome);
+        Assert.Equal(eventId, result.Key);
+        var sent = Assert.Single(downstream.Deliveries).Key!;
+        Assert.True(sent.All(c => c is > ' ' and <= '~'), $"'{sent}' is not a visible-ASCII header value");
+        Assert.Equal(eventId, Uri.UnescapeDataString(sent));
+        Assert.Equal(body, downstream.Deliveries[0].Body);
+    }
+
+    [Theory]
+    [InlineData("evt-plain_ASCII.key:1")]
+    [InlineData("sha256:0f1e2d3c")]
+    [InlineData("a|b\\c")]
+    public async Task Send_HeaderSafeKey_IsForwardedUnchanged(string eventId)
+    {
+        await using var downstream = await CountingDownstream.StartAsync();
+        await using var engine = ForwardingEngine.Create(downstream.Url);
+
+        var result = await engine.SendAsync(EventBuilder.Tutorial(eventId));
+
+        Assert.Equal(DedupOutcome.Processed, result.Outcome);
+        Assert.Equal(eventId, Assert.Single(downstream.Deliveries).Key);
+    }
+
     [Fact]
     public async Task Send_DownstreamRefusesConnection_IsFailedAndTheClaimIsReleased()
     {
