@@ -75,7 +75,7 @@ internal sealed class IdempotencyBehavior(
     {
         var key = message.ResolvedKey;
         var eventId = message.ParsedEvent.Id;
-        var storeKey = key.Scoped(_options.Namespace);
+        var storeKey = key.StoredForm(_options.Namespace);
         var owner = Guid.NewGuid().ToString("N");
         var now = time.GetUtcNow();
         var lease = message.Lease ?? _options.Lease;
@@ -164,7 +164,7 @@ internal sealed class IdempotencyBehavior(
 
     private DedupResult Unavailable(DedupStoreUnavailableException ex, string operation, DedupKey key, string? eventId)
     {
-        Log.StoreUnavailable(logger, ex, operation, key.Scoped(_options.Namespace));
+        Log.StoreUnavailable(logger, ex, operation, key.StoredForm(_options.Namespace));
         return new DedupResult(DedupOutcome.StoreUnavailable, key.Value, eventId, $"dedup store unavailable during {operation}", DedupResult.StoreRetryAfter);
     }
 

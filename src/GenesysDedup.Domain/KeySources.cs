@@ -48,6 +48,9 @@ public sealed class PathKeySource : IKeySource
 
     private readonly string[][] _paths;
 
+    /// <summary>Bounds the stored form: with a 64-character namespace and a 512-character key it fits DynamoDB's key.</summary>
+    public const int MaxNameLength = 256;
+
     private PathKeySource(string name, string[][] paths)
     {
         Name = name;
@@ -63,6 +66,13 @@ public sealed class PathKeySource : IKeySource
         if (text == EventBridgeIdName)
         {
             return new PathKeySource(text, [["id"]]);
+        }
+
+        if (text.Contains(DedupKey.StoredFormSeparator, StringComparison.Ordinal) || text.Length > MaxNameLength)
+        {
+            throw new ArgumentException(
+                $"key source '{text}' must be at most {MaxNameLength} characters without '{DedupKey.StoredFormSeparator}' (it is part of every stored key)",
+                nameof(text));
         }
 
         var paths = text.Split(CompositeSeparator, StringSplitOptions.TrimEntries)
@@ -130,11 +140,19 @@ public sealed class PathKeySource : IKeySource
     }
 }
 
-/// <summary>The dedup key of one event: its value (unscoped) and the event's fingerprint.</summary>
+/// <summary>The dedup key of one event: its value (unscoped), the event's fingerprint and the source that gave it.</summary>
 public readonly record struct DedupKey(string Value, string Fingerprint, string Source)
 {
-    /// <summary>The key as stored: scoped by the namespace so several consumers can share one table.</summary>
-    public string Scoped(string @namespace) => @namespace.Length == 0 ? Value : string.Concat(@namespace, ":", Value);
+    /// <summary>Separates the parts of the stored form; neither a namespace nor a key source name may hold it.</summary>
+    public const char StoredFormSeparator = ':';
+
+    /// <summary>
+    /// The key as stores hold it: <c>namespace:source:value</c>, the separator written even for the empty namespace.
+    /// Neither the namespace nor the source name may contain <c>:</c>, so the first two separators always split the
+    /// form the same way: two consumers sharing a store, or a sender-chosen path value shaped like a fingerprint,
+    /// never meet another key's record, whatever the value holds.
+    /// </summary>
+    public string StoredForm(string @namespace) => string.Concat(@namespace, ":", Source, ":", Value);
 
     public override string ToString() => Value;
 }

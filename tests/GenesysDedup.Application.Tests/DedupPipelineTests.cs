@@ -281,6 +281,38 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
+    public async Task Send_EmptyNamespacesKeyLooksLikeAnotherNamespacesKey_BothConsumersProcessTheirOwnEvent()
+    {
+        var shared = new MemoryDedupStore();
+        await using var noNamespace = EngineHarness.Create(sharedStore: shared);
+        await using var a = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:Namespace"] = "a" }, shared);
+
+        var first = await noNamespace.SendAsync(EventBuilder.Tutorial("a:order-42", data: "gold"));
+        var second = await a.SendAsync(EventBuilder.Tutorial("order-42", data: "silver"));
+
+        Assert.Equal(DedupOutcome.Processed, first.Outcome);
+        Assert.Equal(DedupOutcome.Processed, second.Outcome);
+        Assert.Equal(1, a.Handler.RunsOf("order-42"));
+    }
+
+    [Fact]
+    public async Task Send_PathKeyForgedAsAnotherEventsFingerprint_DoesNotBlockThatEvent()
+    {
+        await using var engine = EngineHarness.Create();
+        var real = EventBuilder.UniqueGenesysEvent();
+        var fingerprint = (await engine.SendAsync(real)).Key!;
+        await using var fresh = EngineHarness.Create();
+
+        var forged = await fresh.SendAsync(EventBuilder.Tutorial(fingerprint));
+        var genuine = await fresh.SendAsync(real);
+
+        Assert.Equal(DedupOutcome.Processed, forged.Outcome);
+        Assert.Equal(fingerprint, forged.Key);
+        Assert.Equal(DedupOutcome.Processed, genuine.Outcome);
+        Assert.Equal(fingerprint, genuine.Key);
+    }
+
+    [Fact]
     public async Task Send_WithLeaseOverride_UsesItForTheClaim()
     {
         await using var engine = EngineHarness.Create();

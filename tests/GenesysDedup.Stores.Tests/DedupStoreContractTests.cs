@@ -281,6 +281,39 @@ public abstract class DedupStoreContractTests
     }
 
     [Fact]
+    public async Task TryClaim_StoredFormsOfTwoNamespaces_NeverMeetWhateverTheKeyHolds()
+    {
+        // The empty namespace's key "a:order-…" and namespace "a"'s key "order-…": one string if the separator were
+        // written only for a non-empty namespace.
+        var order = $"order-{Guid.NewGuid():N}";
+        var inEmpty = new DedupKey($"a:{order}", "sha256:e1", "detail.event_id").StoredForm(string.Empty);
+        var inA = new DedupKey(order, "sha256:a1", "detail.event_id").StoredForm("a");
+        var owner = NewOwner();
+        await ClaimAsync(inEmpty, owner, "sha256:e1");
+        Assert.True(await CompleteAsync(inEmpty, owner));
+
+        var other = await ClaimAsync(inA, NewOwner(), "sha256:a1");
+
+        Assert.NotEqual(inEmpty, inA);
+        Assert.Equal(ClaimStatus.Acquired, other.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_PathValueShapedLikeAFingerprint_NeverMeetsTheFingerprintsRecord()
+    {
+        var realFingerprint = $"sha256:{Guid.NewGuid():N}{Guid.NewGuid():N}";
+        var real = new DedupKey(realFingerprint, realFingerprint, "fingerprint").StoredForm("crm");
+        var forged = new DedupKey(realFingerprint, "sha256:forged", "detail.event_id").StoredForm("crm");
+        var owner = NewOwner();
+        await ClaimAsync(forged, owner, "sha256:forged");
+        Assert.True(await CompleteAsync(forged, owner));
+
+        var realClaim = await ClaimAsync(real, NewOwner(), realFingerprint);
+
+        Assert.Equal(ClaimStatus.Acquired, realClaim.Status);
+    }
+
+    [Fact]
     public async Task CheckReady_WhenServing_Succeeds()
     {
         await Store.CheckReadyAsync(CancellationToken.None);
