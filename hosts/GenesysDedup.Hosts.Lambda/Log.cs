@@ -1,8 +1,12 @@
+using GenesysDedup.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace GenesysDedup.Hosts.Lambda;
 
-/// <summary>Every log line of the Lambda host. Request ids, keys, outcomes and timings: never payloads or secrets.</summary>
+/// <summary>
+/// Every log line of the Lambda host. Request ids, keys, outcomes and timings: never payloads or secrets. Values from an
+/// event (keys, SQS message ids) are <see cref="LogText"/>, escaped when written.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(1, LogLevel.Information, "Initialised in {ElapsedMs:F1} ms: Dedup:Store={Store}, Handler:Kind={Handler}")]
@@ -21,22 +25,22 @@ internal static partial class Log
     public static partial void InitErrorNotPosted(ILogger logger, Exception exception);
 
     [LoggerMessage(3, LogLevel.Debug, "Invocation {RequestId}: {Outcome} {Key}")]
-    public static partial void EventAnswered(ILogger logger, string requestId, string outcome, string? key);
+    public static partial void EventAnswered(ILogger logger, string requestId, string outcome, LogText key);
 
     [LoggerMessage(4, LogLevel.Information, "Invocation {RequestId}: {Outcome} {Key}, reported as error {ErrorType} so Lambda retries it")]
-    public static partial void EventFailed(ILogger logger, string requestId, string outcome, string? key, string errorType);
+    public static partial void EventFailed(ILogger logger, string requestId, string outcome, LogText key, string errorType);
 
     [LoggerMessage(5, LogLevel.Information, "Invocation {RequestId}: SQS batch of {Records} records, {Failures} handed back in batchItemFailures")]
     public static partial void BatchAnswered(ILogger logger, string requestId, int records, int failures);
 
     [LoggerMessage(6, LogLevel.Debug, "SQS record {MessageId}: {Outcome} {Key}")]
-    public static partial void RecordAnswered(ILogger logger, string messageId, string outcome, string? key);
+    public static partial void RecordAnswered(ILogger logger, LogText messageId, string outcome, LogText key);
 
     [LoggerMessage(7, LogLevel.Warning, "SQS record {MessageId} has no string body (or one that is not valid Unicode): invalid")]
-    public static partial void RecordWithoutBody(ILogger logger, string messageId);
+    public static partial void RecordWithoutBody(ILogger logger, LogText messageId);
 
     [LoggerMessage(8, LogLevel.Error, "SQS record {MessageId} failed unexpectedly; handed back to SQS")]
-    public static partial void RecordCrashed(ILogger logger, Exception exception, string messageId);
+    public static partial void RecordCrashed(ILogger logger, Exception exception, LogText messageId);
 
     [LoggerMessage(9, LogLevel.Warning, "Invocation {RequestId}: the deadline is near; the SQS records not yet processed are handed back unprocessed")]
     public static partial void BatchOutOfTime(ILogger logger, string requestId);

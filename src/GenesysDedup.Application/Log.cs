@@ -1,28 +1,32 @@
+using GenesysDedup.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace GenesysDedup.Application;
 
-/// <summary>Every log line of the engine. Keys, outcomes and timings only: never payloads or secrets.</summary>
+/// <summary>
+/// Every log line of the engine. Keys, outcomes and timings only: never payloads or secrets. Values from a request are
+/// <see cref="LogText"/>, escaped when written.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(1, LogLevel.Debug, "Event {Key} {Outcome} in {ElapsedMs:F2} ms")]
-    public static partial void Outcome(ILogger logger, string? key, string outcome, double elapsedMs);
+    public static partial void Outcome(ILogger logger, LogText key, string outcome, double elapsedMs);
 
     [LoggerMessage(2, LogLevel.Warning, "Event {Key} {Outcome}: {Detail}")]
-    public static partial void NotAcknowledged(ILogger logger, string? key, string outcome, string? detail);
+    public static partial void NotAcknowledged(ILogger logger, LogText key, string outcome, LogText detail);
 
     [LoggerMessage(3, LogLevel.Warning, "Store unavailable during {Operation} of {Key}")]
-    public static partial void StoreUnavailable(ILogger logger, Exception exception, string operation, string key);
+    public static partial void StoreUnavailable(ILogger logger, Exception exception, string operation, LogText key);
 
     [LoggerMessage(4, LogLevel.Error, "Handler failed for {Key}; releasing the claim so a retry processes it")]
-    public static partial void HandlerFailed(ILogger logger, Exception exception, string key);
+    public static partial void HandlerFailed(ILogger logger, Exception exception, LogText key);
 
     [LoggerMessage(5, LogLevel.Warning, "Lease on {Key} was taken over before completion (handler ran; the new owner's record is kept)")]
-    public static partial void LeaseLost(ILogger logger, string key);
+    public static partial void LeaseLost(ILogger logger, LogText key);
 
     [LoggerMessage(6, LogLevel.Warning, "Release of {Key} found another owner; left as it is")]
-    public static partial void ReleaseNotOwned(ILogger logger, string key);
+    public static partial void ReleaseNotOwned(ILogger logger, LogText key);
 
     [LoggerMessage(7, LogLevel.Information, "Processed {Key} topic={TopicName} detail-type={DetailType} id={EventId}")]
-    public static partial void Processed(ILogger logger, string key, string? topicName, string? detailType, string? eventId);
+    public static partial void Processed(ILogger logger, LogText key, LogText topicName, LogText detailType, LogText eventId);
 }

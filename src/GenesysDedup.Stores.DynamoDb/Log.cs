@@ -1,3 +1,4 @@
+using GenesysDedup.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace GenesysDedup.Stores.DynamoDb;
@@ -6,10 +7,10 @@ namespace GenesysDedup.Stores.DynamoDb;
 internal static partial class Log
 {
     [LoggerMessage(1, LogLevel.Debug, "Claim of {Key} failed its condition and the endpoint returned no item; reading the record with a consistent read")]
-    public static partial void ClaimReadBack(ILogger logger, string key);
+    public static partial void ClaimReadBack(ILogger logger, LogText key);
 
     [LoggerMessage(2, LogLevel.Debug, "Claim of {Key}: the blocking record vanished or expired before it was read (attempt {Attempt}); claiming again")]
-    public static partial void ClaimRetried(ILogger logger, string key, int attempt);
+    public static partial void ClaimRetried(ILogger logger, LogText key, int attempt);
 
     [LoggerMessage(3, LogLevel.Information, "Created DynamoDB table {TableName} (on-demand, partition key EventId)")]
     public static partial void TableCreated(ILogger logger, string tableName);
