@@ -21,13 +21,9 @@ internal static class EventsEndpoint
         IOptions<HttpHostOptions> options)
     {
         var request = context.Request;
-        if (!authenticator.IsAuthorized(request))
+        if (!await authenticator.IsAuthorizedAsync(context).ConfigureAwait(false))
         {
-            if (authenticator.ChallengesBasic)
-            {
-                context.Response.Headers.WWWAuthenticate = RequestAuthenticator.BasicChallenge;
-            }
-
+            authenticator.Challenge(context);
             return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "missing or wrong credentials", DedupOutcome.Invalid);
         }
 

@@ -18,6 +18,9 @@ public sealed class HttpHostOptions
 
     public string? BasicPassword { get; set; }
 
+    /// <summary>OAuth client-credentials auth: a Bearer JWT from this issuer for this audience.</summary>
+    public HttpJwtOptions Jwt { get; set; } = new();
+
     /// <summary>Allow listening beyond loopback with no auth configured.</summary>
     public bool AllowAnonymous { get; set; }
 
@@ -26,6 +29,20 @@ public sealed class HttpHostOptions
     internal bool HasApiKey => !string.IsNullOrEmpty(ApiKey);
 
     internal bool HasBasic => !string.IsNullOrEmpty(BasicUser) && !string.IsNullOrEmpty(BasicPassword);
+
+    internal bool HasJwt => !string.IsNullOrEmpty(Jwt.Authority) && !string.IsNullOrEmpty(Jwt.Audience);
+}
+
+/// <summary>The <c>Http:Jwt</c> section: the token issuer (its keys found through OpenID discovery) and audience.</summary>
+public sealed class HttpJwtOptions
+{
+    /// <summary>The issuer; its <c>/.well-known/openid-configuration</c> names the signing keys.</summary>
+    public string? Authority { get; set; }
+
+    public string? Audience { get; set; }
+
+    /// <summary>False only for a local issuer served over http.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
 }
 
 /// <summary>
@@ -53,15 +70,62 @@ internal sealed class HttpHostOptionsChecks(IConfiguration configuration) : IVal
             failures.AddError("Http:BasicUser and Http:BasicPassword must be set together.");
         }
 
-        if (!options.HasApiKey && !options.HasBasic && !options.AllowAnonymous
+        CheckBasic(failures, "Http:BasicUser", options.BasicUser);
+        CheckBasic(failures, "Http:BasicPassword", options.BasicPassword);
+        if (options.BasicUser?.Contains(':', StringComparison.Ordinal) == true)
+        {
+            failures.AddError("Http:BasicUser must not contain ':' (Basic auth separates the user from the password with it).");
+        }
+
+        CheckJwt(failures, options.Jwt);
+
+        if (!options.HasApiKey && !options.HasBasic && !options.HasJwt && !options.AllowAnonymous
             && ListeningAddresses(configuration).FirstOrDefault(address => !IsLoopback(address)) is { } exposed)
         {
             failures.AddError(
                 $"Refusing to listen on {exposed} without authentication. Set Http:ApiKey, or Http:BasicUser and " +
-                "Http:BasicPassword, or Http:AllowAnonymous=true to accept unauthenticated events.");
+                "Http:BasicPassword, or Http:Jwt:Authority and Http:Jwt:Audience, or Http:AllowAnonymous=true to " +
+                "accept unauthenticated events.");
         }
 
         return failures.Build();
+    }
+
+    // EventBridge connections allow 512 characters (Unicode code points) each for the Basic user and password.
+    private static void CheckBasic(ValidateOptionsResultBuilder failures, string key, string? value)
+    {
+        if (value is not null && value.EnumerateRunes().Count() > RequestAuthenticator.MaxBasicCharacters)
+        {
+            failures.AddError($"{key} must be at most {RequestAuthenticator.MaxBasicCharacters} characters.");
+        }
+    }
+
+    private static void CheckJwt(ValidateOptionsResultBuilder failures, HttpJwtOptions jwt)
+    {
+        var hasAuthority = !string.IsNullOrEmpty(jwt.Authority);
+        if (hasAuthority != !string.IsNullOrEmpty(jwt.Audience))
+        {
+            failures.AddError(hasAuthority
+                ? "Http:Jwt:Audience must be set when Http:Jwt:Authority is (the audience your tokens are issued for)."
+                : "Http:Jwt:Authority must be set when Http:Jwt:Audience is (the token issuer's URL).");
+        }
+
+        if (!hasAuthority)
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(jwt.Authority, UriKind.Absolute, out var authority)
+            || (authority.Scheme != Uri.UriSchemeHttps && authority.Scheme != Uri.UriSchemeHttp))
+        {
+            failures.AddError("Http:Jwt:Authority must be an absolute http(s) URL: the token issuer, e.g. https://login.example.com/.");
+        }
+        else if (authority.Scheme == Uri.UriSchemeHttp && jwt.RequireHttpsMetadata)
+        {
+            failures.AddError(
+                "Http:Jwt:Authority is http, so its signing keys could be forged in transit: use https, or set " +
+                "Http:Jwt:RequireHttpsMetadata=false for a local issuer.");
+        }
     }
 
     // Kestrel's precedence: configured endpoints replace --urls/ASPNETCORE_URLS, which replace ASPNETCORE_HTTP(S)_PORTS.

@@ -1,6 +1,7 @@
 using GenesysDedup.Application;
 using GenesysDedup.Hosting;
 using GenesysDedup.Hosts.Http;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -11,14 +12,19 @@ using OpenTelemetry.Metrics;
 // `dotnet /opt/genesys-dedup/GenesysDedup.Hosts.Http.dll` from anywhere.
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-// Deliberate limits: EventBridge sends about ten small headers and a body of at most 256 KB in one go, so a client
-// that sends more, or dribbles, is broken or hostile and is cut off instead of holding a connection.
+// Deliberate limits: EventBridge sends its request in one go, so a client that sends more than EventBridge may, or
+// dribbles, is broken or hostile and is cut off instead of holding a connection.
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
     kestrel.Limits.MaxRequestLineSize = 4 * 1024;
-    kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-    kestrel.Limits.MaxRequestHeaderCount = 50;
+    // A connection may add 100 header parameters, each a name and a value of up to 512 characters: 100 × 1028 bytes
+    // with ": " and CRLF = 102,800. On top: EventBridge's own ~10 headers (~1 KB), the credential (Basic of 512 + 512
+    // characters is at most 5,464 Base64 characters; a Bearer JWT usually 1-4 KB), and what a proxy in front adds.
+    // 128 KiB holds all of it with ~15 KB to spare; 160 headers hold 100 + EventBridge's own + the rule target's
+    // header parameters and proxy headers.
+    kestrel.Limits.MaxRequestHeadersTotalSize = 128 * 1024;
+    kestrel.Limits.MaxRequestHeaderCount = 160;
     kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
     kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(3));
 });
@@ -27,6 +33,9 @@ builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
 builder.Services.AddOptions<HttpHostOptions>().BindConfiguration(HttpHostOptions.SectionName).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<HttpHostOptions>, HttpHostOptionsChecks>();
 builder.Services.AddSingleton<RequestAuthenticator>();
+builder.Services.AddAuthentication().AddJwtBearer();
+builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+    .Configure<IOptions<HttpHostOptions>, TimeProvider>((jwt, http, time) => RequestAuthenticator.ConfigureJwt(jwt, http.Value.Jwt, time));
 builder.Services.AddSingleton(sp => new GenesysDedup.Domain.EventLimits(MaxBytes: sp.GetRequiredService<IOptions<HttpHostOptions>>().Value.MaxBodyBytes));
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));

@@ -73,6 +73,63 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task Post_BasicCredentialsOf512CharactersEach_AreAccepted()
+    {
+        // 512 code points each, as EventBridge allows: 2-, 3- and 4-byte UTF-8 characters (the emoji are 2 UTF-16 units).
+        var user = new string('é', 511) + "日";
+        var password = string.Concat(Enumerable.Repeat("😀", 256)) + new string('p', 256);
+        await using var factory = new DedupHostFactory(new Dictionary<string, string?>
+        {
+            ["Http:BasicUser"] = user,
+            ["Http:BasicPassword"] = password,
+        });
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = Basic(user, password[..^1]);
+        var wrong = await client.PostEventAsync(EventBuilder.UniqueGenesysEvent());
+        client.DefaultRequestHeaders.Authorization = Basic(user, password);
+
+        var right = await client.PostEventAsync(EventBuilder.UniqueGenesysEvent());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        Assert.Equal(1, factory.Handler.TotalRuns);
+    }
+
+    [Theory]
+    [InlineData(5_000)]
+    [InlineData(1024 * 1024)]
+    public async Task Post_OverlongBasicCredentials_Is401(int length)
+    {
+        await using var factory = new DedupHostFactory(new Dictionary<string, string?>
+        {
+            ["Http:BasicUser"] = "eventbridge",
+            ["Http:BasicPassword"] = "secret",
+        });
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = Basic("eventbridge", new string('x', length));
+
+        var response = await client.PostEventAsync(EventBuilder.UniqueGenesysEvent());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Basic");
+    }
+
+    [Theory]
+    [InlineData("Http__BasicUser")]
+    [InlineData("Http__BasicPassword")]
+    public async Task Start_BasicCredentialOver512Characters_FailsNamingTheKey(string variable)
+    {
+        var environment = new Dictionary<string, string> { ["Http__BasicUser"] = "u", ["Http__BasicPassword"] = "p" };
+        environment[variable] = new string('é', 513);
+
+        var (exitCode, output) = await HostProcess.RunExpectingExitAsync(environment);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"{variable.Replace("__", ":", StringComparison.Ordinal)} must be at most 512 characters", output);
+    }
+
+    [Fact]
     public async Task Health_WithAuthConfigured_StaysOpen()
     {
         await using var factory = new DedupHostFactory(new Dictionary<string, string?> { ["Http:ApiKey"] = "k" });
@@ -147,6 +204,10 @@ public sealed class AuthTests
     [Theory]
     [InlineData("Http__MaxBodyBytes", "0", "Http:MaxBodyBytes")]
     [InlineData("Http__BasicUser", "only-user", "Http:BasicPassword")]
+    [InlineData("Http__Jwt__Authority", "https://login.example.com/", "Http:Jwt:Audience")]
+    [InlineData("Http__Jwt__Audience", "https://dedup.example.com/events", "Http:Jwt:Authority")]
+    [InlineData("Http__Jwt__Authority", "login.example.com", "Http:Jwt:Authority must be an absolute")]
+    [InlineData("Http__Jwt__Authority", "http://127.0.0.1:8443/", "Http:Jwt:RequireHttpsMetadata")]
     [InlineData("Dedup__Store", "postgres", "Dedup:Store")]
     [InlineData("Handler__Kind", "email", "Handler:Kind")]
     [InlineData("Dedup__Lease", "not-a-timespan", "Dedup:Lease")]

@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
+using GenesysDedup.Testing;
 
 namespace GenesysDedup.Hosts.Http.Tests;
 
@@ -10,12 +12,46 @@ public sealed class KestrelLimitsTests
     private static readonly TimeSpan CutOffBound = TimeSpan.FromSeconds(60);
 
     [Fact]
+    public async Task Post_120HeadersWithLongestBasicCredentials_IsServed()
+    {
+        // What an EventBridge connection may send: 100 header parameters of up to 512 characters each, beside its own
+        // headers and a Basic credential of 512 + 512 characters (here with 2- and 4-byte UTF-8 characters).
+        var user = new string('é', 511) + "日";
+        var password = string.Concat(Enumerable.Repeat("😀", 256)) + new string('p', 256);
+        await using var host = await RunningHost.StartAsync(environment: new Dictionary<string, string>
+        {
+            ["Http__BasicUser"] = user,
+            ["Http__BasicPassword"] = password,
+        });
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "events")
+        {
+            Content = new ByteArrayContent(EventBuilder.UniqueGenesysEvent()) { Headers = { ContentType = HttpTestExtensions.EventBridgeContentType } },
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        for (var i = 0; i < 100; i++)
+        {
+            request.Headers.Add($"X-Connection-Parameter-{i:D3}", new string((char)('a' + (i % 26)), 512));
+        }
+
+        // With Host, Content-Type, Content-Length and Authorization: 120 in all.
+        for (var i = 0; i < 16; i++)
+        {
+            request.Headers.Add($"X-Target-{i}", "v");
+        }
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Post_OversizedHeaders_Is431()
     {
         await using var host = await RunningHost.StartAsync();
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Padding", new string('p', 20 * 1024));
+        request.Headers.Add("X-Padding", new string('p', 130 * 1024));
 
         var response = await client.SendAsync(request);
 
@@ -28,7 +64,7 @@ public sealed class KestrelLimitsTests
         await using var host = await RunningHost.StartAsync();
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
-        for (var i = 0; i < 60; i++)
+        for (var i = 0; i < 170; i++)
         {
             request.Headers.Add($"X-H{i}", "v");
         }

@@ -54,6 +54,42 @@ public sealed class LogHygieneTests
         Assert.DoesNotContain("Bob Agent", text);
     }
 
+    [Fact]
+    public async Task Logs_AfterBearerTokens_HoldNoToken()
+    {
+        await using var issuer = await JwtIssuer.StartAsync();
+        var logs = new CapturingLoggerProvider();
+        await using var factory = new LoggingHostFactory(logs, new Dictionary<string, string?>
+        {
+            ["Http:Jwt:Authority"] = issuer.Issuer,
+            ["Http:Jwt:Audience"] = "dedup",
+            ["Http:Jwt:RequireHttpsMetadata"] = "false",
+            ["Logging:LogLevel:Default"] = "Trace",
+        });
+        var client = factory.CreateClient();
+        using var foreignKey = System.Security.Cryptography.RSA.Create(2048);
+        string[] tokens =
+        [
+            issuer.CreateToken("dedup"),
+            issuer.CreateToken("dedup", expires: TimeProvider.System.GetUtcNow().AddHours(-1)),
+            issuer.CreateToken("other"),
+            issuer.CreateToken("dedup", signingKey: foreignKey),
+        ];
+
+        foreach (var token in tokens)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            await client.PostEventAsync(EventBuilder.UniqueGenesysEvent());
+        }
+
+        var text = logs.AllText();
+        Assert.Contains("Processed", text); // the capture works: the valid token's event was processed
+        foreach (var token in tokens)
+        {
+            Assert.DoesNotContain(token.Split('.')[2], text); // the signature: what makes a token usable
+        }
+    }
+
     private sealed class LoggingHostFactory(CapturingLoggerProvider logs, IDictionary<string, string?> settings) : DedupHostFactory(settings)
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)

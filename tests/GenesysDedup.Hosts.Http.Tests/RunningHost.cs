@@ -23,12 +23,18 @@ internal sealed class RunningHost : IAsyncDisposable
     /// <summary>Every line the host has written to stdout and stderr so far.</summary>
     public IReadOnlyCollection<string> Output => _output;
 
-    /// <summary>Starts the host; from <paramref name="workingDirectory"/> if given, else from its own folder.</summary>
-    public static async Task<RunningHost> StartAsync(string? workingDirectory = null)
+    /// <summary>Starts the host; from <paramref name="workingDirectory"/> if given, else from its own folder, with
+    /// <paramref name="environment"/> added to its environment.</summary>
+    public static async Task<RunningHost> StartAsync(string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = LoopbackPort.GetFree();
         var start = HostProcess.StartInfo("--urls", $"http://127.0.0.1:{port}");
         start.WorkingDirectory = workingDirectory ?? start.WorkingDirectory;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start)!;
         var host = new RunningHost(process, port);
         process.OutputDataReceived += (_, line) => host.Collect(line.Data);
