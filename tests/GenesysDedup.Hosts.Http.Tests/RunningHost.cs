@@ -59,6 +59,19 @@ internal sealed class RunningHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>
+    /// Waits until a line containing <paramref name="text"/> has been written (the console logger writes on its own
+    /// thread), then returns the whole output so far.
+    /// </summary>
+    public async Task<string> WaitForOutputAsync(string text)
+    {
+        await LoopbackPort.WaitUntilAsync(
+            _ => Task.FromResult(_output.Any(line => line.Contains(text, StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(30),
+            () => $"the host to write a line containing '{text}'. Output:\n{string.Join('\n', _output)}");
+        return string.Join('\n', _output);
+    }
+
     private void Collect(string? line)
     {
         if (line is not null)
