@@ -1,7 +1,9 @@
 using GenesysDedup.Application;
+using GenesysDedup.Testing;
 using Mediator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GenesysDedup.Stores.Tests;
 
@@ -34,6 +36,21 @@ internal sealed class EngineOnStore(ServiceProvider services) : IAsyncDisposable
 
     public async Task<DedupResult> SendAsync(byte[] body) =>
         await services.GetRequiredService<ISender>().Send(new ProcessEvent(body));
+
+    /// <summary>
+    /// Sends <paramref name="body"/> while <paramref name="proxy"/> holds everything, lets <paramref name="storeTimeout"/>
+    /// pass on the engine's clock once the claim is stuck in the proxy, and resumes the proxy after the answer.
+    /// </summary>
+    public async Task<DedupResult> SendWhileStalledAsync(byte[] body, StallingTcpProxy proxy, FakeTimeProvider clock, TimeSpan storeTimeout)
+    {
+        proxy.Stall();
+        var stalled = SendAsync(body);
+        await proxy.FirstHeld; // the claim was sent and is stuck
+        clock.Advance(storeTimeout);
+        var result = await stalled;
+        await proxy.ResumeAsync(); // what was held, the abandoned claim included, now reaches the server
+        return result;
+    }
 
     public ValueTask DisposeAsync() => services.DisposeAsync();
 }

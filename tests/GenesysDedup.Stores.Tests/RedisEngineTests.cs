@@ -47,13 +47,9 @@ public sealed class RedisEngineTests
         Assert.Equal(DedupOutcome.Processed, (await engine.SendAsync(EventBuilder.UniqueGenesysEvent())).Outcome); // connected, scripts loaded
         var body = EventBuilder.UniqueGenesysEvent();
 
-        proxy.Stall();
-        var stalled = engine.SendAsync(body);
-        await proxy.FirstHeld; // the claim was sent and is stuck
-        clock.Advance(TimeSpan.FromSeconds(1));
-        var unavailable = await stalled;
+        var unavailable = await engine.SendWhileStalledAsync(body, proxy, clock, TimeSpan.FromSeconds(1));
 
-        await proxy.ResumeAsync(); // the abandoned claim now reaches Redis and lands
+        // One connection, in order: the abandoned claim has landed before this retry's commands run.
         var whileItsLeaseRuns = await engine.SendAsync(EventBuilder.Republish(body));
         clock.Advance(EngineOnStore.Lease + TimeSpan.FromSeconds(1));
         var afterItsLease = await engine.SendAsync(EventBuilder.Republish(body));

@@ -28,12 +28,7 @@ public sealed class DynamoDbEngineTests
         Assert.Equal(DedupOutcome.Processed, (await engine.SendAsync(EventBuilder.UniqueGenesysEvent())).Outcome);
         var body = EventBuilder.UniqueGenesysEvent();
 
-        proxy.Stall();
-        var stalled = engine.SendAsync(body);
-        await proxy.FirstHeld; // the claim was sent and is stuck
-        clock.Advance(TimeSpan.FromSeconds(1));
-        var unavailable = await stalled;
-        await proxy.ResumeAsync();
+        var unavailable = await engine.SendWhileStalledAsync(body, proxy, clock, TimeSpan.FromSeconds(1));
 
         // The abandoned PutItem and the retry's travel on different connections, so either may reach the server
         // first: the retry finds the abandoned claim (in_progress until its lease lapses) or wins outright.
