@@ -9,14 +9,14 @@ namespace GenesysDedup.Application;
 /// <para>
 /// Safe because a completed record cannot become claimable before its expiry: nothing un-completes it (release is
 /// owner-checked and only ever follows a failed handler, before completion), and its expiry is the one this process
-/// wrote. Every answer is judged by <see cref="StoredRecord.Judge"/> at the request's time, exactly as a store judges
+/// wrote. A completion that found its claim gone (expired or swept while the handler ran) was written all the same,
+/// so it is remembered too; one refused because another owner holds the key is not. Every answer is judged by <see cref="StoredRecord.Judge"/> at the request's time, exactly as a store judges
 /// the record it reads, so past its expiry an entry answers nothing and the claim goes to the store. In-progress
 /// claims are never cached: only a successful <see cref="CompleteAsync"/> adds an entry.
 /// </para>
 /// <para>
 /// Bounded: at most <c>maxKeys</c> completed keys (the oldest completions are dropped first: with one retention they
-/// are also the first to expire, and the least likely to be re-delivered) and at most
-/// <c>maxKeys</c> claims awaiting completion (beyond that a completion is simply not cached). What it cannot know: a
+/// are also the first to expire, and the least likely to be re-delivered). What it cannot know: a
 /// record deleted behind the store's back (a Redis <c>FLUSHALL</c> or eviction under <c>maxmemory</c>) still answers
 /// <c>duplicate</c> here until its expiry — the event was processed, so that answer is still true.
 /// </para>
@@ -31,17 +31,12 @@ public sealed class CompletedKeyCache : IDedupStore
     private readonly int _maxKeys;
     private readonly ConcurrentDictionary<Digest128, CompactRecord> _completed = new();
 
-    /// <summary>Acquired claims awaiting completion, by owner token: the fingerprint a completion does not carry.
-    /// Short-lived (claim to completion), so the owner strings here die young.</summary>
-    private readonly ConcurrentDictionary<string, (Digest128 Key, Digest128 Fingerprint, DateTimeOffset LeaseExpiresAt)> _claims = new(StringComparer.Ordinal);
-
     /// <summary>Every entry added, oldest first; an item whose key was forgotten or completed again since is stale and skipped.</summary>
     private readonly ConcurrentQueue<KeyValuePair<Digest128, CompactRecord>> _completionOrder = new();
     private int _trimming;
 
     // ConcurrentDictionary.Count takes every lock of the table: the bounds are kept with counters instead.
     private int _completedCount;
-    private int _claimCount;
     private int _queuedCount;
 
     public CompletedKeyCache(IDedupStore inner, int maxKeys)
@@ -78,16 +73,15 @@ public sealed class CompletedKeyCache : IDedupStore
             }
         }
 
-        return ClaimThroughAsync(request, key, cancellationToken);
+        return _inner.TryClaimAsync(request, cancellationToken);
     }
 
     public async ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
     {
-        var claim = TakeClaim(request.Owner);
         var completed = await _inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
-        if (completed && claim is { } held && held.Key == Digest128.Of(request.Key))
+        if (completed)
         {
-            Remember(held.Key, new CompactRecord(Completed: true, Digest128.Of(request.Owner), held.Fingerprint, held.LeaseExpiresAt.UtcTicks, request.ExpiresAt.UtcTicks));
+            Remember(Digest128.Of(request.Key), new CompactRecord(completed: true, request.Owner, request.Fingerprint, request.Now, request.ExpiresAt));
         }
 
         return completed;
@@ -95,7 +89,6 @@ public sealed class CompletedKeyCache : IDedupStore
 
     public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
     {
-        TakeClaim(owner);
         var keyDigest = Digest128.Of(key);
         if (_completed.TryGetValue(keyDigest, out var record) && record.Owner == Digest128.Of(owner))
         {
@@ -107,29 +100,6 @@ public sealed class CompletedKeyCache : IDedupStore
     }
 
     public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => _inner.CheckReadyAsync(cancellationToken);
-
-    private async ValueTask<ClaimResult> ClaimThroughAsync(ClaimRequest request, Digest128 key, CancellationToken cancellationToken)
-    {
-        var result = await _inner.TryClaimAsync(request, cancellationToken).ConfigureAwait(false);
-        if (result.Status == ClaimStatus.Acquired && Volatile.Read(ref _claimCount) < _maxKeys
-            && _claims.TryAdd(request.Owner, (key, Digest128.Of(request.Fingerprint), request.LeaseExpiresAt)))
-        {
-            Interlocked.Increment(ref _claimCount);
-        }
-
-        return result;
-    }
-
-    private (Digest128 Key, Digest128 Fingerprint, DateTimeOffset LeaseExpiresAt)? TakeClaim(string owner)
-    {
-        if (!_claims.TryRemove(owner, out var claim))
-        {
-            return null;
-        }
-
-        Interlocked.Decrement(ref _claimCount);
-        return claim;
-    }
 
     private void Remember(Digest128 key, CompactRecord record)
     {

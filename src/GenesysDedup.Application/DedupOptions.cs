@@ -17,6 +17,16 @@ public sealed class DedupOptions
     /// <summary>How long an IN_PROGRESS claim blocks other deliveries (a Lambda invocation uses its deadline instead).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The time one delivery's store calls (claim, then complete or release) may take together; past it the delivery
+    /// answers store_unavailable. Under EventBridge's 5-second target timeout by default.
+    /// </summary>
+    public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(4);
+
+    internal static readonly TimeSpan MinStoreTimeout = TimeSpan.FromMilliseconds(100);
+
+    internal static readonly TimeSpan MaxStoreTimeout = TimeSpan.FromMinutes(15);
+
     /// <summary>Scope of the keys, one per consuming application sharing a store.</summary>
     [RegularExpression("^[A-Za-z0-9_.-]{0,64}$", ErrorMessage = "Dedup:Namespace may hold up to 64 letters, digits, '_', '.' or '-'.")]
     public string Namespace { get; set; } = string.Empty;
@@ -52,6 +62,11 @@ internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
         if (options.Lease < TimeSpan.FromSeconds(1) || options.Lease > TimeSpan.FromDays(1))
         {
             failures.AddError("Dedup:Lease must be between 00:00:01 and 1.00:00:00.");
+        }
+
+        if (options.StoreTimeout < DedupOptions.MinStoreTimeout || options.StoreTimeout > DedupOptions.MaxStoreTimeout)
+        {
+            failures.AddError("Dedup:StoreTimeout must be between 00:00:00.100 and 00:15:00.");
         }
 
         if (options.LocalCacheSize is < 0 or > DedupOptions.MaxLocalCacheSize)

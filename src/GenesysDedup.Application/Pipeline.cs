@@ -60,6 +60,7 @@ internal sealed class KeyBehavior(KeyResolver resolver) : IPipelineBehavior<Proc
 
 /// <summary>
 /// SPEC §4: claim → run → complete, or release on failure. Owner tokens fence a delivery whose lease was taken over.
+/// The store calls share one <see cref="StoreBudget"/> (<c>Dedup:StoreTimeout</c>).
 /// </summary>
 internal sealed class IdempotencyBehavior(
     EngineStore engineStore,
@@ -79,14 +80,15 @@ internal sealed class IdempotencyBehavior(
         var owner = Guid.NewGuid().ToString("N");
         var now = time.GetUtcNow();
         var lease = message.Lease ?? _options.Lease;
+        var budget = new StoreBudget(_options.StoreTimeout, time);
 
         ClaimResult claim;
         try
         {
             var started = time.GetTimestamp();
-            // Not cancellable: a claim abandoned mid-flight may still land and would block retries for a whole
-            // lease. Store calls are bounded by the adapters' own timeouts instead.
-            claim = await _store.TryClaimAsync(new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease), CancellationToken.None).ConfigureAwait(false);
+            // Never cancelled, only no longer waited for past the budget: a claim sent may still land. Then it blocks
+            // the key for one lease, and the retry after it wins.
+            claim = await budget.WaitAsync(_store.TryClaimAsync(new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease), CancellationToken.None), started, "claim").ConfigureAwait(false);
             metrics.StoreCall("claim", time.GetElapsedTime(started));
         }
         catch (DedupStoreUnavailableException ex)
@@ -114,7 +116,7 @@ internal sealed class IdempotencyBehavior(
 #pragma warning restore CA1031
         {
             Log.HandlerFailed(logger, ex, storeKey);
-            await ReleaseAsync(storeKey, owner).ConfigureAwait(false);
+            await ReleaseAsync(storeKey, owner, budget).ConfigureAwait(false);
             return new DedupResult(DedupOutcome.Failed, key.Value, eventId, $"handler failed: {ex.GetType().Name}");
         }
 
@@ -122,33 +124,34 @@ internal sealed class IdempotencyBehavior(
         {
             var completedAt = time.GetUtcNow();
             var started = time.GetTimestamp();
-            // Not cancellable: the handler already ran, and recording that is what stops a second run.
-            var completed = await _store.CompleteAsync(new CompleteRequest(storeKey, owner, completedAt, completedAt + _options.Retention), CancellationToken.None).ConfigureAwait(false);
+            // Never cancelled: the handler already ran, and recording that is what stops a second run.
+            var completed = await budget.WaitAsync(_store.CompleteAsync(new CompleteRequest(storeKey, owner, key.Fingerprint, completedAt, completedAt + _options.Retention), CancellationToken.None), started, "complete").ConfigureAwait(false);
             metrics.StoreCall("complete", time.GetElapsedTime(started));
             if (!completed)
             {
-                // Fencing: our lease lapsed and another delivery owns the key; its record stands. Our handler did
-                // run successfully, so this delivery is acknowledged.
+                // Fencing: our lease lapsed and another delivery holds the key; its record stands. Our handler did
+                // run successfully, so this delivery is acknowledged. (A claim that merely vanished is completed.)
                 metrics.LeaseLost();
                 Log.LeaseLost(logger, storeKey);
             }
         }
         catch (DedupStoreUnavailableException ex)
         {
-            // The handler ran but completion was not recorded: not acknowledged, so the sender retries; the claim
-            // lapses with its lease and the retry runs the handler again (at-least-once, never lost).
+            // The handler ran but completion was not recorded (or not in time: it may still land): not acknowledged,
+            // so the sender retries; the claim lapses with its lease and the retry runs the handler again, unless
+            // the late completion landed (then duplicate). At-least-once, never lost.
             return Unavailable(ex, "complete", key, eventId);
         }
 
         return new DedupResult(DedupOutcome.Processed, key.Value, eventId);
     }
 
-    private async ValueTask ReleaseAsync(string storeKey, string owner)
+    private async ValueTask ReleaseAsync(string storeKey, string owner, StoreBudget budget)
     {
         try
         {
             var started = time.GetTimestamp();
-            var released = await _store.ReleaseAsync(storeKey, owner, CancellationToken.None).ConfigureAwait(false);
+            var released = await budget.WaitAsync(_store.ReleaseAsync(storeKey, owner, CancellationToken.None), started, "release").ConfigureAwait(false);
             metrics.StoreCall("release", time.GetElapsedTime(started));
             if (!released)
             {

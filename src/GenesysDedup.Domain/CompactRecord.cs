@@ -41,6 +41,9 @@ public readonly record struct CompactRecord(bool Completed, Digest128 Owner, Dig
     /// <inheritdoc cref="StoredRecord.IsLive(DateTimeOffset)"/>
     public bool IsLive(DateTimeOffset now) => StoredRecord.IsLive(Completed, LeaseExpiresAt, ExpiresAt, now);
 
+    /// <inheritdoc cref="StoredRecord.YieldsToCompletion"/>
+    public bool YieldsToCompletion(Digest128 owner, DateTimeOffset now) => StoredRecord.YieldsToCompletion(Owner == owner, IsLive(now));
+
     /// <summary>What a claim finds when this record holds the key: <see cref="StoredRecord.Judge(ClaimRequest)"/>,
     /// with the claim's owner and fingerprint given as digests.</summary>
     public ClaimResult Judge(DateTimeOffset now, Digest128 owner, Digest128 fingerprint) => StoredRecord.Judge(

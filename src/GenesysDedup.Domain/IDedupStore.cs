@@ -10,7 +10,11 @@ public interface IDedupStore
     /// <summary>Atomically claims the key unless a live record holds it.</summary>
     ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Marks our claim completed until <see cref="CompleteRequest.ExpiresAt"/>; false when we no longer own it.</summary>
+    /// <summary>
+    /// Records the event completed until <see cref="CompleteRequest.ExpiresAt"/>, with its fingerprint, when our claim
+    /// still holds the key or nothing holds it any more (the record expired or was swept while the handler ran, or
+    /// another owner's claim lapsed and nobody took it). False only when another owner holds the key (fencing).
+    /// </summary>
     ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken);
 
     /// <summary>Deletes our claim so a retry processes the event; false when we no longer own it.</summary>
@@ -33,8 +37,9 @@ public interface IInProcessDedupStore : IDedupStore;
 /// <param name="LeaseExpiresAt">Until when the claim blocks other deliveries.</param>
 public readonly record struct ClaimRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
 
+/// <param name="Fingerprint">Written with the completion: a completion may find no record to keep it in.</param>
 /// <param name="ExpiresAt">Until when the key answers duplicate (now + retention).</param>
-public readonly record struct CompleteRequest(string Key, string Owner, DateTimeOffset Now, DateTimeOffset ExpiresAt);
+public readonly record struct CompleteRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset ExpiresAt);
 
 public enum ClaimStatus
 {

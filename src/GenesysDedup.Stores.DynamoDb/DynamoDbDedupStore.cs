@@ -10,8 +10,8 @@ namespace GenesysDedup.Stores.DynamoDb;
 
 /// <summary>
 /// DynamoDB store (SPEC §5) on the low-level client: one item per key in a table whose partition key is
-/// <c>EventId</c>. A claim is one conditional <c>PutItem</c>; completion and release are owner-conditioned
-/// <c>UpdateItem</c> and <c>DeleteItem</c>. A failed condition is an answer, not a fault: the record that failed it
+/// <c>EventId</c>. A claim is one conditional <c>PutItem</c>; completion is an <c>UpdateItem</c> under the same
+/// condition (ours, gone, or no longer holding the key); release is an owner-conditioned <c>DeleteItem</c>. A failed condition is an answer, not a fault: the record that failed it
 /// (returned by <c>ReturnValuesOnConditionCheckFailure=ALL_OLD</c>, or read back consistently where the endpoint
 /// does not return it) is judged by <see cref="StoredRecord.Judge"/>. Expiry is judged from stored timestamps,
 /// never left to DynamoDB's TTL sweeper, which deletes items up to about 48 hours late.
@@ -27,7 +27,13 @@ public sealed class DynamoDbDedupStore : IDedupStore
     internal const string ClaimCondition =
         "attribute_not_exists(EventId) OR #ttl <= :nowSec OR (#status = :inProgress AND LeaseExpiresAt <= :nowMs) OR #owner = :owner";
 
-    internal const string CompleteUpdate = "SET #status = :completed, #ttl = :ttl, ProcessedAt = :processedAt";
+    /// <summary>A completion is written exactly where this owner's claim would be: over our record, none, or one that
+    /// no longer holds the key (SPEC §4); refused only while another owner holds it.</summary>
+    internal const string CompleteCondition = ClaimCondition;
+
+    /// <summary>Writes every attribute, so an item that was gone (TTL-deleted while the handler ran) is created whole.</summary>
+    internal const string CompleteUpdate =
+        "SET #status = :completed, #owner = :owner, LeaseExpiresAt = if_not_exists(LeaseExpiresAt, :nowMs), #ttl = :ttl, ProcessedAt = :processedAt";
 
     internal const string OwnerCondition = "#owner = :owner";
 
@@ -94,25 +100,25 @@ public sealed class DynamoDbDedupStore : IDedupStore
         ArgumentException.ThrowIfNullOrEmpty(request.Key, nameof(request));
         ArgumentException.ThrowIfNullOrEmpty(request.Owner, nameof(request));
 
+        var values = ConditionValues(request.Now, request.Owner);
+        values[":completed"] = DedupTable.String(RecordStatus.Completed);
+        values[":ttl"] = DedupTable.Number(DedupTable.EpochSecondsCeiling(request.ExpiresAt));
+        values[":processedAt"] = DedupTable.Number(DedupTable.EpochSecondsFloor(request.Now));
+        var updateExpression = CompleteUpdate;
+        if (!string.IsNullOrEmpty(request.Fingerprint))
+        {
+            updateExpression += ", Fingerprint = :fingerprint";
+            values[":fingerprint"] = DedupTable.String(request.Fingerprint);
+        }
+
         var update = new UpdateItemRequest
         {
             TableName = _tableName,
             Key = DedupTable.Key(request.Key),
-            UpdateExpression = CompleteUpdate,
-            ConditionExpression = OwnerCondition,
-            ExpressionAttributeNames = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["#status"] = DedupTable.Status,
-                ["#ttl"] = DedupTable.Ttl,
-                ["#owner"] = DedupTable.Owner,
-            },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
-            {
-                [":completed"] = DedupTable.String(RecordStatus.Completed),
-                [":ttl"] = DedupTable.Number(DedupTable.EpochSecondsCeiling(request.ExpiresAt)),
-                [":processedAt"] = DedupTable.Number(DedupTable.EpochSecondsFloor(request.Now)),
-                [":owner"] = DedupTable.String(request.Owner),
-            },
+            UpdateExpression = updateExpression,
+            ConditionExpression = CompleteCondition,
+            ExpressionAttributeNames = ConditionNames(),
+            ExpressionAttributeValues = values,
         };
 
         return await OwnerCheckedWriteAsync(ct => _client.UpdateItemAsync(update, ct), "complete", cancellationToken).ConfigureAwait(false);
@@ -180,22 +186,28 @@ public sealed class DynamoDbDedupStore : IDedupStore
             TableName = _tableName,
             Item = item,
             ConditionExpression = ClaimCondition,
-            ExpressionAttributeNames = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["#ttl"] = DedupTable.Ttl,
-                ["#status"] = DedupTable.Status,
-                ["#owner"] = DedupTable.Owner,
-            },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
-            {
-                [":nowSec"] = DedupTable.Number(DedupTable.EpochSecondsFloor(request.Now)),
-                [":nowMs"] = DedupTable.Number(DedupTable.EpochMillisecondsFloor(request.Now)),
-                [":inProgress"] = DedupTable.String(RecordStatus.InProgress),
-                [":owner"] = DedupTable.String(request.Owner),
-            },
+            ExpressionAttributeNames = ConditionNames(),
+            ExpressionAttributeValues = ConditionValues(request.Now, request.Owner),
             ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
         };
     }
+
+    /// <summary>The names <see cref="ClaimCondition"/> uses.</summary>
+    private static Dictionary<string, string> ConditionNames() => new(StringComparer.Ordinal)
+    {
+        ["#ttl"] = DedupTable.Ttl,
+        ["#status"] = DedupTable.Status,
+        ["#owner"] = DedupTable.Owner,
+    };
+
+    /// <summary>The values <see cref="ClaimCondition"/> uses, judged at <paramref name="now"/> for <paramref name="owner"/>.</summary>
+    private static Dictionary<string, AttributeValue> ConditionValues(DateTimeOffset now, string owner) => new(StringComparer.Ordinal)
+    {
+        [":nowSec"] = DedupTable.Number(DedupTable.EpochSecondsFloor(now)),
+        [":nowMs"] = DedupTable.Number(DedupTable.EpochMillisecondsFloor(now)),
+        [":inProgress"] = DedupTable.String(RecordStatus.InProgress),
+        [":owner"] = DedupTable.String(owner),
+    };
 
     /// <summary>Writes the claim: null when it was written, else the record that failed the condition (empty when the endpoint did not return it).</summary>
     private async Task<Dictionary<string, AttributeValue>?> PutClaimAsync(PutItemRequest put, string key, CancellationToken cancellationToken)

@@ -66,10 +66,8 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
                     return ValueTask.FromResult(found);
                 }
 
-                if (Count < _maxEntries)
+                if (TryAdd(shard, key, claim))
                 {
-                    shard.Records.Add(key, claim);
-                    Interlocked.Increment(ref _count);
                     return ValueTask.FromResult(ClaimResult.Acquired);
                 }
             }
@@ -82,16 +80,31 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
     {
         var key = Digest128.Of(request.Key);
         var owner = Digest128.Of(request.Owner);
+        var completed = new CompactRecord(true, owner, Digest128.Of(request.Fingerprint), request.Now.UtcTicks, request.ExpiresAt.UtcTicks);
         var shard = ShardOf(key);
-        lock (shard.Lock)
+        while (true)
         {
-            if (!shard.Records.TryGetValue(key, out var existing) || existing.Owner != owner)
+            lock (shard.Lock)
             {
-                return ValueTask.FromResult(false);
+                if (shard.Records.TryGetValue(key, out var existing))
+                {
+                    if (!existing.YieldsToCompletion(owner, request.Now))
+                    {
+                        return ValueTask.FromResult(false); // another owner holds the key: its record stands
+                    }
+
+                    shard.Records[key] = completed with { LeaseExpiresAtTicks = existing.LeaseExpiresAtTicks };
+                    return ValueTask.FromResult(true);
+                }
+
+                // Swept (or never seen) while the handler ran: nobody holds the key, so the completion is recorded.
+                if (TryAdd(shard, key, completed))
+                {
+                    return ValueTask.FromResult(true);
+                }
             }
 
-            shard.Records[key] = existing with { Completed = true, ExpiresAtTicks = request.ExpiresAt.UtcTicks };
-            return ValueTask.FromResult(true);
+            MakeRoom(request.Now);
         }
     }
 
@@ -205,6 +218,19 @@ public sealed class MemoryDedupStore : IInProcessDedupStore
     }
 
     private Shard ShardOf(Digest128 key) => _shards[(int)(key.Low % ShardCount)];
+
+    /// <summary>Adds a record for a key <paramref name="shard"/> (whose lock the caller holds) does not have, unless the store is full.</summary>
+    private bool TryAdd(Shard shard, Digest128 key, CompactRecord record)
+    {
+        if (Count >= _maxEntries)
+        {
+            return false;
+        }
+
+        shard.Records.Add(key, record);
+        Interlocked.Increment(ref _count);
+        return true;
+    }
 
     /// <summary>Removes <paramref name="key"/> from <paramref name="shard"/>, whose lock the caller holds.</summary>
     private void Remove(Shard shard, Digest128 key)

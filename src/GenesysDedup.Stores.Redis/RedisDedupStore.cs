@@ -13,7 +13,8 @@ namespace GenesysDedup.Stores.Redis;
 /// <see cref="RedisScripts.Takeover"/> compare-and-set (replace only if the value is still what was read), and a lost
 /// race is judged again. Our own owner token read back (an ambiguous write retried) is acquired.</item>
 /// <item>Complete and release: one owner-checked script each (<see cref="RedisScripts.Complete"/>,
-/// <see cref="RedisScripts.Release"/>). Completion moves the key's expiry to the retention.</item>
+/// <see cref="RedisScripts.Release"/>). Completion moves the key's expiry to the retention, and writes the whole
+/// record when the claim is gone (Redis expired it with its lease while a slow handler ran).</item>
 /// </list>
 /// Every call touches one key, so it runs unchanged on Redis Cluster. Client faults (connection, timeout, server
 /// errors such as <c>LOADING</c> or <c>BUSY</c>, a disposed connection) become
@@ -101,7 +102,7 @@ public sealed class RedisDedupStore : IDedupStore
             var completed = await EvaluateAsync(
                 RedisScripts.Complete,
                 key,
-                [request.Owner, request.ExpiresAt.ToUnixTimeMilliseconds(), TimeToLiveMs(request.Now, request.ExpiresAt)]).ConfigureAwait(false);
+                [request.Owner, request.Fingerprint, request.Now.ToUnixTimeMilliseconds(), request.ExpiresAt.ToUnixTimeMilliseconds(), TimeToLiveMs(request.Now, request.ExpiresAt)]).ConfigureAwait(false);
             return completed == 1;
         }
         catch (Exception ex) when (IsStoreFault(ex))

@@ -22,19 +22,31 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Marks the record COMPLETED and moves the key's expiry to the retention, only if the caller still owns it.
-    /// KEYS[1] key; ARGV[1] owner; ARGV[2] record expiry (epoch ms); ARGV[3] retention in ms. Returns 1 when completed.
+    /// Writes the COMPLETED record with the key's expiry at the retention, unless another owner holds the key (SPEC §4):
+    /// written over our own record, over none (Redis expired our claim with its lease while the handler ran), and over
+    /// a record that no longer holds the key by its stored times (judged as <c>StoredRecord.IsLive</c> does).
+    /// KEYS[1] key; ARGV[1] owner; ARGV[2] fingerprint; ARGV[3] now (epoch ms); ARGV[4] record expiry (epoch ms);
+    /// ARGV[5] retention in ms. Returns 1 when completed, 0 when another owner holds the key.
     /// </summary>
     public const string Complete = """
+        local lease = ARGV[3]
         local value = redis.call('GET', KEYS[1])
-        if not value then
-          return 0
+        if value then
+          local status, held, expires, owner = string.match(value, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|')
+          if not owner then
+            return redis.error_reply('not a dedup record')
+          end
+          if owner == ARGV[1] then
+            lease = held
+          else
+            local now = tonumber(ARGV[3])
+            local live = now < tonumber(expires) and (status == 'COMPLETED' or now < tonumber(held))
+            if live then
+              return 0
+            end
+          end
         end
-        local _, lease, _, owner, fingerprint = string.match(value, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
-        if owner ~= ARGV[1] then
-          return 0
-        end
-        redis.call('SET', KEYS[1], 'COMPLETED|' .. lease .. '|' .. ARGV[2] .. '|' .. owner .. '|' .. fingerprint, 'PX', ARGV[3])
+        redis.call('SET', KEYS[1], 'COMPLETED|' .. lease .. '|' .. ARGV[4] .. '|' .. ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[5])
         return 1
         """;
 

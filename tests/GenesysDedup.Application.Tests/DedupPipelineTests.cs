@@ -407,6 +407,8 @@ public sealed class DedupPipelineTests
     [InlineData("Dedup:Namespace", "has spaces!", "Dedup:Namespace")]
     [InlineData("Dedup:KeySources:0", "detail..bad", "Dedup:KeySources")]
     [InlineData("Dedup:LocalCacheSize", "-1", "Dedup:LocalCacheSize")]
+    [InlineData("Dedup:StoreTimeout", "00:00:00", "Dedup:StoreTimeout")]
+    [InlineData("Dedup:StoreTimeout", "1.00:00:00", "Dedup:StoreTimeout")]
     public async Task Options_Invalid_FailAtStartupNamingTheKey(string key, string value, string named)
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { [key] = value });

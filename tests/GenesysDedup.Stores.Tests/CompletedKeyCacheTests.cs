@@ -98,6 +98,22 @@ public sealed class CompletedKeyCacheTests : DedupStoreContractTests
     }
 
     [Fact]
+    public async Task Complete_OfAClaimTheStoreSwept_IsCachedWithTheRequestsFingerprint()
+    {
+        var key = NewKey();
+        await ClaimAsync(_cache, key, "slow", lease: TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(11));
+        _memory.Sweep(Clock.GetUtcNow());
+
+        Assert.True(await CompleteAsync(_cache, key, "slow"));
+        var claimsBefore = _counted.Claims;
+
+        Assert.Equal(1, _cache.Count);
+        Assert.Equal(ClaimStatus.Conflict, (await ClaimAsync(_cache, key, "o2", fingerprint: "sha256:bbbb")).Status);
+        Assert.Equal(claimsBefore, _counted.Claims);
+    }
+
+    [Fact]
     public async Task Complete_StoreDown_IsNotCached()
     {
         var faulty = new FaultyStore(new MemoryDedupStore());
@@ -202,7 +218,7 @@ public sealed class CompletedKeyCacheTests : DedupStoreContractTests
     private Task<bool> CompleteAsync(IDedupStore store, string key, string owner)
     {
         var now = Clock.GetUtcNow();
-        return store.CompleteAsync(new CompleteRequest(key, owner, now, now + Retention), CancellationToken.None).AsTask();
+        return store.CompleteAsync(new CompleteRequest(key, owner, Fingerprint, now, now + Retention), CancellationToken.None).AsTask();
     }
 
     private sealed class CallCountingStore(IDedupStore inner) : IDedupStore

@@ -28,10 +28,10 @@ public abstract class DedupStoreContractTests
         return Store.TryClaimAsync(new ClaimRequest(key, owner, fingerprint, now, now + (lease ?? Lease)), CancellationToken.None).AsTask();
     }
 
-    private Task<bool> CompleteAsync(string key, string owner, TimeSpan? retention = null)
+    private Task<bool> CompleteAsync(string key, string owner, TimeSpan? retention = null, string fingerprint = Fingerprint)
     {
         var now = Clock.GetUtcNow();
-        return Store.CompleteAsync(new CompleteRequest(key, owner, now, now + (retention ?? Retention)), CancellationToken.None).AsTask();
+        return Store.CompleteAsync(new CompleteRequest(key, owner, fingerprint, now, now + (retention ?? Retention)), CancellationToken.None).AsTask();
     }
 
     private Task<bool> ReleaseAsync(string key, string owner) => Store.ReleaseAsync(key, owner, CancellationToken.None).AsTask();
@@ -183,10 +183,71 @@ public abstract class DedupStoreContractTests
     }
 
     [Fact]
-    public async Task CompleteAndRelease_OfUnknownKey_AreRejected()
+    public async Task Release_OfUnknownKey_IsRejected()
     {
-        Assert.False(await CompleteAsync(NewKey(), NewOwner()));
         Assert.False(await ReleaseAsync(NewKey(), NewOwner()));
+    }
+
+    [Fact]
+    public async Task Complete_RecordGone_IsWrittenWithTheFingerprint()
+    {
+        // The claim expired or was swept while a slow handler ran: nobody holds the key, so the completion is recorded.
+        var key = NewKey();
+        var owner = NewOwner();
+
+        Assert.True(await CompleteAsync(key, owner, fingerprint: "sha256:1111"));
+
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner(), "sha256:1111")).Status);
+        Assert.Equal(ClaimStatus.Conflict, (await ClaimAsync(key, NewOwner(), "sha256:2222")).Status);
+        Assert.False(await ReleaseAsync(key, NewOwner()));
+    }
+
+    [Fact]
+    public async Task Complete_OwnLeaseLapsedAndNotTakenOver_IsWritten()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+
+        Assert.True(await CompleteAsync(key, owner));
+
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner())).Status);
+    }
+
+    [Fact]
+    public async Task Complete_AnotherOwnersLapsedClaim_IsWrittenAndFencesThatOwner()
+    {
+        // The takeover's lease lapsed too (it crashed): it no longer holds the key, so the first worker's completion is
+        // recorded, and the takeover, should it come back, is fenced off by that live record.
+        var key = NewKey();
+        var first = NewOwner();
+        var takeover = NewOwner();
+        await ClaimAsync(key, first);
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        await ClaimAsync(key, takeover);
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+
+        Assert.True(await CompleteAsync(key, first));
+
+        Assert.False(await CompleteAsync(key, takeover, fingerprint: "sha256:2222"));
+        Assert.False(await ReleaseAsync(key, takeover));
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner())).Status);
+    }
+
+    [Fact]
+    public async Task Complete_AnotherOwnerCompleted_IsRefusedAndTheirRecordStands()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner, "sha256:1111");
+        Assert.True(await CompleteAsync(key, owner, TimeSpan.FromHours(1), "sha256:1111"));
+
+        Assert.False(await CompleteAsync(key, NewOwner(), TimeSpan.FromHours(48), "sha256:2222"));
+
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner(), "sha256:1111")).Status);
+        Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, NewOwner(), "sha256:2222")).Status); // its expiry too
     }
 
     [Fact]
@@ -210,7 +271,7 @@ public abstract class DedupStoreContractTests
         await ClaimAsync(key, owner, "sha256:1111");
 
         Assert.Equal(ClaimStatus.Conflict, (await ClaimAsync(key, NewOwner(), "sha256:2222")).Status);
-        await CompleteAsync(key, owner);
+        await CompleteAsync(key, owner, fingerprint: "sha256:1111");
         Assert.Equal(ClaimStatus.Conflict, (await ClaimAsync(key, NewOwner(), "sha256:2222")).Status);
         Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner(), "sha256:1111")).Status);
     }
@@ -221,7 +282,7 @@ public abstract class DedupStoreContractTests
         var key = NewKey();
         var owner = NewOwner();
         await ClaimAsync(key, owner, "sha256:1111");
-        await CompleteAsync(key, owner, TimeSpan.FromMinutes(5));
+        await CompleteAsync(key, owner, TimeSpan.FromMinutes(5), "sha256:1111");
 
         Clock.Advance(TimeSpan.FromMinutes(6));
 

@@ -15,7 +15,7 @@ public sealed class MemoryStoreTests : DedupStoreContractTests
         var now = Clock.GetUtcNow();
         await _store.TryClaimAsync(new ClaimRequest("live", "o1", "f", now, now.AddMinutes(1)), CancellationToken.None);
         await _store.TryClaimAsync(new ClaimRequest("done", "o2", "f", now, now.AddMinutes(1)), CancellationToken.None);
-        await _store.CompleteAsync(new CompleteRequest("done", "o2", now, now.AddHours(1)), CancellationToken.None);
+        await _store.CompleteAsync(new CompleteRequest("done", "o2", "f", now, now.AddHours(1)), CancellationToken.None);
         await _store.TryClaimAsync(new ClaimRequest("lapsing", "o3", "f", now, now.AddSeconds(10)), CancellationToken.None);
 
         var removed = _store.Sweep(now.AddSeconds(30));
@@ -43,7 +43,7 @@ public sealed class BoundedMemoryStoreTests
         {
             var claim = Claim($"k{i}", Now.AddMilliseconds(i));
             Assert.Equal(ClaimStatus.Acquired, (await store.TryClaimAsync(claim, CancellationToken.None)).Status);
-            Assert.True(await store.CompleteAsync(new CompleteRequest(claim.Key, claim.Owner, claim.Now, claim.Now.AddHours(1)), CancellationToken.None));
+            Assert.True(await store.CompleteAsync(new CompleteRequest(claim.Key, claim.Owner, claim.Fingerprint, claim.Now, claim.Now.AddHours(1)), CancellationToken.None));
             Assert.InRange(store.Count, 1, 100);
         }
 
@@ -62,7 +62,7 @@ public sealed class BoundedMemoryStoreTests
         {
             var claim = Claim(key, Now);
             await store.TryClaimAsync(claim, CancellationToken.None);
-            await store.CompleteAsync(new CompleteRequest(key, claim.Owner, Now, Now.AddMinutes(key == "b" ? 1 : 60)), CancellationToken.None);
+            await store.CompleteAsync(new CompleteRequest(key, claim.Owner, claim.Fingerprint, Now, Now.AddMinutes(key == "b" ? 1 : 60)), CancellationToken.None);
         }
 
         var result = await store.TryClaimAsync(Claim("d", Now.AddMinutes(2)), CancellationToken.None);

@@ -51,13 +51,29 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
 
         await store.TryClaimAsync(new ClaimRequest(key, "owner1", "sha256:abc|def", now, now + Lease), CancellationToken.None);
         var claimed = (string?)await Raw.StringGetAsync("layout-test:" + key);
-        await store.CompleteAsync(new CompleteRequest(key, "owner1", now, now + Retention), CancellationToken.None);
+        await store.CompleteAsync(new CompleteRequest(key, "owner1", "sha256:abc|def", now, now + Retention), CancellationToken.None);
         var completed = (string?)await Raw.StringGetAsync("layout-test:" + key);
 
         var leaseMs = (now + Lease).ToUnixTimeMilliseconds();
         var expiresMs = (now + Retention).ToUnixTimeMilliseconds();
         Assert.Equal($"IN_PROGRESS|{leaseMs}|{leaseMs}|owner1|sha256:abc|def", claimed);
         Assert.Equal($"COMPLETED|{leaseMs}|{expiresMs}|owner1|sha256:abc|def", completed);
+    }
+
+    [Fact]
+    public async Task Complete_KeyGone_WritesTheWholeRecordWithTheRetentionTtl()
+    {
+        // Redis expired the claim with its lease while the handler ran: the script writes the record from scratch.
+        var key = NewKey();
+        var now = Clock.GetUtcNow();
+
+        Assert.True(await Store.CompleteAsync(new CompleteRequest(key, "owner1", "sha256:abc|def", now, now + Retention), CancellationToken.None));
+
+        var nowMs = now.ToUnixTimeMilliseconds();
+        Assert.Equal($"COMPLETED|{nowMs}|{(now + Retention).ToUnixTimeMilliseconds()}|owner1|sha256:abc|def", (string?)await Raw.StringGetAsync(Prefix + key));
+        var ttl = await Raw.KeyTimeToLiveAsync(Prefix + key);
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, Retention - TtlSlack, Retention);
     }
 
     [Fact]
@@ -69,7 +85,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
 
         await Store.TryClaimAsync(new ClaimRequest(key, owner, Fingerprint, now, now + Lease), CancellationToken.None);
         var leaseTtl = await Raw.KeyTimeToLiveAsync(Prefix + key);
-        await Store.CompleteAsync(new CompleteRequest(key, owner, now, now + Retention), CancellationToken.None);
+        await Store.CompleteAsync(new CompleteRequest(key, owner, Fingerprint, now, now + Retention), CancellationToken.None);
         var retentionTtl = await Raw.KeyTimeToLiveAsync(Prefix + key);
 
         Assert.NotNull(leaseTtl);
@@ -116,7 +132,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         var now = Clock.GetUtcNow();
 
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(Store, key, NewToken(), Lease));
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => Store.CompleteAsync(new CompleteRequest(key, "o", now, now + Retention), CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => Store.CompleteAsync(new CompleteRequest(key, "o", Fingerprint, now, now + Retention), CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => Store.ReleaseAsync(key, "o", CancellationToken.None).AsTask());
     }
 
@@ -130,7 +146,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         await ClaimAsync(store, done, "o1", Lease);
         await ClaimAsync(store, failed, "o2", Lease);
         Assert.False(await ReleaseAsync(store, NewKey(), "warm-up")); // both scripts now loaded and cached by the client
-        Assert.False(await CompleteAsync(store, NewKey(), "warm-up"));
+        Assert.True(await CompleteAsync(store, NewKey(), "warm-up")); // nothing held that key: the completion is written
 
         await connection.GetDatabase().ExecuteAsync("SCRIPT", "FLUSH");
 
@@ -248,7 +264,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
     private Task<bool> CompleteAsync(RedisDedupStore store, string key, string owner)
     {
         var now = Clock.GetUtcNow();
-        return store.CompleteAsync(new CompleteRequest(key, owner, now, now + Retention), CancellationToken.None).AsTask();
+        return store.CompleteAsync(new CompleteRequest(key, owner, Fingerprint, now, now + Retention), CancellationToken.None).AsTask();
     }
 
     private static Task<bool> ReleaseAsync(RedisDedupStore store, string key, string owner) =>

@@ -60,7 +60,7 @@ public class EngineBenchmarks
         var key = $"bare:{_iteration}:{_next++}";
         var now = DateTimeOffset.UnixEpoch.AddYears(60);
         await _bareStore.TryClaimAsync(new ClaimRequest(key, "owner", "sha256:x", now, now.AddMinutes(1)), CancellationToken.None);
-        return await _bareStore.CompleteAsync(new CompleteRequest(key, "owner", now, now.AddDays(1)), CancellationToken.None);
+        return await _bareStore.CompleteAsync(new CompleteRequest(key, "owner", "sha256:x", now, now.AddDays(1)), CancellationToken.None);
     }
 
     [Benchmark]

@@ -209,7 +209,7 @@ public static class WorkloadDriver
         var owner = Guid.NewGuid().ToString("N");
         var now = TimeProvider.System.GetUtcNow();
         await store.TryClaimAsync(new ClaimRequest(key, owner, "sha256:0000000000000000000000000000000000000000000000000000000000000000", now, now.AddMinutes(1)), CancellationToken.None).ConfigureAwait(false);
-        await store.CompleteAsync(new CompleteRequest(key, owner, now, now.AddDays(1)), CancellationToken.None).ConfigureAwait(false);
+        await store.CompleteAsync(new CompleteRequest(key, owner, "sha256:0000000000000000000000000000000000000000000000000000000000000000", now, now.AddDays(1)), CancellationToken.None).ConfigureAwait(false);
         return null;
     };
 

@@ -35,7 +35,7 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
 
         var completedAt = SubSecondNow.AddSeconds(5);
         var retainedUntil = completedAt.AddHours(24);
-        Assert.True(await _store.CompleteAsync(new CompleteRequest(key, "owner-1", completedAt, retainedUntil), CancellationToken.None));
+        Assert.True(await _store.CompleteAsync(new CompleteRequest(key, "owner-1", "sha256:abcd", completedAt, retainedUntil), CancellationToken.None));
 
         var completed = await ReadRawAsync(key);
 
@@ -47,6 +47,25 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         Assert.Equal("1795780805", completed["ProcessedAt"].N); // 12:00:05.250 rounded down
         Assert.Equal("1795867206", completed["TTL"].N); // a day after, rounded up
         Assert.All(completed.Where(a => a.Key is "LeaseExpiresAt" or "TTL" or "ProcessedAt"), a => Assert.Null(a.Value.S));
+    }
+
+    [Fact]
+    public async Task Complete_ItemGone_CreatesTheWholeCompletedItem()
+    {
+        // The TTL sweeper deleted the claim while the handler ran: the UpdateItem writes every attribute of the layout.
+        var key = NewKey();
+        var completedAt = SubSecondNow.AddSeconds(5);
+
+        Assert.True(await _store.CompleteAsync(new CompleteRequest(key, "owner-1", "sha256:abcd", completedAt, completedAt.AddHours(24)), CancellationToken.None));
+
+        var completed = await ReadRawAsync(key);
+        Assert.Equal(["EventId", "Fingerprint", "LeaseExpiresAt", "Owner", "ProcessedAt", "Status", "TTL"], completed.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("COMPLETED", completed["Status"].S);
+        Assert.Equal("owner-1", completed["Owner"].S);
+        Assert.Equal("sha256:abcd", completed["Fingerprint"].S);
+        Assert.Equal(completedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), completed["LeaseExpiresAt"].N);
+        Assert.Equal("1795780805", completed["ProcessedAt"].N);
+        Assert.Equal("1795867206", completed["TTL"].N);
     }
 
     [Fact]
@@ -70,7 +89,7 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         var key = NewKey();
         await _store.TryClaimAsync(new ClaimRequest(key, "first", "f", SubSecondNow, SubSecondNow.AddMinutes(1)), CancellationToken.None);
         var expiresAt = SubSecondNow.AddMinutes(10);
-        await _store.CompleteAsync(new CompleteRequest(key, "first", SubSecondNow, expiresAt), CancellationToken.None);
+        await _store.CompleteAsync(new CompleteRequest(key, "first", "f", SubSecondNow, expiresAt), CancellationToken.None);
 
         Assert.Equal(ClaimStatus.Duplicate, (await ClaimAtAsync(key, expiresAt.AddMilliseconds(-1))).Status);
         Assert.Equal(ClaimStatus.Duplicate, (await ClaimAtAsync(key, expiresAt)).Status);
@@ -114,7 +133,7 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         var now = SubSecondNow;
 
         var claim = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("k", "o", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("k", "o", now, now.AddHours(1)), CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("k", "o", "f", now, now.AddHours(1)), CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.ReleaseAsync("k", "o", CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
         Assert.IsType<ResourceNotFoundException>(claim.InnerException);
@@ -149,7 +168,7 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         var now = SubSecondNow;
 
         var claim = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("k", "o", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("k", "o", now, now.AddHours(1)), CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("k", "o", "f", now, now.AddHours(1)), CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.ReleaseAsync("k", "o", CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
         Assert.NotNull(claim.InnerException);
@@ -183,7 +202,7 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         await server.StopAsync();
 
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("next", "o2", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("held", "o1", now, now.AddHours(1)), CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("held", "o1", "f", now, now.AddHours(1)), CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.ReleaseAsync("held", "o1", CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
 
