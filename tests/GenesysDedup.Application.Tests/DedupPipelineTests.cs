@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using System.Text;
+using System.Text.Json.Nodes;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
@@ -36,6 +38,73 @@ public sealed class DedupPipelineTests
 
         Assert.Equal(DedupOutcome.Duplicate, again.Outcome);
         Assert.Equal(first.Key, again.Key);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_ConversationSummaryPair_BothProcessed()
+    {
+        // Two real notifications whose topicName and eventBody are byte-identical: only CorrelationId tells them apart.
+        await using var engine = EngineHarness.Create();
+
+        var callA = await engine.SendAsync(Samples.Bytes(Samples.ConversationSummaryCallA));
+        var callB = await engine.SendAsync(Samples.Bytes(Samples.ConversationSummaryCallB));
+
+        Assert.Equal(DedupOutcome.Processed, callA.Outcome);
+        Assert.Equal(DedupOutcome.Processed, callB.Outcome);
+        Assert.NotEqual(callA.Key, callB.Key);
+        Assert.Equal(2, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_ConversationSummaryRepublishedAsAReplay_IsDuplicate()
+    {
+        // New id, time and replay-name, a re-stamped detail.timestamp, other key order and whitespace.
+        await using var engine = EngineHarness.Create();
+        var original = Samples.Bytes(Samples.ConversationSummaryCallA);
+        var replay = JsonNode.Parse(EventBuilder.Republish(original))!;
+        replay["replay-name"] = "genesys-archive-replay";
+
+        var first = await engine.SendAsync(original);
+        var again = await engine.SendAsync(Encoding.UTF8.GetBytes(replay.ToJsonString()));
+
+        Assert.Equal(DedupOutcome.Processed, first.Outcome);
+        Assert.Equal(DedupOutcome.Duplicate, again.Outcome);
+        Assert.Equal(first.Key, again.Key);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_ConversationSummaryCounterChanged_IsANewEvent()
+    {
+        await using var engine = EngineHarness.Create();
+        var original = Samples.Bytes(Samples.ConversationSummaryCallA);
+        var changed = JsonNode.Parse(EventBuilder.Republish(original))!;
+        changed["detail"]!["eventBody"]!["call"]!["contactCenter"]!["acw"] = 1;
+
+        var first = await engine.SendAsync(original);
+        var second = await engine.SendAsync(Encoding.UTF8.GetBytes(changed.ToJsonString()));
+
+        Assert.Equal(DedupOutcome.Processed, second.Outcome);
+        Assert.NotEqual(first.Key, second.Key);
+    }
+
+    [Fact]
+    public async Task Send_ConversationSummaryPairWithEventBodyFingerprint_SecondIsDuplicate()
+    {
+        // The opt-in identity: the operator says these bodies carry their identity, and the pair merges.
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?>
+        {
+            ["Dedup:KeySources:0"] = "eventbody-fingerprint",
+            ["Dedup:KeySources:1"] = "fingerprint",
+        });
+
+        var callA = await engine.SendAsync(Samples.Bytes(Samples.ConversationSummaryCallA));
+        var callB = await engine.SendAsync(Samples.Bytes(Samples.ConversationSummaryCallB));
+
+        Assert.Equal(DedupOutcome.Processed, callA.Outcome);
+        Assert.Equal(DedupOutcome.Duplicate, callB.Outcome);
+        Assert.Equal(callA.Key, callB.Key);
         Assert.Equal(1, engine.Handler.TotalRuns);
     }
 
@@ -215,7 +284,7 @@ public sealed class DedupPipelineTests
     {
         await using var engine = EngineHarness.Create();
 
-        var result = await engine.SendAsync(System.Text.Encoding.UTF8.GetBytes(body));
+        var result = await engine.SendAsync(Encoding.UTF8.GetBytes(body));
 
         Assert.Equal(DedupOutcome.Invalid, result.Outcome);
         Assert.False(string.IsNullOrWhiteSpace(result.Detail));
