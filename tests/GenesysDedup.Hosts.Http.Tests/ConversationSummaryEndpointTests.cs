@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using GenesysDedup.Testing;
 
 namespace GenesysDedup.Hosts.Http.Tests;
@@ -26,8 +24,8 @@ public sealed class ConversationSummaryEndpointTests
 
             var a = await (await client.PostEventAsync(callA)).JsonAsync();
             var b = await (await client.PostEventAsync(callB)).JsonAsync();
-            var aAgain = await (await client.PostEventAsync(Replay(callA))).JsonAsync();
-            var bAgain = await (await client.PostEventAsync(Replay(callB))).JsonAsync();
+            var aAgain = await (await client.PostEventAsync(EventBuilder.Replay(callA))).JsonAsync();
+            var bAgain = await (await client.PostEventAsync(EventBuilder.Replay(callB))).JsonAsync();
 
             Assert.Equal("processed", a.GetProperty("outcome").GetString());
             Assert.Equal("processed", b.GetProperty("outcome").GetString());
@@ -60,13 +58,5 @@ public sealed class ConversationSummaryEndpointTests
         Assert.Equal("processed", await a.OutcomeAsync());
         Assert.Equal("duplicate", await b.OutcomeAsync());
         Assert.Equal(1, factory.Handler.TotalRuns);
-    }
-
-    /// <summary>An archive replay of a re-publish: new id, time and replay-name, re-stamped detail.timestamp, other layout.</summary>
-    private static byte[] Replay(byte[] original)
-    {
-        var node = JsonNode.Parse(EventBuilder.Republish(original))!;
-        node["replay-name"] = "genesys-archive-replay";
-        return Encoding.UTF8.GetBytes(node.ToJsonString());
     }
 }

@@ -34,6 +34,14 @@ public static class EventBuilder
         return Encoding.UTF8.GetBytes(reordered.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>An EventBridge archive replay of a Genesys re-publish: <see cref="Republish"/> plus a <c>replay-name</c>.</summary>
+    public static byte[] Replay(ReadOnlySpan<byte> utf8Event)
+    {
+        var root = JsonNode.Parse(Republish(utf8Event))!.AsObject();
+        root["replay-name"] = "genesys-archive-replay";
+        return Encoding.UTF8.GetBytes(root.ToJsonString());
+    }
+
     /// <summary>The older tutorial shape keyed by <c>detail.event_id</c>.</summary>
     public static byte[] Tutorial(string eventId, string data = "gold")
     {
