@@ -19,7 +19,7 @@ public interface IKeySource
     KeySourceResult Resolve(DedupEvent dedupEvent);
 }
 
-/// <summary>The JCS fingerprint; yields a key for every event it can canonicalize.</summary>
+/// <summary>The default JCS fingerprint (<see cref="EventFingerprint.TryCompute"/>); yields a key for every event it can canonicalize.</summary>
 public sealed class FingerprintKeySource : IKeySource
 {
     public const string SourceName = "fingerprint";
@@ -32,6 +32,33 @@ public sealed class FingerprintKeySource : IKeySource
         EventFingerprint.TryCompute(dedupEvent, out var fingerprint, out var error)
             ? new KeySourceResult(fingerprint, null)
             : new KeySourceResult(null, $"cannot fingerprint the event: {error}");
+}
+
+/// <summary>
+/// The older, wider identity, opt-in: the fingerprint of <c>detail.topicName</c> + <c>detail.eventBody</c> only, for
+/// topics whose bodies carry their own identity. Two notifications with equal bodies get one key (ADR 0006). Yields
+/// nothing (the next source is tried) when <c>detail</c> lacks either member.
+/// </summary>
+public sealed class EventBodyFingerprintKeySource : IKeySource
+{
+    public const string SourceName = "eventbody-fingerprint";
+
+    public static EventBodyFingerprintKeySource Instance { get; } = new();
+
+    public string Name => SourceName;
+
+    public KeySourceResult Resolve(DedupEvent dedupEvent)
+    {
+        ArgumentNullException.ThrowIfNull(dedupEvent);
+        if (!EventFingerprint.HasTopicNameAndEventBody(dedupEvent.Root))
+        {
+            return KeySourceResult.NotFound;
+        }
+
+        return EventFingerprint.TryComputeEventBody(dedupEvent, out var fingerprint, out var error)
+            ? new KeySourceResult(fingerprint, null)
+            : new KeySourceResult(null, $"cannot fingerprint the event body: {error}");
+    }
 }
 
 /// <summary>
@@ -185,9 +212,12 @@ public sealed class KeyResolver
             list = [.. DefaultSources];
         }
 
-        return new KeyResolver(list.Select(name => name == FingerprintKeySource.SourceName
-            ? (IKeySource)FingerprintKeySource.Instance
-            : PathKeySource.Parse(name)));
+        return new KeyResolver(list.Select(name => name switch
+        {
+            FingerprintKeySource.SourceName => FingerprintKeySource.Instance,
+            EventBodyFingerprintKeySource.SourceName => EventBodyFingerprintKeySource.Instance,
+            _ => (IKeySource)PathKeySource.Parse(name),
+        }));
     }
 
     /// <summary>Path keys longer than this are replaced by a hash of themselves (DynamoDB keys stop at 2048 bytes).</summary>
@@ -209,7 +239,8 @@ public sealed class KeyResolver
                 continue;
             }
 
-            if (source is FingerprintKeySource)
+            // A fingerprint key is its own fingerprint: an event can never conflict with itself.
+            if (source is FingerprintKeySource or EventBodyFingerprintKeySource)
             {
                 return new KeyResolution(new DedupKey(found.Value!, found.Value!, source.Name), null);
             }

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using System.Text;
+using System.Text.Json.Nodes;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
@@ -37,6 +39,43 @@ public sealed class DedupPipelineTests
         Assert.Equal(DedupOutcome.Duplicate, again.Outcome);
         Assert.Equal(first.Key, again.Key);
         Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Theory]
+    [InlineData("detail.event_id", DedupOutcome.Processed, 2)] // the default sources
+    [InlineData("eventbody-fingerprint", DedupOutcome.Duplicate, 1)]
+    public async Task Send_ConversationSummaryPair_TwoEventsUnlessKeyedOnTheBodyAlone(string firstSource, DedupOutcome second, int runs)
+    {
+        // Two real notifications whose topicName and eventBody are byte-identical: only CorrelationId tells them
+        // apart. The default keeps both; the opt-in eventbody-fingerprint merges them, as its operator chose.
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?>
+        {
+            ["Dedup:KeySources:0"] = firstSource,
+            ["Dedup:KeySources:1"] = "fingerprint",
+        });
+
+        var callA = await engine.SendAsync(Samples.Bytes(Samples.ConversationSummaryCallA));
+        var callB = await engine.SendAsync(Samples.Bytes(Samples.ConversationSummaryCallB));
+
+        Assert.Equal(DedupOutcome.Processed, callA.Outcome);
+        Assert.Equal(second, callB.Outcome);
+        Assert.Equal(second == DedupOutcome.Duplicate, callA.Key == callB.Key);
+        Assert.Equal(runs, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Send_ConversationSummaryCounterChanged_IsANewEvent()
+    {
+        await using var engine = EngineHarness.Create();
+        var original = Samples.Bytes(Samples.ConversationSummaryCallA);
+        var changed = JsonNode.Parse(EventBuilder.Republish(original))!;
+        changed["detail"]!["eventBody"]!["call"]!["contactCenter"]!["acw"] = 1;
+
+        var first = await engine.SendAsync(original);
+        var second = await engine.SendAsync(Encoding.UTF8.GetBytes(changed.ToJsonString()));
+
+        Assert.Equal(DedupOutcome.Processed, second.Outcome);
+        Assert.NotEqual(first.Key, second.Key);
     }
 
     [Fact]
@@ -236,7 +275,7 @@ public sealed class DedupPipelineTests
     {
         await using var engine = EngineHarness.Create();
 
-        var result = await engine.SendAsync(System.Text.Encoding.UTF8.GetBytes(body));
+        var result = await engine.SendAsync(Encoding.UTF8.GetBytes(body));
 
         Assert.Equal(DedupOutcome.Invalid, result.Outcome);
         Assert.False(string.IsNullOrWhiteSpace(result.Detail));

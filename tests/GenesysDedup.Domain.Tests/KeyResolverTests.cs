@@ -28,6 +28,63 @@ public sealed class KeyResolverTests
     }
 
     [Fact]
+    public void FromNames_EventBodyFingerprint_IsTheEventBodySourceNotAPath()
+    {
+        var resolver = KeyResolver.FromNames([" eventbody-fingerprint ", "fingerprint"]);
+
+        Assert.Same(EventBodyFingerprintKeySource.Instance, resolver.Sources[0]);
+        Assert.Equal("eventbody-fingerprint", resolver.Sources[0].Name);
+    }
+
+    [Fact]
+    public void Resolve_ConversationSummaryPairWithDefaults_TwoKeys()
+    {
+        using var callA = TestJson.Event(Samples.Bytes(Samples.ConversationSummaryCallA));
+        using var callB = TestJson.Event(Samples.Bytes(Samples.ConversationSummaryCallB));
+        var resolver = KeyResolver.FromNames(null);
+
+        var a = resolver.Resolve(callA).Key!.Value;
+        var b = resolver.Resolve(callB).Key!.Value;
+
+        Assert.Equal("fingerprint", a.Source);
+        Assert.NotEqual(a.Value, b.Value);
+    }
+
+    [Fact]
+    public void Resolve_ConversationSummaryPairWithEventBodyFingerprint_OneKeyThatIsItsOwnFingerprint()
+    {
+        // The opt-in merges the pair, and as a duplicate, not a conflict: the key carries itself as the fingerprint.
+        using var callA = TestJson.Event(Samples.Bytes(Samples.ConversationSummaryCallA));
+        using var callB = TestJson.Event(Samples.Bytes(Samples.ConversationSummaryCallB));
+        var resolver = KeyResolver.FromNames(["eventbody-fingerprint", "fingerprint"]);
+
+        var a = resolver.Resolve(callA).Key!.Value;
+        var b = resolver.Resolve(callB).Key!.Value;
+
+        Assert.Equal(a, b);
+        Assert.Equal("eventbody-fingerprint", a.Source);
+        Assert.Equal(a.Value, a.Fingerprint);
+        Assert.Matches("^sha256:[0-9a-f]{64}$", a.Value);
+        Assert.NotEqual(TestJson.Fingerprint(callA), a.Value);
+    }
+
+    [Theory]
+    [InlineData("{\"detail\":{\"event_id\":\"e1\",\"data\":{}}}", "detail.event_id")]
+    [InlineData("{\"detail\":{\"topicName\":\"t\",\"event_id\":\"e1\"}}", "detail.event_id")]
+    [InlineData("{\"detail\":{\"eventBody\":{\"a\":1}},\"id\":\"e1\"}", "eventbridge-id")]
+    [InlineData("{\"detail\":[1],\"id\":\"e1\"}", "eventbridge-id")]
+    [InlineData("{\"id\":\"e1\"}", "eventbridge-id")]
+    public void Resolve_EventBodyFingerprintWithoutTopicNameAndEventBody_NextSourceWins(string json, string expectedSource)
+    {
+        using var dedupEvent = TestJson.Event(json);
+
+        var key = KeyResolver.FromNames(["eventbody-fingerprint", "detail.event_id", "eventbridge-id"]).Resolve(dedupEvent).Key!.Value;
+
+        Assert.Equal(expectedSource, key.Source);
+        Assert.Equal("e1", key.Value);
+    }
+
+    [Fact]
     public void FromNames_KeepsTheConfiguredOrderAndTrimsNames()
     {
         var resolver = KeyResolver.FromNames([" fingerprint ", "eventbridge-id", "detail.a + detail.b"]);
@@ -128,8 +185,8 @@ public sealed class KeyResolverTests
     [InlineData(Samples.Audit, "id", "6c8d7a4e-3b1f-4d2a-9f51-0a2b3c4d5e6f")]
     [InlineData(Samples.Audit, "detail.eventBody.remoteIp.0", "203.0.113.10")]
     [InlineData(Samples.Audit, "detail.eventBody.propertyChanges.0.newValues.0", "Senior Agent")]
-    [InlineData(Samples.Audit, "detail.eventBody.initiatingAction.transactionId+detail.eventBody.entity.id",
-        "4e5f6a7b-8c9d-4e0f-1a2b-3c4d5e6f7a8b|8f2d1c3b-5a6e-4b7c-9d8e-0f1a2b3c4d5e")]
+    [InlineData(Samples.Audit, "detail.eventBody.userId+detail.eventBody.entity.id",
+        "0d9e8f7a-6b5c-4d3e-2f1a-0b9c8d7e6f5a|8f2d1c3b-5a6e-4b7c-9d8e-0f1a2b3c4d5e")]
     [InlineData(Samples.UserActivity, "detail.eventBody.id + detail.eventBody.routingStatus.startTime",
         "8f2d1c3b-5a6e-4b7c-9d8e-0f1a2b3c4d5e|2026-11-20T14:07:14.201Z")]
     [InlineData(Samples.UserActivity, "detail.eventBody.activeQueueIds.0", "4a5b6c7d-8e9f-4a0b-1c2d-3e4f5a6b7c8d")]
@@ -158,9 +215,9 @@ public sealed class KeyResolverTests
     [InlineData("detail.eventBody.remoteIp.1")]
     [InlineData("detail.eventBody.remoteIp.-1")]
     [InlineData("detail.eventBody.remoteIp.x")]
-    [InlineData("detail.eventBody.user")]
+    [InlineData("detail.eventBody.username")]
     [InlineData("detail.eventBody.remoteIp")]
-    [InlineData("detail.eventBody.transactionInitiator")]
+    [InlineData("detail.eventBody.propertyChanges")]
     [InlineData("detail.eventBody.context")]
     [InlineData("detail.eventBody.id.deeper")]
     [InlineData("resources.0")]
@@ -256,16 +313,18 @@ public sealed class KeyResolverTests
         Assert.Contains("no key source yielded a key", resolution.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Resolve_FingerprintFails_ReturnsErrorInsteadOfTryingTheNextSource()
+    [Theory]
+    [InlineData("fingerprint", "cannot fingerprint the event")]
+    [InlineData("eventbody-fingerprint", "cannot fingerprint the event body")]
+    public void Resolve_FingerprintFails_ReturnsErrorInsteadOfTryingTheNextSource(string source, string reason)
     {
         using var dedupEvent = TestJson.Event("{\"id\":\"e1\",\"detail\":{\"topicName\":\"t\",\"eventBody\":{\"n\":1e400}}}");
 
-        var resolution = KeyResolver.FromNames(["fingerprint", "eventbridge-id"]).Resolve(dedupEvent);
+        var resolution = KeyResolver.FromNames([source, "eventbridge-id"]).Resolve(dedupEvent);
 
         Assert.Null(resolution.Key);
         Assert.Equal(
-            "cannot fingerprint the event: number is outside the IEEE 754 double range, which JCS cannot represent",
+            reason + ": number is outside the IEEE 754 double range, which JCS cannot represent",
             resolution.Error);
     }
 

@@ -45,8 +45,9 @@ internal static class TestJson
     }
 
     /// <summary>
-    /// What a Genesys re-publish looks like on the wire: a new EventBridge <c>id</c> and <c>time</c>, and the same
-    /// content written again with every object's keys in reverse order. <paramref name="style"/> picks the layout.
+    /// What a Genesys re-publish looks like on the wire: a new EventBridge <c>id</c> and <c>time</c>, a re-stamped
+    /// <c>detail.timestamp</c> (when there is one), and the same content written again with every object's keys in
+    /// reverse order. <paramref name="style"/> picks the layout.
     /// </summary>
     public static byte[] Republish(byte[] original, string newId, string newTime, RepublishStyle style)
     {
@@ -79,6 +80,9 @@ internal static class TestJson
                     case "time":
                         writer.WriteStringValue(newTime);
                         break;
+                    case "detail" when property.Value.ValueKind == JsonValueKind.Object:
+                        WriteReversed(property.Value, writer, restampTimestamp: newTime);
+                        break;
                     default:
                         WriteReversed(property.Value, writer);
                         break;
@@ -91,7 +95,7 @@ internal static class TestJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteReversed(JsonElement element, Utf8JsonWriter writer)
+    private static void WriteReversed(JsonElement element, Utf8JsonWriter writer, string? restampTimestamp = null)
     {
         switch (element.ValueKind)
         {
@@ -100,6 +104,12 @@ internal static class TestJson
                 foreach (var property in element.EnumerateObject().Reverse())
                 {
                     writer.WritePropertyName(property.Name);
+                    if (restampTimestamp is not null && property.Name == "timestamp")
+                    {
+                        writer.WriteStringValue(restampTimestamp);
+                        continue;
+                    }
+
                     WriteReversed(property.Value, writer);
                 }
 

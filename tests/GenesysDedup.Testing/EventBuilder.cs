@@ -17,16 +17,29 @@ public static class EventBuilder
     }
 
     /// <summary>
-    /// What Genesys sends when it re-publishes: a new EventBridge <c>id</c> and <c>time</c>, keys in another order,
-    /// other whitespace — and the same <c>detail.topicName</c> + <c>detail.eventBody</c>.
+    /// What Genesys sends when it re-publishes: a new EventBridge <c>id</c> and <c>time</c>, a re-stamped
+    /// <c>detail.timestamp</c>, keys in another order, other whitespace — and the same rest of <c>detail</c>.
     /// </summary>
     public static byte[] Republish(ReadOnlySpan<byte> utf8Event)
     {
         var root = JsonNode.Parse(utf8Event)!.AsObject();
         root["id"] = Guid.NewGuid().ToString();
         root["time"] = "2026-11-21T09:00:00Z";
+        if (root["detail"] is JsonObject detail && detail.ContainsKey("timestamp"))
+        {
+            detail["timestamp"] = "2026-11-21T08:59:59.321Z";
+        }
+
         var reordered = Reverse(root)!;
         return Encoding.UTF8.GetBytes(reordered.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>An EventBridge archive replay of a Genesys re-publish: <see cref="Republish"/> plus a <c>replay-name</c>.</summary>
+    public static byte[] Replay(ReadOnlySpan<byte> utf8Event)
+    {
+        var root = JsonNode.Parse(Republish(utf8Event))!.AsObject();
+        root["replay-name"] = "genesys-archive-replay";
+        return Encoding.UTF8.GetBytes(root.ToJsonString());
     }
 
     /// <summary>The older tutorial shape keyed by <c>detail.event_id</c>.</summary>
