@@ -23,8 +23,7 @@ internal static class EventsEndpoint
         var request = context.Request;
         if (!await authenticator.IsAuthorizedAsync(context).ConfigureAwait(false))
         {
-            authenticator.Challenge(context);
-            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "missing or wrong credentials", DedupOutcome.Invalid);
+            return Unauthorized(context, authenticator);
         }
 
         if (!IsJson(request.ContentType))
@@ -50,6 +49,13 @@ internal static class EventsEndpoint
         }
 
         return ToHttp(context, result);
+    }
+
+    /// <summary>401 with a challenge for every configured scheme.</summary>
+    internal static IResult Unauthorized(HttpContext context, RequestAuthenticator authenticator)
+    {
+        authenticator.Challenge(context);
+        return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "missing or wrong credentials", DedupOutcome.Invalid);
     }
 
     internal static IResult ToHttp(HttpContext context, DedupResult result)

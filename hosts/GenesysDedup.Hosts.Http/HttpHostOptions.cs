@@ -24,6 +24,9 @@ public sealed class HttpHostOptions
     /// <summary>Allow listening beyond loopback with no auth configured.</summary>
     public bool AllowAnonymous { get; set; }
 
+    /// <summary>Serve <c>/metrics</c> without credentials even when ingest auth is configured.</summary>
+    public bool PublicMetrics { get; set; }
+
     public int MaxBodyBytes { get; set; } = 262_144;
 
     internal bool HasApiKey => !string.IsNullOrEmpty(ApiKey);

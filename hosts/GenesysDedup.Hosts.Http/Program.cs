@@ -50,7 +50,21 @@ var app = builder.Build();
 app.MapPost("/events", EventsEndpoint.HandleAsync);
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(DedupStoreHealthCheck.ReadyTag) });
-app.MapPrometheusScrapingEndpoint("/metrics");
+// Event counts and latencies are for the operator: with ingest auth configured, /metrics asks for the same
+// credentials unless Http:PublicMetrics opens it (e.g. to a scraper inside a private network). Health stays open for
+// load balancers; /health/ready answers from a shared store check at most 2 s old.
+app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
+{
+    var http = context.HttpContext;
+    var authenticator = http.RequestServices.GetRequiredService<RequestAuthenticator>();
+    if (!http.RequestServices.GetRequiredService<IOptions<HttpHostOptions>>().Value.PublicMetrics
+        && !await authenticator.IsAuthorizedAsync(http).ConfigureAwait(false))
+    {
+        return EventsEndpoint.Unauthorized(http, authenticator);
+    }
+
+    return await next(context).ConfigureAwait(false);
+});
 
 app.Run();
 

@@ -1,5 +1,7 @@
 using GenesysDedup.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -33,7 +35,10 @@ public static class DedupHostingExtensions
                 $"{HandlerKinds.ConfigKey} is '{handler}'; expected one of: {string.Join(", ", HandlerKinds.All)}."),
         };
 
-        services.AddHealthChecks().AddCheck<DedupStoreHealthCheck>("dedup-store", tags: [DedupStoreHealthCheck.ReadyTag]);
+        // One instance, so the last store check is shared by every probe (health checks are otherwise made per run).
+        services.TryAddSingleton<DedupStoreHealthCheck>();
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "dedup-store", sp => sp.GetRequiredService<DedupStoreHealthCheck>(), failureStatus: null, tags: [DedupStoreHealthCheck.ReadyTag]));
         return builder;
     }
 

@@ -13,7 +13,7 @@ namespace GenesysDedup.Hosts.Http.Tests;
 /// The real HTTP host (its own Program, configuration and pipeline) in process, with a controllable handler added
 /// beside the configured one and the configured store wrapped so a test can take it down.
 /// </summary>
-internal class DedupHostFactory(IDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+internal class DedupHostFactory(IDictionary<string, string?>? settings = null, TimeProvider? clock = null) : WebApplicationFactory<Program>
 {
     public ControllableHandler Handler { get; } = new();
 
@@ -29,6 +29,11 @@ internal class DedupHostFactory(IDictionary<string, string?>? settings = null) :
 
         builder.ConfigureTestServices(services =>
         {
+            if (clock is not null)
+            {
+                services.Replace(ServiceDescriptor.Singleton(clock));
+            }
+
             services.AddSingleton<IDedupHandler>(Handler);
             var configured = services.Last(d => d.ServiceType == typeof(IDedupStore));
             services.Replace(ServiceDescriptor.Singleton<IDedupStore>(sp =>

@@ -21,8 +21,16 @@ public sealed class FaultyStore(IDedupStore inner) : IDedupStore
     public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken) =>
         Down ? throw Unavailable() : inner.ReleaseAsync(key, owner, cancellationToken);
 
-    public ValueTask CheckReadyAsync(CancellationToken cancellationToken) =>
-        Down ? throw Unavailable() : inner.CheckReadyAsync(cancellationToken);
+    /// <summary>How many readiness checks reached the store.</summary>
+    public int ReadyChecks => _readyChecks;
+
+    private int _readyChecks;
+
+    public ValueTask CheckReadyAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _readyChecks);
+        return Down ? throw Unavailable() : inner.CheckReadyAsync(cancellationToken);
+    }
 
     private static DedupStoreUnavailableException Unavailable() =>
         new("store is down (injected)", new TimeoutException("injected fault"));
