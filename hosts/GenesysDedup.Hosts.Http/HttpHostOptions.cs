@@ -1,4 +1,5 @@
 using System.Net;
+using GenesysDedup.Application;
 using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Hosts.Http;
@@ -21,7 +22,8 @@ public sealed class HttpHostOptions
     /// <summary>Allow listening beyond loopback with no auth configured.</summary>
     public bool AllowAnonymous { get; set; }
 
-    public int MaxBodyBytes { get; set; } = 262_144;
+    /// <summary>The request body limit; unset, it is <c>Dedup:MaxEventBytes</c> (a body is one event).</summary>
+    public int? MaxBodyBytes { get; set; }
 
     internal bool HasApiKey => !string.IsNullOrEmpty(ApiKey);
 
@@ -33,7 +35,7 @@ public sealed class HttpHostOptions
 /// addresses come from ASP.NET's own settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>,
 /// <c>Kestrel:Endpoints</c>); with none, Kestrel listens on localhost.
 /// </summary>
-internal sealed class HttpHostOptionsChecks(IConfiguration configuration) : IValidateOptions<HttpHostOptions>
+internal sealed class HttpHostOptionsChecks(IConfiguration configuration, IOptions<DedupOptions> dedup) : IValidateOptions<HttpHostOptions>
 {
     public ValidateOptionsResult Validate(string? name, HttpHostOptions options)
     {
@@ -41,6 +43,13 @@ internal sealed class HttpHostOptionsChecks(IConfiguration configuration) : IVal
         if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
         {
             failures.AddError("Http:MaxBodyBytes must be between 1024 and 16777216.");
+        }
+        else if (options.MaxBodyBytes > dedup.Value.MaxEventBytes)
+        {
+            // A body is one event: one between the two limits would be read only to be refused as invalid.
+            failures.AddError(
+                $"Http:MaxBodyBytes ({options.MaxBodyBytes}) must not exceed Dedup:MaxEventBytes ({dedup.Value.MaxEventBytes}); " +
+                "raise Dedup:MaxEventBytes, or leave Http:MaxBodyBytes unset to follow it.");
         }
 
         if (string.IsNullOrWhiteSpace(options.ApiKeyHeader))

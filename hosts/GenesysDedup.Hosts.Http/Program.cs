@@ -27,7 +27,6 @@ builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
 builder.Services.AddOptions<HttpHostOptions>().BindConfiguration(HttpHostOptions.SectionName).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<HttpHostOptions>, HttpHostOptionsChecks>();
 builder.Services.AddSingleton<RequestAuthenticator>();
-builder.Services.AddSingleton(sp => new GenesysDedup.Domain.EventLimits(MaxBytes: sp.GetRequiredService<IOptions<HttpHostOptions>>().Value.MaxBodyBytes));
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
