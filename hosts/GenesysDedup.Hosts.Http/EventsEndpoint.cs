@@ -6,7 +6,6 @@ using GenesysDedup.Domain;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace GenesysDedup.Hosts.Http;
 
@@ -18,6 +17,7 @@ internal static class EventsEndpoint
         ISender sender,
         RequestAuthenticator authenticator,
         DedupMetrics metrics,
+        EventLimits limits,
         IOptions<HttpHostOptions> options)
     {
         var request = context.Request;
@@ -26,20 +26,16 @@ internal static class EventsEndpoint
             return Unauthorized(context, authenticator);
         }
 
-        if (!IsJson(request.ContentType))
-        {
-            metrics.EventDelivered(DedupOutcome.Invalid);
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"Content-Type must be application/json (UTF-8), not '{request.ContentType}'", DedupOutcome.Invalid);
-        }
-
-        var maxBytes = options.Value.MaxBodyBytes;
+        // The Content-Type is not checked: an EventBridge connection may set its own, and refusing it (415) is not
+        // retried, so the event would be dead-lettered. The body is parsed as UTF-8 JSON whatever the header says.
+        var maxBytes = options.Value.MaxBodyBytes ?? limits.MaxBytes;
         var body = await BodyBuffer.ReadAsync(request, maxBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             metrics.EventDelivered(DedupOutcome.Invalid);
+            var key = options.Value.MaxBodyBytes is null ? "Dedup:MaxEventBytes" : "Http:MaxBodyBytes";
             return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
-                $"the body exceeds Http:MaxBodyBytes ({maxBytes} bytes)", DedupOutcome.Invalid);
+                $"the body exceeds {key} ({maxBytes} bytes)", DedupOutcome.Invalid);
         }
 
         DedupResult result;
@@ -94,22 +90,6 @@ internal static class EventsEndpoint
         }
 
         return TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);
-    }
-
-    // application/json or any application/*+json; a charset, when given, must be UTF-8 (EventBridge sends utf-8).
-    private static bool IsJson(string? contentType)
-    {
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
-        {
-            return false;
-        }
-
-        var isJson = mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-                     || (mediaType.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
-                         && mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
-        return isJson && (!mediaType.Charset.HasValue
-                          || mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-                          || mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using GenesysDedup.Application;
 using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Hosts.Http;
@@ -27,7 +28,8 @@ public sealed class HttpHostOptions
     /// <summary>Serve <c>/metrics</c> without credentials even when ingest auth is configured.</summary>
     public bool PublicMetrics { get; set; }
 
-    public int MaxBodyBytes { get; set; } = 262_144;
+    /// <summary>The request body limit; unset, it is <c>Dedup:MaxEventBytes</c> (a body is one event).</summary>
+    public int? MaxBodyBytes { get; set; }
 
     internal bool HasApiKey => !string.IsNullOrEmpty(ApiKey);
 
@@ -53,7 +55,7 @@ public sealed class HttpJwtOptions
 /// addresses come from ASP.NET's own settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>,
 /// <c>Kestrel:Endpoints</c>); with none, Kestrel listens on localhost.
 /// </summary>
-internal sealed class HttpHostOptionsChecks(IConfiguration configuration) : IValidateOptions<HttpHostOptions>
+internal sealed class HttpHostOptionsChecks(IConfiguration configuration, IOptions<DedupOptions> dedup) : IValidateOptions<HttpHostOptions>
 {
     public ValidateOptionsResult Validate(string? name, HttpHostOptions options)
     {
@@ -61,6 +63,13 @@ internal sealed class HttpHostOptionsChecks(IConfiguration configuration) : IVal
         if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
         {
             failures.AddError("Http:MaxBodyBytes must be between 1024 and 16777216.");
+        }
+        else if (options.MaxBodyBytes > dedup.Value.MaxEventBytes)
+        {
+            // A body is one event: one between the two limits would be read only to be refused as invalid.
+            failures.AddError(
+                $"Http:MaxBodyBytes ({options.MaxBodyBytes}) must not exceed Dedup:MaxEventBytes ({dedup.Value.MaxEventBytes}); " +
+                "raise Dedup:MaxEventBytes, or leave Http:MaxBodyBytes unset to follow it.");
         }
 
         if (string.IsNullOrWhiteSpace(options.ApiKeyHeader))

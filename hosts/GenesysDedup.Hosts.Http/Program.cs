@@ -36,7 +36,6 @@ builder.Services.AddSingleton<RequestAuthenticator>();
 builder.Services.AddAuthentication().AddJwtBearer();
 builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
     .Configure<IOptions<HttpHostOptions>, TimeProvider>((jwt, http, time) => RequestAuthenticator.ConfigureJwt(jwt, http.Value.Jwt, time));
-builder.Services.AddSingleton(sp => new GenesysDedup.Domain.EventLimits(MaxBytes: sp.GetRequiredService<IOptions<HttpHostOptions>>().Value.MaxBodyBytes));
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -30,6 +30,13 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
     public async Task<InvocationResult> HandleAsync(Invocation invocation)
     {
         ArgumentNullException.ThrowIfNull(invocation);
+        if (invocation.PayloadTooLarge)
+        {
+            var error = new LambdaError(ErrorTypes.Invalid, $"invalid: the invocation payload is over {LambdaRuntimeClient.MaxPayloadBytes} bytes, more than Lambda sends");
+            Log.InvocationTooLarge(logger, invocation.RequestId, LambdaRuntimeClient.MaxPayloadBytes);
+            return InvocationResult.Fail(error);
+        }
+
         using var deadline = DeadlineToken(invocation.Deadline);
         var token = deadline?.Token ?? CancellationToken.None;
         return SqsBatch.IsBatch(invocation.Payload)

@@ -19,6 +19,14 @@ internal sealed class LambdaRuntimeClient : IDisposable
     public const string TraceIdHeader = "Lambda-Runtime-Trace-Id";
     public const string ErrorTypeHeader = "Lambda-Runtime-Function-Error-Type";
 
+    /// <summary>
+    /// The largest invocation payload read: Lambda's own limit is 6 MB, for a synchronous invocation such as an SQS
+    /// event source mapping's batch (records of up to 1 MB each, escaped inside JSON strings); an asynchronous one
+    /// (an EventBridge rule) is at most 1 MB. One MiB of slack, so nothing Lambda accepted is refused here: the bound
+    /// only keeps a runaway body from exhausting memory.
+    /// </summary>
+    public const int MaxPayloadBytes = 7 * 1024 * 1024;
+
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
     private readonly HttpClient _http;
@@ -44,7 +52,8 @@ internal sealed class LambdaRuntimeClient : IDisposable
 
     /// <summary>
     /// Long-polls for the next invocation. <paramref name="stopping"/> cancels only the wait for it: once Lambda has
-    /// handed an invocation over (its headers have arrived), its payload is read to the end.
+    /// handed an invocation over (its headers have arrived), its payload is read to the end, or up to
+    /// <see cref="MaxPayloadBytes"/> (past it, <see cref="Invocation.PayloadTooLarge"/>: the invocation is answered with an error).
     /// </summary>
     public async Task<Invocation> NextAsync(CancellationToken stopping)
     {
@@ -60,8 +69,37 @@ internal sealed class LambdaRuntimeClient : IDisposable
         var deadline = long.TryParse(Header(response, DeadlineHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : (DateTimeOffset?)null;
-        var payload = await response.Content.ReadAsByteArrayAsync(CancellationToken.None).ConfigureAwait(false);
-        return new Invocation(requestId, deadline, Header(response, FunctionArnHeader), Header(response, TraceIdHeader), payload);
+        var payload = await ReadPayloadAsync(response.Content).ConfigureAwait(false);
+        return new Invocation(requestId, deadline, Header(response, FunctionArnHeader), Header(response, TraceIdHeader), payload ?? [], PayloadTooLarge: payload is null);
+    }
+
+    // The whole body, or null past MaxPayloadBytes.
+    private static async Task<byte[]?> ReadPayloadAsync(HttpContent content)
+    {
+        var declared = content.Headers.ContentLength;
+        if (declared > MaxPayloadBytes)
+        {
+            return null;
+        }
+
+        var stream = await content.ReadAsStreamAsync(CancellationToken.None).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var payload = new MemoryStream((int)(declared ?? 0));
+            var chunk = new byte[64 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, CancellationToken.None).ConfigureAwait(false)) > 0)
+            {
+                if (payload.Length + read > MaxPayloadBytes)
+                {
+                    return null;
+                }
+
+                payload.Write(chunk, 0, read);
+            }
+
+            return payload.Length == payload.Capacity ? payload.GetBuffer() : payload.ToArray();
+        }
     }
 
     /// <summary>Posts the invocation's result (UTF-8 JSON). Returns the Runtime API's status code.</summary>
@@ -102,8 +140,9 @@ internal sealed class LambdaRuntimeClient : IDisposable
 /// <param name="Deadline"><c>Lambda-Runtime-Deadline-Ms</c>: when Lambda stops the invocation; null when the header is missing.</param>
 /// <param name="FunctionArn"><c>Lambda-Runtime-Invoked-Function-Arn</c>.</param>
 /// <param name="TraceId"><c>Lambda-Runtime-Trace-Id</c> (X-Ray), exported as <c>_X_AMZN_TRACE_ID</c>.</param>
-/// <param name="Payload">The event, as Lambda sent it.</param>
-internal sealed record Invocation(string RequestId, DateTimeOffset? Deadline, string? FunctionArn, string? TraceId, byte[] Payload);
+/// <param name="Payload">The event, as Lambda sent it (empty when <paramref name="PayloadTooLarge"/>).</param>
+/// <param name="PayloadTooLarge">The payload was over <see cref="LambdaRuntimeClient.MaxPayloadBytes"/> and was not read.</param>
+internal sealed record Invocation(string RequestId, DateTimeOffset? Deadline, string? FunctionArn, string? TraceId, byte[] Payload, bool PayloadTooLarge = false);
 
 /// <summary>What the Runtime API's error endpoints take: a type (also sent as a header) and a message without payload content.</summary>
 internal readonly record struct LambdaError(string Type, string Message)

@@ -65,4 +65,7 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Warning, "Stopping {Service} failed")]
     public static partial void StopFailed(ILogger logger, Exception exception, string service);
+
+    [LoggerMessage(20, LogLevel.Error, "Invocation {RequestId}: the payload is over {MaxBytes} bytes; reported as error " + ErrorTypes.Invalid)]
+    public static partial void InvocationTooLarge(ILogger logger, string requestId, int maxBytes);
 }

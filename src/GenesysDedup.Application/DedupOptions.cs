@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using GenesysDedup.Domain;
 using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Application;
@@ -10,6 +11,9 @@ public sealed class DedupOptions
 
     /// <summary><c>memory</c>, <c>redis</c> or <c>dynamodb</c>; read by the hosting layer to pick the adapter.</summary>
     public string Store { get; set; } = "memory";
+
+    /// <summary>The largest event accepted, in bytes (both hosts and the parser; the HTTP body limit follows it).</summary>
+    public int MaxEventBytes { get; set; } = EventLimits.DefaultMaxBytes;
 
     /// <summary>How long a completed key answers duplicate.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
@@ -48,7 +52,7 @@ public sealed class DedupOptions
 [OptionsValidator]
 internal sealed partial class DedupOptionsValidator : IValidateOptions<DedupOptions>;
 
-/// <summary>Checks what attributes cannot express without reflection: durations, key sources and the local cache bound.</summary>
+/// <summary>Checks what attributes cannot express without reflection: durations, sizes, key sources and the local cache bound.</summary>
 internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
 {
     public ValidateOptionsResult Validate(string? name, DedupOptions options)
@@ -67,6 +71,11 @@ internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
         if (options.StoreTimeout < DedupOptions.MinStoreTimeout || options.StoreTimeout > DedupOptions.MaxStoreTimeout)
         {
             failures.AddError("Dedup:StoreTimeout must be between 00:00:00.100 and 00:15:00.");
+        }
+
+        if (options.MaxEventBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            failures.AddError("Dedup:MaxEventBytes must be between 1024 and 16777216.");
         }
 
         if (options.LocalCacheSize is < 0 or > DedupOptions.MaxLocalCacheSize)

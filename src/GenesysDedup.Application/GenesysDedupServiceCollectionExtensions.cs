@@ -25,7 +25,7 @@ public static class GenesysDedupServiceCollectionExtensions
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(EventLimits.Default);
+        services.TryAddSingleton(sp => new EventLimits(MaxBytes: sp.GetRequiredService<IOptions<DedupOptions>>().Value.MaxEventBytes));
         services.TryAddSingleton<DedupMetrics>();
         services.TryAddSingleton<EngineStore>();
         services.TryAddSingleton(sp => KeyResolver.FromNames(sp.GetRequiredService<IOptions<DedupOptions>>().Value.KeySources));

@@ -6,7 +6,11 @@ namespace GenesysDedup.Domain;
 /// <summary>Bounds on accepted input. Defaults follow SPEC §2 and §7.</summary>
 public sealed record EventLimits(int MaxBytes = EventLimits.DefaultMaxBytes, int MaxDepth = EventLimits.DefaultMaxDepth)
 {
-    public const int DefaultMaxBytes = 262_144;
+    /// <summary>
+    /// 1.5 MiB: EventBridge events, async Lambda payloads and SQS messages may be 1 MB, and the event EventBridge
+    /// delivers is larger than the entry its sender put (it adds the envelope), so a 1 MB entry needs room above 1 MB.
+    /// </summary>
+    public const int DefaultMaxBytes = 1_572_864;
     public const int DefaultMaxDepth = 64;
 
     public static EventLimits Default { get; } = new();
@@ -42,7 +46,7 @@ public static class EventParser
     {
         if (utf8Json.Length > limits.MaxBytes)
         {
-            return Fail($"event is {utf8Json.Length} bytes; the limit is {limits.MaxBytes}");
+            return Fail($"event is {utf8Json.Length} bytes; the limit is {limits.MaxBytes} (Dedup:MaxEventBytes)");
         }
 
         var span = utf8Json.Span;

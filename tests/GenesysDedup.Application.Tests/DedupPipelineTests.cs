@@ -382,6 +382,19 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
+    public async Task Send_EventOverMaxEventBytes_IsInvalidNamingTheKeyAndNothingRuns()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:MaxEventBytes"] = "2048" });
+        var body = EventBuilder.Transcription(2049, new Random(3));
+
+        var result = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.Invalid, result.Outcome);
+        Assert.Equal($"event is {body.Length} bytes; the limit is 2048 (Dedup:MaxEventBytes)", result.Detail);
+        Assert.Equal(0, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
     public async Task Send_RepublishOfAnEventThisProcessCompleted_IsDuplicateWithoutAskingTheStore()
     {
         await using var engine = EngineHarness.Create();
@@ -448,6 +461,8 @@ public sealed class DedupPipelineTests
     [InlineData("Dedup:LocalCacheSize", "-1", "Dedup:LocalCacheSize")]
     [InlineData("Dedup:StoreTimeout", "00:00:00", "Dedup:StoreTimeout")]
     [InlineData("Dedup:StoreTimeout", "1.00:00:00", "Dedup:StoreTimeout")]
+    [InlineData("Dedup:MaxEventBytes", "1023", "Dedup:MaxEventBytes")]
+    [InlineData("Dedup:MaxEventBytes", "16777217", "Dedup:MaxEventBytes")]
     public async Task Options_Invalid_FailAtStartupNamingTheKey(string key, string value, string named)
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { [key] = value });

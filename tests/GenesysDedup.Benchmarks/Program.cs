@@ -5,12 +5,27 @@ namespace GenesysDedup.Benchmarks;
 
 /// <summary>
 /// <c>bench [BenchmarkDotNet options, e.g. --filter '*']</c>: micro-benchmarks (Micro/).
-/// <c>workload --store memory|redis|dynamodb [--endpoint …] --events FILE.jsonl --concurrency N [--floor]</c>: replay.
+/// <c>workload --store memory|redis|dynamodb [--endpoint …] --events FILE.jsonl --concurrency N [--floor]</c>: replay
+/// any EventBridge JSON lines (one JSON object a line).
 /// <c>generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]</c>: the standard workload.
 /// </summary>
 public static class EntryPoint
 {
     public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            return await RunAsync(args).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // Usage and input errors (a missing option, a line of the events file that is not an event): the message says which.
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    private static async Task<int> RunAsync(string[] args)
     {
         var command = args.Length > 0 ? args[0] : "help";
         var rest = args.Skip(1).ToArray();
@@ -31,7 +46,7 @@ public static class EntryPoint
                       bench [--filter '*'] [other BenchmarkDotNet options]
                       workload --store memory|redis|dynamodb [--endpoint host:port | http://host:port] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4] [--cache MAXKEYS]
                       generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]
-                      hotpath [--size 1KB|4KB|64KB] [--seconds 1] [--repeat 5]
+                      hotpath [--size 1KB|4KB|64KB|1MB] [--seconds 1] [--repeat 5]
                     """).ConfigureAwait(false);
                 return command == "help" ? 0 : 2;
         }

@@ -174,6 +174,18 @@ public sealed class EventParserTests
     }
 
     [Fact]
+    public void Parse_OneMegabyteTranscription_IsAcceptedByDefault()
+    {
+        var bytes = EventBuilder.Transcription(1024 * 1024, new Random(1));
+
+        var result = EventParser.Parse(bytes);
+
+        Assert.True(result.IsValid, result.Error);
+        Assert.Equal("v2.conversations.{id}.transcription", result.Event!.DetailType);
+        result.Event.Dispose();
+    }
+
+    [Fact]
     public void Parse_ExactlyAtDefaultSizeLimit_IsAccepted()
     {
         var bytes = ObjectOfSize(EventLimits.DefaultMaxBytes);
@@ -192,7 +204,7 @@ public sealed class EventParserTests
         var result = EventParser.Parse(bytes);
 
         Assert.False(result.IsValid);
-        Assert.Equal("event is 262145 bytes; the limit is 262144", result.Error);
+        Assert.Equal("event is 1572865 bytes; the limit is 1572864 (Dedup:MaxEventBytes)", result.Error);
     }
 
     [Fact]
@@ -202,7 +214,7 @@ public sealed class EventParserTests
         var result = EventParser.Parse(new byte[101], new EventLimits(MaxBytes: 100));
 
         Assert.False(result.IsValid);
-        Assert.Equal("event is 101 bytes; the limit is 100", result.Error);
+        Assert.Equal("event is 101 bytes; the limit is 100 (Dedup:MaxEventBytes)", result.Error);
     }
 
     [Fact]

@@ -175,16 +175,17 @@ public sealed class EventsEndpointTests : IDisposable
     }
 
     [Fact]
-    public async Task Post_BodyOverLimit_Is413()
+    public async Task Post_BodyOverLimit_Is413NamingTheKey()
     {
         var client = _factory.CreateClient();
-        var padding = new string('x', 262_144);
+        var padding = new string('x', 1_572_864);
         var body = Encoding.UTF8.GetBytes("{\"detail\":{\"pad\":\"" + padding + "\"}}");
 
         var response = await client.PostEventAsync(body);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Dedup:MaxEventBytes (1572864 bytes)", (await response.JsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(0, _factory.Handler.TotalRuns);
     }
 
@@ -192,7 +193,7 @@ public sealed class EventsEndpointTests : IDisposable
     public async Task Post_ChunkedBodyOverLimit_Is413()
     {
         var client = _factory.CreateClient();
-        var body = Encoding.UTF8.GetBytes("{\"detail\":{\"pad\":\"" + new string('y', 300_000) + "\"}}");
+        var body = Encoding.UTF8.GetBytes("{\"detail\":{\"pad\":\"" + new string('y', 1_600_000) + "\"}}");
         var content = new StreamContent(new MemoryStream(body));
         content.Headers.ContentType = HttpTestExtensions.EventBridgeContentType;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = content };
@@ -203,34 +204,69 @@ public sealed class EventsEndpointTests : IDisposable
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
-    [Fact]
-    public async Task Post_BodyAtLimit_IsAccepted()
+    [Theory]
+    [InlineData("Http:MaxBodyBytes")]
+    [InlineData("Dedup:MaxEventBytes")] // Http:MaxBodyBytes unset follows it
+    public async Task Post_BodyAtLimit_IsAccepted_AndOneByteOverIs413NamingTheKey(string key)
     {
-        await using var small = new DedupHostFactory(new Dictionary<string, string?> { ["Http:MaxBodyBytes"] = "2048" });
+        await using var small = new DedupHostFactory(new Dictionary<string, string?> { [key] = "2048" });
         var client = small.CreateClient();
         var prefix = "{\"detail\":{\"pad\":\"";
         var suffix = "\"}}";
         var atLimit = Encoding.UTF8.GetBytes(prefix + new string('z', 2048 - prefix.Length - suffix.Length) + suffix);
         var overLimit = Encoding.UTF8.GetBytes(prefix + new string('z', 2049 - prefix.Length - suffix.Length) + suffix);
 
+        var over = await client.PostEventAsync(overLimit);
+
         Assert.Equal(HttpStatusCode.OK, (await client.PostEventAsync(atLimit)).StatusCode);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostEventAsync(overLimit)).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
+        Assert.Contains($"{key} (2048 bytes)", (await over.JsonAsync()).GetProperty("detail").GetString());
     }
 
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/x-www-form-urlencoded")]
-    [InlineData("application/json; charset=iso-8859-1")]
+    [InlineData("application/octet-stream")]
     [InlineData(null)]
-    public async Task Post_ContentTypeNotJson_Is415(string? contentType)
+    public async Task Post_AnyContentType_IsParsedAsJsonAndProcessed(string? contentType)
+    {
+        // An EventBridge connection may set its own Content-Type; a 415 would not be retried (dead-lettered).
+        var client = _factory.CreateClient();
+
+        var response = await client.PostEventAsync(EventBuilder.UniqueGenesysEvent(), contentType);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("processed", await response.OutcomeAsync());
+        Assert.Equal(1, _factory.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Post_NonUtf8CharsetLabel_BodyIsReadAsUtf8()
+    {
+        var client = _factory.CreateClient();
+        var eventId = $"evt-straße-番号-{Guid.NewGuid():N}";
+
+        var response = await client.PostEventAsync(EventBuilder.Tutorial(eventId), "application/json; charset=iso-8859-1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(eventId, (await response.JsonAsync()).GetProperty("key").GetString());
+        Assert.Equal(1, _factory.Handler.RunsOf(eventId));
+    }
+
+    [Theory]
+    [InlineData("text/plain", "hello")]
+    [InlineData("application/x-www-form-urlencoded", "detail=1&id=2")]
+    [InlineData(null, "<event/>")]
+    public async Task Post_BodyNotJson_Is400InvalidWhateverTheContentType(string? contentType, string body)
     {
         var client = _factory.CreateClient();
 
-        var response = await client.PostEventAsync(Samples.Bytes(Samples.Audit), contentType);
+        var response = await client.PostEventAsync(Encoding.UTF8.GetBytes(body), contentType);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("invalid", await response.OutcomeAsync());
+        Assert.Contains("not valid JSON", (await response.JsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(0, _factory.Handler.TotalRuns);
     }
 

@@ -40,7 +40,7 @@ public sealed class LogHygieneTests
         await client.PostEventAsync(EventBuilder.Tutorial("evt-log-" + Marker, Marker)); // failed
         await client.PostEventAsync(Encoding.UTF8.GetBytes($"{{\"{Marker}\":1,\"{Marker}\":2}}")); // invalid: duplicate name
         await client.PostEventAsync(Encoding.UTF8.GetBytes($"{{\"detail\":\"{Marker}\"")); // invalid: truncated
-        await client.PostEventAsync(marked, "text/plain"); // 415
+        await client.PostEventAsync(marked, "text/plain"); // duplicate: any Content-Type is parsed as JSON
         factory.Store.Down = true;
         await client.PostEventAsync(EventBuilder.UniqueGenesysEvent(Marker)); // store_unavailable
 

@@ -247,6 +247,16 @@ public sealed partial class DeployTemplateTests
     }
 
     [Fact]
+    public void EveryQueue_TakesOneMebibyteMessages()
+    {
+        // SQS's own default is still 256 KiB: a larger event would fail to reach the queue, or its dead-letter record.
+        var queues = ResourcesOfType("AWS::SQS::Queue").ToList();
+
+        Assert.Equal(4, queues.Count);
+        Assert.All(queues, queue => Assert.Equal("1048576", Scalar(Properties(queue)["MaximumMessageSize"])));
+    }
+
+    [Fact]
     public void ApiDestination_PostsToTheHttpHostWithAnApiKeyConnection()
     {
         var destination = Properties(ResourceOfType("AWS::Events::ApiDestination"));

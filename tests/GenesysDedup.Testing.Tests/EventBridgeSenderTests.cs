@@ -4,8 +4,8 @@ using System.Text;
 namespace GenesysDedup.Testing.Tests;
 
 /// <summary>
-/// The sender behaves as an EventBridge API destination (SPEC §7): 429 and 5xx are retried, a <c>Retry-After</c> is
-/// honoured in place of the backoff, other 4xx are final, timeouts and refused connections are retried, and the time
+/// The sender behaves as an EventBridge API destination (SPEC §7): 401, 407, 409, 429 and 5xx are retried, a
+/// <c>Retry-After</c> is honoured in place of the backoff, other 4xx are final, timeouts and refused connections are retried, and the time
 /// and attempt bounds end an event as given up. Waits are scaled down, never asserted on.
 /// </summary>
 public sealed class EventBridgeSenderTests
@@ -52,11 +52,29 @@ public sealed class EventBridgeSenderTests
     }
 
     [Theory]
-    [InlineData(HttpStatusCode.BadRequest)]
     [InlineData(HttpStatusCode.Unauthorized)]
+    [InlineData(HttpStatusCode.ProxyAuthenticationRequired)]
+    [InlineData(HttpStatusCode.Conflict)]
+    public async Task SendOne_RetriedClientErrorThen200_RetriesAndIsAcknowledged(HttpStatusCode status)
+    {
+        await using var server = await new ScriptedServer()
+            .Then(ScriptedServer.Answer.Status(status))
+            .StartAsync();
+        using var sender = new EventBridgeSender(new EventBridgeSenderOptions { DelayScale = 0.001 });
+
+        var result = await sender.SendOneAsync(new OutboundEvent(Body, server.Url));
+
+        Assert.Equal(SendOutcome.Acknowledged, result.Outcome);
+        Assert.Equal([(int)status, 200], result.Attempts.Select(a => a.Status));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest)]
+    [InlineData(HttpStatusCode.Forbidden)]
     [InlineData(HttpStatusCode.RequestEntityTooLarge)]
+    [InlineData(HttpStatusCode.UnsupportedMediaType)]
     [InlineData(HttpStatusCode.UnprocessableEntity)]
-    public async Task SendOne_4xxOtherThan429_IsRejectedWithoutRetry(HttpStatusCode status)
+    public async Task SendOne_OtherClientError_IsRejectedWithoutRetry(HttpStatusCode status)
     {
         await using var server = await new ScriptedServer()
             .Then(ScriptedServer.Answer.Status(status))

@@ -6,9 +6,9 @@ namespace GenesysDedup.Testing;
 
 /// <summary>
 /// Posts events the way an EventBridge API destination does (SPEC §7): <c>Content-Type: application/json;
-/// charset=utf-8</c>, an optional API-key header, a per-attempt timeout (5 s); 429, 5xx, timeouts and connection
-/// errors are retried with exponential backoff and jitter, a <c>Retry-After</c> taking the place of the backoff; any
-/// other status is final (a 4xx is never retried); an event is given up once its next retry would start after
+/// charset=utf-8</c>, an optional API-key header, a per-attempt timeout (5 s); 401, 407, 409, 429, 5xx, timeouts and
+/// connection errors are retried with exponential backoff and jitter, a <c>Retry-After</c> taking the place of the
+/// backoff; any other status is final (any other 4xx goes to the rule's dead-letter queue); an event is given up once its next retry would start after
 /// <see cref="EventBridgeSenderOptions.GiveUpAfter"/> (EventBridge: the maximum event age) or after
 /// <see cref="EventBridgeSenderOptions.MaxAttempts"/> attempts. At most
 /// <see cref="EventBridgeSenderOptions.MaxConcurrency"/> events are in flight at once. Every attempt is recorded, with
@@ -175,7 +175,8 @@ public sealed class EventBridgeSender : IDisposable
     private SendAttempt Failed(int number, Uri target, DateTimeOffset startedAt, string error) =>
         new(number, target, startedAt, _time.GetUtcNow(), Status: null, RetryAfter: null, Outcome: null, Key: null, Detail: null, error);
 
-    private static bool IsRetryable(SendAttempt attempt) => attempt.Status is null or 429 or >= 500;
+    // The statuses EventBridge retries for an API destination; it does not retry other 4xx (nor 1xx, 2xx, 3xx).
+    private static bool IsRetryable(SendAttempt attempt) => attempt.Status is null or 401 or 407 or 409 or 429 or >= 500;
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)
     {
@@ -293,10 +294,10 @@ public enum SendOutcome
     /// <summary>A 2xx.</summary>
     Acknowledged,
 
-    /// <summary>A final status other than 2xx (a 4xx other than 429, a 3xx): never retried.</summary>
+    /// <summary>A final status other than 2xx (a 4xx other than 401, 407, 409 and 429; a 3xx): never retried.</summary>
     Rejected,
 
-    /// <summary>Still failing (429, 5xx, timeout, connection error) when the time or attempt bound was reached.</summary>
+    /// <summary>Still failing (401, 407, 409, 429, 5xx, timeout, connection error) when the time or attempt bound was reached.</summary>
     GaveUp,
 }
 

@@ -6,7 +6,7 @@ using GenesysDedup.Domain;
 namespace GenesysDedup.Benchmarks.Micro;
 
 /// <summary>
-/// Parse + key + fingerprint on real-shaped Genesys events of ~1 KB, ~4 KB and ~64 KB. The baseline is the floor:
+/// Parse + key + fingerprint on real-shaped Genesys events of ~1 KB, ~4 KB, ~64 KB and ~1 MB (the largest entry). The baseline is the floor:
 /// one SHA-256 over the raw body (any fingerprint must at least hash that many bytes); <see cref="JsonDocumentParse"/>
 /// is what System.Text.Json alone costs.
 /// </summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using GenesysDedup.Application;
@@ -48,10 +47,7 @@ public static class WorkloadDriver
         // Steady state, as a long-running host sees it: the engine's code is tiered up and profiled (tiered PGO) only
         // after thousands of calls, so a short run from a cold start would measure the JIT, not the engine.
         var warmup = TimeSpan.FromSeconds(args.GetDouble("warmup-seconds", 4));
-        var events = (await File.ReadAllLinesAsync(args.Require("events")).ConfigureAwait(false))
-            .Where(line => line.Length > 0)
-            .Select(Encoding.UTF8.GetBytes)
-            .ToArray();
+        var events = await ReadEventsAsync(args.Require("events")).ConfigureAwait(false);
         var runId = Guid.NewGuid().ToString("N")[..12];
 
         var settings = new Dictionary<string, string?>
@@ -82,32 +78,29 @@ public static class WorkloadDriver
                 throw new ArgumentException("--store must be memory, redis or dynamodb");
         }
 
-        // An empty host: configuration from the settings above only, no log provider (the log handler's line costs its
-        // level check), the store's hosted services (connection warm-up, table creation) started as a host would.
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
-        var configured = builder.Services.Last(d => d.ServiceType == typeof(IDedupStore));
-        builder.Services.Replace(ServiceDescriptor.Singleton<IDedupStore>(sp => CountingDedupStore.Wrap(
-            (IDedupStore)(configured.ImplementationInstance
-                ?? configured.ImplementationFactory?.Invoke(sp)
-                ?? ActivatorUtilities.CreateInstance(sp, configured.ImplementationType!)))));
-
-        using var host = builder.Build();
-        await host.StartAsync().ConfigureAwait(false);
+        using var host = await StartHostAsync(settings).ConfigureAwait(false);
         var services = host.Services;
         var counting = (CountingDedupStore)services.GetRequiredService<IDedupStore>();
-        await counting.CheckReadyAsync(CancellationToken.None).ConfigureAwait(false);
 
         Func<int, Task<DedupOutcome?>> operation;
         if (mode == "engine")
         {
             var sender = services.GetRequiredService<ISender>();
             operation = async i => (await sender.Send(new ProcessEvent(events[i])).ConfigureAwait(false)).Outcome;
-            await WarmUpAsync(warmup, pass =>
+
+            // Each warm-up pass replays the file unchanged in a Dedup namespace of its own (so in an engine of its own,
+            // the namespace being the engine's setting): its keys, whatever source gives them, are never the measured
+            // run's, which therefore finds every original new. The code it tiers up is the process's, shared.
+            await WarmUpAsync(warmup, async pass =>
             {
-                var copies = WarmupCopies(events, $"{runId}-{pass}");
-                return ReplayAsync(copies.Length, concurrency, async i => (await sender.Send(new ProcessEvent(copies[i])).ConfigureAwait(false)).Outcome);
+                using var warmupHost = await StartHostAsync(new Dictionary<string, string?>(settings)
+                {
+                    ["Dedup:Namespace"] = $"warmup-{runId}-{pass}",
+                }).ConfigureAwait(false);
+                var warmupSender = warmupHost.Services.GetRequiredService<ISender>();
+                var result = await ReplayAsync(events.Length, concurrency, async i => (await warmupSender.Send(new ProcessEvent(events[i])).ConfigureAwait(false)).Outcome).ConfigureAwait(false);
+                await warmupHost.StopAsync().ConfigureAwait(false);
+                return result;
             }).ConfigureAwait(false);
         }
         else
@@ -145,15 +138,70 @@ public static class WorkloadDriver
     }
 
     /// <summary>
-    /// The workload itself, made new for a warm-up pass: every event gets <c>detail.eventBody.benchmarkWarmup = tag</c>,
-    /// so its key is one the measured run never uses, while a re-publish still matches its original within the pass.
+    /// An empty host: configuration from <paramref name="settings"/> only, no log provider (the log handler's line costs
+    /// its level check), the store wrapped in a <see cref="CountingDedupStore"/>, and the store's hosted services
+    /// (connection warm-up, table creation) started as a host would; returned once the store answers.
     /// </summary>
-    private static byte[][] WarmupCopies(byte[][] events, string tag) => events.Select(body =>
+    private static async Task<IHost> StartHostAsync(Dictionary<string, string?> settings)
     {
-        var root = JsonNode.Parse(body)!.AsObject();
-        root["detail"]!["eventBody"]!["benchmarkWarmup"] = tag;
-        return Encoding.UTF8.GetBytes(root.ToJsonString(Payloads.ProducerJson));
-    }).ToArray();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
+        var configured = builder.Services.Last(d => d.ServiceType == typeof(IDedupStore));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IDedupStore>(sp => CountingDedupStore.Wrap(
+            (IDedupStore)(configured.ImplementationInstance
+                ?? configured.ImplementationFactory?.Invoke(sp)
+                ?? ActivatorUtilities.CreateInstance(sp, configured.ImplementationType!)))));
+
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+            await host.Services.GetRequiredService<IDedupStore>().CheckReadyAsync(CancellationToken.None).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The events file: JSON lines, each any JSON object (an EventBridge event of any shape: Genesys, the tutorial's,
+    /// an input transformer's output). Blank lines are skipped; a line that is not a JSON object stops the run, named.
+    /// </summary>
+    private static async Task<byte[][]> ReadEventsAsync(string path)
+    {
+        var events = new List<byte[]>();
+        var number = 0;
+        foreach (var line in await File.ReadAllLinesAsync(path).ConfigureAwait(false))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(line);
+            try
+            {
+                using var document = JsonDocument.Parse(bytes);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw new ArgumentException($"{path} line {number}: an event must be a JSON object, not {document.RootElement.ValueKind}");
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw new ArgumentException($"{path} line {number}: not JSON ({ex.Message})", ex);
+            }
+
+            events.Add(bytes);
+        }
+
+        return events.Count > 0 ? events.ToArray() : throw new ArgumentException($"{path} holds no events");
+    }
 
     private static Func<int, Task<DedupOutcome?>> FloorOperation(string store, IServiceProvider services, string runId)
     {

@@ -74,8 +74,8 @@ public static partial class WorkloadGenerator
     {
         var kind = Kinds[index % Kinds.Length];
         var text = kind == Samples.Transcription
-            ? Encoding.UTF8.GetString(Payloads.Transcription(random.Next(1536, 4096), random))
-            : JsonNode.Parse(Samples.Text(kind))!.ToJsonString(Payloads.ProducerJson);
+            ? Encoding.UTF8.GetString(EventBuilder.Transcription(random.Next(1536, 4096), random))
+            : JsonNode.Parse(Samples.Text(kind))!.ToJsonString(EventBuilder.ProducerJson);
 
         // Fresh ids everywhere (consistently within the event, so topicName and eventBody agree), the org id kept.
         var map = new Dictionary<string, string>(StringComparer.Ordinal) { [OrganisationId] = OrganisationId };
@@ -83,7 +83,7 @@ public static partial class WorkloadGenerator
         {
             if (!map.TryGetValue(match.Value, out var replacement))
             {
-                replacement = Payloads.NewGuid(random).ToString();
+                replacement = EventBuilder.NewGuid(random).ToString();
                 map[match.Value] = replacement;
             }
 
@@ -104,16 +104,16 @@ public static partial class WorkloadGenerator
         }
 
         root["detail"]!["timestamp"] = time.AddMilliseconds(300).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        return root.ToJsonString(Payloads.ProducerJson);
+        return root.ToJsonString(EventBuilder.ProducerJson);
     }
 
     /// <summary>What Genesys sends when it re-publishes: new envelope id and time, keys reordered, other whitespace; same detail.</summary>
     private static string Republish(string original, Random random)
     {
         var root = JsonNode.Parse(original)!.AsObject();
-        root["id"] = Payloads.NewGuid(random).ToString();
+        root["id"] = EventBuilder.NewGuid(random).ToString();
         root["time"] = "2026-11-21T09:00:00Z";
-        var indented = Reverse(root)!.ToJsonString(new JsonSerializerOptions(Payloads.ProducerJson) { WriteIndented = true });
+        var indented = Reverse(root)!.ToJsonString(new JsonSerializerOptions(EventBuilder.ProducerJson) { WriteIndented = true });
 
         // One line (JSON-lines), yet not the original's whitespace: newlines of the indented form become spaces.
         return indented.Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' ');
