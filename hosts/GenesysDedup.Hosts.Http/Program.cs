@@ -26,6 +26,12 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestHeadersTotalSize = 128 * 1024;
     kestrel.Limits.MaxRequestHeaderCount = 160;
     kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
+    // Left unbounded, one client with enough idle sockets exhausts the file descriptors and memory and the host dies:
+    // at most 1024 connections, and an idle one is closed after 15 s (Kestrel's own default is 130 s). Kestrel's own
+    // keys override both; the slim builder binds no Kestrel:Limits section itself, so they are read here.
+    var limits = builder.Configuration.GetSection("Kestrel:Limits");
+    kestrel.Limits.MaxConcurrentConnections = limits.GetValue<long?>("MaxConcurrentConnections") ?? 1024;
+    kestrel.Limits.KeepAliveTimeout = limits.GetValue<TimeSpan?>("KeepAliveTimeout") ?? TimeSpan.FromSeconds(15);
     kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(3));
 });
 
