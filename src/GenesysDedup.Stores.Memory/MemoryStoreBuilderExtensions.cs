@@ -18,16 +18,10 @@ public static class MemoryStoreBuilderExtensions
             .Bind(builder.Configuration.GetSection(MemoryStoreOptions.SectionName))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryStoreOptions>, MemoryStoreOptionsChecks>());
-        builder.Services.TryAddSingleton(static sp =>
-        {
-            var metrics = sp.GetRequiredService<DedupMetrics>();
-            var logger = sp.GetRequiredService<ILogger<MemoryDedupStore>>();
-            return new MemoryDedupStore(sp.GetRequiredService<IOptions<MemoryStoreOptions>>().Value.MaxEntries, evicted =>
-            {
-                metrics.MemoryEvicted(evicted);
-                Log.Evicted(logger, evicted);
-            });
-        });
+        builder.Services.TryAddSingleton<EvictionReporter>();
+        builder.Services.TryAddSingleton(static sp => new MemoryDedupStore(
+            sp.GetRequiredService<IOptions<MemoryStoreOptions>>().Value.MaxEntries,
+            sp.GetRequiredService<EvictionReporter>().Evicted));
         builder.Services.Replace(ServiceDescriptor.Singleton<IDedupStore>(sp => sp.GetRequiredService<MemoryDedupStore>()));
         builder.Services.AddHostedService<MemoryStoreSweeper>();
         return builder;

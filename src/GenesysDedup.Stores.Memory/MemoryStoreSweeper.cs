@@ -1,17 +1,18 @@
 using GenesysDedup.Domain;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Stores.Memory;
 
 /// <summary>Sweeps expired records once a minute so memory is bounded by the retention window, and says at start-up that the store is not durable.</summary>
-internal sealed class MemoryStoreSweeper(MemoryDedupStore store, TimeProvider time, ILogger<MemoryStoreSweeper> logger) : BackgroundService
+internal sealed class MemoryStoreSweeper(MemoryDedupStore store, IOptions<MemoryStoreOptions> options, TimeProvider time, ILogger<MemoryStoreSweeper> logger) : BackgroundService
 {
     internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Log.NotDurable(logger);
+        Log.NotDurable(logger, options.Value.MaxEntries);
         using var timer = new PeriodicTimer(Interval, time);
         try
         {

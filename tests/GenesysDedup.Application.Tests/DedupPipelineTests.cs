@@ -7,7 +7,10 @@ using GenesysDedup.Testing;
 using Mediator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GenesysDedup.Application.Tests;
 
@@ -437,6 +440,45 @@ public sealed class DedupPipelineTests
         Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(first))).Outcome);
         Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(EventBuilder.UniqueGenesysEvent()))).Outcome);
         Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(EventBuilder.Republish(first)))).Outcome);
+    }
+
+    [Fact]
+    public async Task Send_FloodPastTheMemoryBound_WarnsOnceAMinuteCountsEveryEvictionAndSaysSoAtStartUp()
+    {
+        var logs = new CapturingLoggerProvider();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Memory:MaxEntries"] = "100" }).Build();
+        var services = new ServiceCollection().AddLogging(l => l.AddProvider(logs)).AddSingleton<IConfiguration>(configuration).AddSingleton<TimeProvider>(clock);
+        services.AddGenesysDedup(configuration).UseMemoryStore();
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+        using var evictions = new CounterProbe(DedupMetrics.MeterName, "genesys_dedup.memory.evicted");
+        foreach (var hosted in provider.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(CancellationToken.None);
+        }
+
+        var sender = provider.GetRequiredService<ISender>();
+        var first = EventBuilder.UniqueGenesysEvent();
+        await sender.Send(new ProcessEvent(first));
+        for (var i = 0; i < 1_000; i++)
+        {
+            await sender.Send(new ProcessEvent(EventBuilder.UniqueGenesysEvent()));
+        }
+
+        var warningsInTheFirstMinute = logs.Lines.Count(l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("before their retention ended", StringComparison.Ordinal));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await sender.Send(new ProcessEvent(EventBuilder.UniqueGenesysEvent()));
+        var republished = await sender.Send(new ProcessEvent(EventBuilder.Republish(first)));
+
+        Assert.Equal(1, warningsInTheFirstMinute);
+        Assert.Equal(2, logs.Lines.Count(l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("before their retention ended", StringComparison.Ordinal)));
+        Assert.True(evictions.Total >= 900, $"evictions counted: {evictions.Total}");
+        Assert.Contains(logs.Lines, l => l.Contains("MaxEntries=100", StringComparison.Ordinal) && l.Contains("runs its handler again", StringComparison.Ordinal));
+        Assert.Equal(DedupOutcome.Processed, republished.Outcome);
+        foreach (var hosted in provider.GetServices<IHostedService>())
+        {
+            await hosted.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using GenesysDedup.Testing;
@@ -96,36 +95,6 @@ public sealed class LogHygieneTests
         {
             base.ConfigureWebHost(builder);
             builder.ConfigureLogging(logging => logging.AddProvider(logs));
-        }
-    }
-}
-
-/// <summary>Keeps every formatted log line and exception text.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
-{
-    private readonly ConcurrentQueue<string> _lines = new();
-
-    public string AllText() => string.Join('\n', _lines);
-
-    public ILogger CreateLogger(string categoryName) => new Capturing(_lines, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Capturing(ConcurrentQueue<string> lines, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs
-                ? string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}"))
-                : string.Empty;
-            lines.Enqueue($"{logLevel} {category} {formatter(state, exception)} {structured} {exception}");
         }
     }
 }

@@ -240,7 +240,8 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
 
         public ConcurrentQueue<ClaimRequest> Claims { get; } = new();
 
-        public void FailKey(string key) => _failing[key] = true;
+        /// <summary>Fails every call for the <c>detail.event_id</c> key <paramref name="eventId"/> (stored in the empty namespace).</summary>
+        public void FailKey(string eventId) => _failing[new DedupKey(eventId, string.Empty, "detail.event_id").StoredForm(string.Empty)] = true;
 
         public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
         {
