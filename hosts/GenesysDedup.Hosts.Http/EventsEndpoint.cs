@@ -18,7 +18,8 @@ internal static class EventsEndpoint
         RequestAuthenticator authenticator,
         DedupMetrics metrics,
         EventLimits limits,
-        IOptions<HttpHostOptions> options)
+        IOptions<HttpHostOptions> options,
+        IncompleteBodies incompleteBodies)
     {
         var request = context.Request;
         if (!await authenticator.IsAuthorizedAsync(context).ConfigureAwait(false))
@@ -29,7 +30,18 @@ internal static class EventsEndpoint
         // The Content-Type is not checked: an EventBridge connection may set its own, and refusing it (415) is not
         // retried, so the event would be dead-lettered. The body is parsed as UTF-8 JSON whatever the header says.
         var maxBytes = options.Value.MaxBodyBytes ?? limits.MaxBytes;
-        var body = await BodyBuffer.ReadAsync(request, maxBytes, context.RequestAborted).ConfigureAwait(false);
+        BodyBuffer? body;
+        try
+        {
+            body = await BodyBuffer.ReadAsync(request, maxBytes, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IncompleteBodyReason(ex, context) is { } reason)
+        {
+            incompleteBodies.Record(reason);
+            return Problem(StatusCodes.Status408RequestTimeout, "Request timeout",
+                "the request body did not arrive whole; nothing was processed", DedupOutcome.Invalid);
+        }
+
         if (body is null)
         {
             metrics.EventDelivered(DedupOutcome.Invalid);
@@ -46,6 +58,16 @@ internal static class EventsEndpoint
 
         return ToHttp(context, result);
     }
+
+    // Kestrel ends a body that arrives slower than its minimum data rate with a 408 BadHttpRequestException; a client
+    // that disconnects mid-body surfaces as an aborted request or a reset connection.
+    private static string? IncompleteBodyReason(Exception ex, HttpContext context) => ex switch
+    {
+        BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } => "too_slow",
+        OperationCanceledException or IOException when context.RequestAborted.IsCancellationRequested => "aborted",
+        IOException => "aborted",
+        _ => null,
+    };
 
     /// <summary>401 with a challenge for every configured scheme.</summary>
     internal static IResult Unauthorized(HttpContext context, RequestAuthenticator authenticator)

@@ -39,6 +39,7 @@ builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
 builder.Services.AddOptions<HttpHostOptions>().BindConfiguration(HttpHostOptions.SectionName).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<HttpHostOptions>, HttpHostOptionsChecks>();
 builder.Services.AddSingleton<RequestAuthenticator>();
+builder.Services.AddSingleton<IncompleteBodies>();
 builder.Services.AddAuthentication().AddJwtBearer();
 builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
     .Configure<IOptions<HttpHostOptions>, TimeProvider>((jwt, http, time) => RequestAuthenticator.ConfigureJwt(jwt, http.Value.Jwt, time));

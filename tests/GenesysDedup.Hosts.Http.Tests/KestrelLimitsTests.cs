@@ -97,6 +97,54 @@ public sealed class KestrelLimitsTests
         Assert.True(await ServerClosesOrRejectsAsync(socket), "the server kept a connection whose body stalled");
     }
 
+    [Fact]
+    public async Task SlowBody_IsAnswered408_CountedAndLoggedWithoutAnError()
+    {
+        await using var host = await RunningHost.StartAsync();
+        using var socket = await ConnectAsync(host);
+
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"detail\":"));
+        var answer = await ReadAnswerAsync(socket);
+
+        Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
+        await AssertCountedQuietlyAsync(host, "too_slow");
+    }
+
+    [Fact]
+    public async Task AbortedBody_IsCountedAndLoggedWithoutAnError()
+    {
+        await using var host = await RunningHost.StartAsync();
+        using (var socket = await ConnectAsync(host))
+        {
+            await socket.SendAsync(Encoding.ASCII.GetBytes(
+                "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"detail\":"));
+            socket.Close(timeout: 0); // a reset, mid-body
+        }
+
+        await AssertCountedQuietlyAsync(host, "aborted");
+    }
+
+    private static async Task AssertCountedQuietlyAsync(RunningHost host, string reason)
+    {
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        var pattern = $"genesys_dedup_http_incomplete_bodies_total{{[^}}]*reason=\"{reason}\"[^}}]*}} 1";
+        await LoopbackPort.WaitUntilAsync(
+            async ct => System.Text.RegularExpressions.Regex.IsMatch(await client.GetStringAsync(new Uri("metrics", UriKind.Relative), ct), pattern),
+            CutOffBound,
+            () => $"/metrics to count one incomplete body ({reason})");
+        Assert.DoesNotContain(host.Output, line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Output, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    private static async Task<string> ReadAnswerAsync(Socket socket)
+    {
+        var buffer = new byte[4096];
+        using var backstop = new CancellationTokenSource(CutOffBound);
+        var read = await socket.ReceiveAsync(buffer, SocketFlags.None, backstop.Token);
+        return Encoding.ASCII.GetString(buffer, 0, read);
+    }
+
     private static async Task<Socket> ConnectAsync(RunningHost host)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
