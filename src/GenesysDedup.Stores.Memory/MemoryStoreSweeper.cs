@@ -10,9 +10,15 @@ internal sealed class MemoryStoreSweeper(MemoryDedupStore store, IOptions<Memory
 {
     internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Here rather than in ExecuteAsync, which runs on a background thread: the warning is part of the start-up.
+        Log.NotDurable(logger, options.Value.MaxEntries);
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Log.NotDurable(logger, options.Value.MaxEntries);
         using var timer = new PeriodicTimer(Interval, time);
         try
         {
