@@ -17,7 +17,10 @@ var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
-    kestrel.Limits.MaxRequestLineSize = 4 * 1024;
+    // A connection may also add up to 100 query-string parameters, each a key and a value of up to 512 characters:
+    // 100 × 1026 = 102,600 bytes in plain ASCII, plus the destination's own URL. AWS counts them against a 64 KB total,
+    // which percent-encoding can double; 128 KiB holds either.
+    kestrel.Limits.MaxRequestLineSize = 128 * 1024;
     // A connection may add 100 header parameters, each a name and a value of up to 512 characters: 100 × 1028 bytes
     // with ": " and CRLF = 102,800. On top: EventBridge's own ~10 headers (~1 KB), the credential (Basic of 512 + 512
     // characters is at most 5,464 Base64 characters; a Bearer JWT usually 1-4 KB), and what a proxy in front adds.
