@@ -64,7 +64,7 @@ internal static class EventsEndpoint
     private static string? IncompleteBodyReason(Exception ex, HttpContext context) => ex switch
     {
         BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } => "too_slow",
-        OperationCanceledException or IOException when context.RequestAborted.IsCancellationRequested => "aborted",
+        OperationCanceledException when context.RequestAborted.IsCancellationRequested => "aborted",
         IOException => "aborted",
         _ => null,
     };

@@ -10,14 +10,15 @@ namespace GenesysDedup.Application;
 /// Safe because a completed record cannot become claimable before its expiry: nothing un-completes it (release is
 /// owner-checked and only ever follows a failed handler, before completion), and its expiry is the one this process
 /// wrote. A completion that found its claim gone (expired or swept while the handler ran) was written all the same,
-/// so it is remembered too; one refused because another owner holds the key is not. Every answer is judged by <see cref="StoredRecord.Judge"/> at the request's time, exactly as a store judges
-/// the record it reads, so past its expiry an entry answers nothing and the claim goes to the store. In-progress
-/// claims are never cached: only a successful <see cref="CompleteAsync"/> adds an entry.
+/// so it is remembered too; one refused because another owner holds the key is not. Every answer is judged by
+/// <see cref="StoredRecord.Judge"/> at the request's time, exactly as a store judges the record it reads, so past its
+/// expiry an entry answers nothing and the claim goes to the store. In-progress claims are never cached: only a
+/// successful <see cref="CompleteAsync"/> adds an entry.
 /// </para>
 /// <para>
 /// Bounded: at most <c>maxKeys</c> completed keys (the oldest completions are dropped first: with one retention they
-/// are also the first to expire, and the least likely to be re-delivered). What it cannot know: a
-/// record deleted behind the store's back (a Redis <c>FLUSHALL</c> or eviction under <c>maxmemory</c>) still answers
+/// are also the first to expire, and the least likely to be re-delivered). What it cannot know: a record deleted
+/// behind the store's back (a Redis <c>FLUSHALL</c> or eviction under <c>maxmemory</c>) still answers
 /// <c>duplicate</c> here until its expiry — the event was processed, so that answer is still true.
 /// </para>
 /// <para>

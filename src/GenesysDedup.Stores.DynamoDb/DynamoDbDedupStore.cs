@@ -11,7 +11,8 @@ namespace GenesysDedup.Stores.DynamoDb;
 /// <summary>
 /// DynamoDB store (SPEC §5) on the low-level client: one item per key in a table whose partition key is
 /// <c>EventId</c>. A claim is one conditional <c>PutItem</c>; completion is an <c>UpdateItem</c> under the same
-/// condition (ours, gone, or no longer holding the key); release is an owner-conditioned <c>DeleteItem</c>. A failed condition is an answer, not a fault: the record that failed it
+/// condition (ours, gone, or no longer holding the key); release is an owner-conditioned <c>DeleteItem</c>. A failed
+/// condition is an answer, not a fault: the record that failed it
 /// (returned by <c>ReturnValuesOnConditionCheckFailure=ALL_OLD</c>, or read back consistently where the endpoint
 /// does not return it) is judged by <see cref="StoredRecord.Judge"/>. Expiry is judged from stored timestamps,
 /// never left to DynamoDB's TTL sweeper, which deletes items up to about 48 hours late.
