@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
+using GenesysDedup.Hosting;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ internal static class EventsEndpoint
         ISender sender,
         RequestAuthenticator authenticator,
         DedupMetrics metrics,
-        EventLimits limits,
+        IOptions<DedupOptions> dedup,
         IOptions<HttpHostOptions> options,
         IncompleteBodies incompleteBodies)
     {
@@ -29,7 +30,7 @@ internal static class EventsEndpoint
 
         // The Content-Type is not checked: an EventBridge connection may set its own, and refusing it (415) is not
         // retried, so the event would be dead-lettered. The body is parsed as UTF-8 JSON whatever the header says.
-        var maxBytes = options.Value.MaxBodyBytes ?? limits.MaxBytes;
+        var maxBytes = options.Value.MaxBodyBytes ?? dedup.Value.MaxEventBytes;
         BodyBuffer? body;
         try
         {

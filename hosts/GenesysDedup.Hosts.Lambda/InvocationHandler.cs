@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
+using GenesysDedup.Hosting;
 using Mediator;
 using Microsoft.Extensions.Logging;
 
@@ -175,7 +176,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
     }
 
     private async Task<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline) =>
-        await sender.Send(new ProcessEvent(utf8Event) { Lease = LeaseFor(invocationDeadline) }, deadline).ConfigureAwait(false);
+        await sender.Send(new ProcessEvent(utf8Event) { Delivery = new DeliveryInfo(Lease: LeaseFor(invocationDeadline)) }, deadline).ConfigureAwait(false);
 
     private static string Describe(DedupResult result)
     {

@@ -4,13 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Application;
 
-/// <summary>The <c>Dedup</c> section (SPEC §9). Store-specific settings live in each store's own options.</summary>
+/// <summary>The <c>Dedup</c> section. Store-specific settings live in each store's own options.</summary>
 public sealed class DedupOptions
 {
     public const string SectionName = "Dedup";
-
-    /// <summary><c>memory</c>, <c>redis</c> or <c>dynamodb</c>; read by the hosting layer to pick the adapter.</summary>
-    public string Store { get; set; } = "memory";
 
     /// <summary>The largest event accepted, in bytes (both hosts and the parser; the HTTP body limit follows it).</summary>
     public int MaxEventBytes { get; set; } = EventLimits.DefaultMaxBytes;
@@ -35,24 +32,14 @@ public sealed class DedupOptions
     [RegularExpression("^[A-Za-z0-9_.-]{0,64}$", ErrorMessage = "Dedup:Namespace may hold up to 64 letters, digits, '_', '.' or '-'.")]
     public string Namespace { get; set; } = string.Empty;
 
-    /// <summary>Ordered key sources (SPEC §3); empty means the default order.</summary>
+    /// <summary>Ordered key sources; empty means the default order.</summary>
     public IList<string> KeySources { get; set; } = [];
-
-    /// <summary>
-    /// How many keys this process completed it remembers, to answer their re-deliveries as duplicates without a store
-    /// call (<see cref="CompletedKeyCache"/>); 0 turns the cache off.
-    /// </summary>
-    public int LocalCacheSize { get; set; } = DefaultLocalCacheSize;
-
-    public const int DefaultLocalCacheSize = 10_000;
-
-    public const int MaxLocalCacheSize = 10_000_000;
 }
 
 [OptionsValidator]
 internal sealed partial class DedupOptionsValidator : IValidateOptions<DedupOptions>;
 
-/// <summary>Checks what attributes cannot express without reflection: durations, sizes, key sources and the local cache bound.</summary>
+/// <summary>Checks what attributes cannot express without reflection: durations, sizes and key sources.</summary>
 internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
 {
     public ValidateOptionsResult Validate(string? name, DedupOptions options)
@@ -76,11 +63,6 @@ internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
         if (options.MaxEventBytes is < 1024 or > 16 * 1024 * 1024)
         {
             failures.AddError("Dedup:MaxEventBytes must be between 1024 and 16777216.");
-        }
-
-        if (options.LocalCacheSize is < 0 or > DedupOptions.MaxLocalCacheSize)
-        {
-            failures.AddError($"Dedup:LocalCacheSize must be between 0 (off) and {DedupOptions.MaxLocalCacheSize}.");
         }
 
         try

@@ -2,50 +2,92 @@ using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+/// <summary>Registers the dedup engine.</summary>
 public static class GenesysDedupServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the dedup engine: options from <c>Dedup</c> (validated at start-up), the key resolver and the
-    /// <see cref="ProcessEvent"/> pipeline. Chain a store (<c>.UseMemoryStore()</c>) and handlers (<c>.AddHandler&lt;T&gt;()</c>).
+    /// Adds the engine (<see cref="IEventDeduplicator"/>) with options from the <c>Dedup</c> section of
+    /// <paramref name="configuration"/>, validated at start-up. Chain a store (<c>.UseMemoryStore()</c>) and handlers
+    /// (<c>.AddHandler&lt;T&gt;()</c>); a missing one fails at start-up, naming the fix.
     /// </summary>
-    public static GenesysDedupBuilder AddGenesysDedup(this IServiceCollection services, IConfiguration configuration)
+    public static GenesysDedupBuilder AddGenesysDedup(this IServiceCollection services, IConfiguration configuration, Action<DedupOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddCore(services, configuration, configure);
+    }
+
+    /// <summary>Adds the engine with options set in code, for apps without configuration (workers, tests).</summary>
+    public static GenesysDedupBuilder AddGenesysDedup(this IServiceCollection services, Action<DedupOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddCore(services, null, configure);
+    }
+
+    private static GenesysDedupBuilder AddCore(IServiceCollection services, IConfiguration? configuration, Action<DedupOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
+        var options = services.AddOptions<DedupOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection(DedupOptions.SectionName));
+        }
 
-        services.AddOptions<DedupOptions>()
-            .Bind(configuration.GetSection(DedupOptions.SectionName))
-            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DedupOptions>, DedupOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DedupOptions>, DedupOptionsChecks>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DedupOptions>>(new CompositionCheck(services)));
 
+        services.AddLogging();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new EventLimits(MaxBytes: sp.GetRequiredService<IOptions<DedupOptions>>().Value.MaxEventBytes));
         services.TryAddSingleton<DedupMetrics>();
-        services.TryAddSingleton<EngineStore>();
-        services.TryAddSingleton(sp => KeyResolver.FromNames(sp.GetRequiredService<IOptions<DedupOptions>>().Value.KeySources));
-
-        // The one place the pipeline's order is declared: outermost first.
-        services.AddMediator(static (Mediator.MediatorOptions options) =>
-        {
-            options.Namespace = "GenesysDedup.Application.Generated";
-            options.GenerateTypesAsInternal = true;
-            options.ServiceLifetime = ServiceLifetime.Singleton;
-            options.Assemblies = [typeof(ProcessEvent)];
-            options.PipelineBehaviors =
-            [
-                typeof(TelemetryBehavior),
-                typeof(ParseBehavior),
-                typeof(KeyBehavior),
-                typeof(IdempotencyBehavior),
-            ];
-        });
-
+        services.TryAddSingleton<IEventDeduplicator>(sp => new DedupEngine(
+            // Validated first, so a missing store or handler fails with CompositionCheck's message, not DI's.
+            ValidatedOptions(sp),
+            sp.GetRequiredService<IDedupStore>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetServices<HandlerTopics>(),
+            sp.GetRequiredService<DedupMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DedupEngine>>()));
         return new GenesysDedupBuilder(services, configuration);
+    }
+
+    private static IOptions<DedupOptions> ValidatedOptions(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<DedupOptions>>();
+        _ = options.Value;
+        return options;
+    }
+
+    /// <summary>A store and a handler must be registered: without them the first event would throw, or be completed
+    /// with nothing run.</summary>
+    private sealed class CompositionCheck(IServiceCollection services) : IValidateOptions<DedupOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, DedupOptions options)
+        {
+            var failures = new ValidateOptionsResultBuilder();
+            if (!services.Any(d => d.ServiceType == typeof(IDedupStore)))
+            {
+                failures.AddError("No dedup store is registered: chain .UseMemoryStore(), .UseRedisStore() or .UseDynamoDbStore() onto AddGenesysDedup(...).");
+            }
+
+            if (!services.Any(d => d.ServiceType == typeof(IDedupHandler)))
+            {
+                failures.AddError("No handler is registered, so every event would be completed with nothing run: chain .AddHandler<THandler>() or .AddLogHandler() onto AddGenesysDedup(...).");
+            }
+
+            return failures.Build();
+        }
     }
 }

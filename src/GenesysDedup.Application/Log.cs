@@ -12,20 +12,11 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Debug, "Event {Key} {Outcome} in {ElapsedMs:F2} ms")]
     public static partial void Outcome(ILogger logger, LogText key, string outcome, double elapsedMs);
 
-    [LoggerMessage(2, LogLevel.Warning, "Event {Key} {Outcome}: {Detail}")]
-    public static partial void NotAcknowledged(ILogger logger, LogText key, string outcome, LogText detail);
-
-    [LoggerMessage(3, LogLevel.Warning, "Store unavailable during {Operation} of {Key}")]
-    public static partial void StoreUnavailable(ILogger logger, Exception exception, string operation, LogText key);
-
-    [LoggerMessage(4, LogLevel.Error, "Handler failed for {Key}; releasing the claim so a retry processes it")]
-    public static partial void HandlerFailed(ILogger logger, Exception exception, LogText key);
+    [LoggerMessage(2, LogLevel.Warning, "Event {Key} {Outcome} in {ElapsedMs:F2} ms: {Detail}")]
+    public static partial void NotAcknowledged(ILogger logger, Exception? exception, LogText key, string outcome, double elapsedMs, LogText detail);
 
     [LoggerMessage(5, LogLevel.Warning, "Lease on {Key} was taken over before completion (handler ran; the new owner's record is kept)")]
     public static partial void LeaseLost(ILogger logger, LogText key);
-
-    [LoggerMessage(6, LogLevel.Warning, "Release of {Key} found another owner; left as it is")]
-    public static partial void ReleaseNotOwned(ILogger logger, LogText key);
 
     [LoggerMessage(7, LogLevel.Information, "Processed {Key} topic={TopicName} detail-type={DetailType} id={EventId}")]
     public static partial void Processed(ILogger logger, LogText key, LogText topicName, LogText detailType, LogText eventId);

@@ -1,7 +1,7 @@
 namespace GenesysDedup.Domain;
 
 /// <summary>
-/// The store port (SPEC §4–5). Expected answers are values; a store that cannot answer (unreachable, timed out,
+/// The store port. Expected answers are values; a store that cannot answer (unreachable, timed out,
 /// throttled) throws <see cref="DedupStoreUnavailableException"/> and nothing else. Every write is owner-checked.
 /// Times are passed in, never read from a clock, so every adapter judges expiry the same way.
 /// </summary>
@@ -23,12 +23,6 @@ public interface IDedupStore
     /// <summary>Throws <see cref="DedupStoreUnavailableException"/> when the store cannot serve requests.</summary>
     ValueTask CheckReadyAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>
-/// A store that answers in process, with no round trip to save: the engine puts no completed-key cache in front of it.
-/// The cache would only repeat its lookups, and hold every completed key a second time.
-/// </summary>
-public interface IInProcessDedupStore : IDedupStore;
 
 /// <param name="Key">The scoped key (namespace applied).</param>
 /// <param name="Owner">A random token that only this delivery knows: it fences complete and release.</param>

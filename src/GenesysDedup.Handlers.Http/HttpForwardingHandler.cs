@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using GenesysDedup.Application;
 using GenesysDedup.Domain;
 
 namespace GenesysDedup.Handlers.Http;
@@ -15,12 +14,12 @@ internal sealed class HttpForwardingHandler(HttpClient client) : IDedupHandler
     internal const string ClientName = "GenesysDedup.Handlers.Http";
     private static readonly MediaTypeHeaderValue JsonContentType = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
 
-    public async ValueTask HandleAsync(DedupEvent dedupEvent, DedupKey key, CancellationToken cancellationToken)
+    public async ValueTask HandleAsync(DedupContext context, CancellationToken cancellationToken)
     {
-        using var content = new ReadOnlyMemoryContent(dedupEvent.Utf8Json);
+        using var content = new ReadOnlyMemoryContent(context.Event.Utf8Json);
         content.Headers.ContentType = JsonContentType;
         using var request = new HttpRequestMessage(HttpMethod.Post, (Uri?)null) { Content = content };
-        request.Headers.Add(IdempotencyKeyHeader.Name, IdempotencyKeyHeader.Encode(key.Value));
+        request.Headers.Add(IdempotencyKeyHeader.Name, IdempotencyKeyHeader.Encode(context.Key.Value));
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

@@ -1,4 +1,4 @@
-using GenesysDedup.Application;
+using GenesysDedup.Domain;
 using GenesysDedup.Handlers.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -11,17 +11,21 @@ public static class HttpHandlerBuilderExtensions
     public static GenesysDedupBuilder AddHttpForwardingHandler(this GenesysDedupBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<HttpHandlerOptions>()
-            .BindConfiguration(HttpHandlerOptions.SectionName)
-            .ValidateOnStart();
+        var options = builder.Services.AddOptions<HttpHandlerOptions>();
+        if (builder.Configuration is { } configuration)
+        {
+            options.Bind(configuration.GetSection(HttpHandlerOptions.SectionName));
+        }
+
+        options.ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpHandlerOptions>, HttpHandlerOptionsChecks>());
         builder.Services.AddHttpClient(HttpForwardingHandler.ClientName, static (sp, client) =>
         {
-            var options = sp.GetRequiredService<IOptions<HttpHandlerOptions>>().Value;
-            client.BaseAddress = options.Url;
-            client.Timeout = options.Timeout;
+            var handler = sp.GetRequiredService<IOptions<HttpHandlerOptions>>().Value;
+            client.BaseAddress = handler.Url;
+            client.Timeout = handler.Timeout;
         })
-        // SPEC §6: anything but a 2xx fails. A followed 301/302/303 becomes a GET without the event, whose 200
+        // Anything but a 2xx fails. A followed 301/302/303 becomes a GET without the event, whose 200
         // would mark the event processed though it was never delivered.
         .UseSocketsHttpHandler(static (handler, _) => handler.AllowAutoRedirect = false);
         builder.Services.AddScoped<IDedupHandler>(static sp => new HttpForwardingHandler(

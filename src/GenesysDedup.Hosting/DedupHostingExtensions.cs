@@ -35,6 +35,14 @@ public static class DedupHostingExtensions
                 $"{HandlerKinds.ConfigKey} is '{handler}'; expected one of: {string.Join(", ", HandlerKinds.All)}."),
         };
 
+        services.AddMediator(static (Mediator.MediatorOptions options) =>
+        {
+            options.Namespace = "GenesysDedup.Hosting.Generated";
+            options.GenerateTypesAsInternal = true;
+            options.ServiceLifetime = ServiceLifetime.Singleton;
+            options.Assemblies = [typeof(ProcessEvent)];
+        });
+
         // One instance, so the last store check is shared by every probe (health checks are otherwise made per run).
         services.TryAddSingleton<DedupStoreHealthCheck>();
         services.AddHealthChecks().Add(new HealthCheckRegistration(

@@ -15,7 +15,7 @@ namespace GenesysDedup.Stores.Memory;
 /// traced and copied by the next collections, which under load paused the host ~5–15 ms each: its p99
 /// (docs/performance.md).
 /// </remarks>
-public sealed class MemoryDedupStore : IInProcessDedupStore
+public sealed class MemoryDedupStore : IDedupStore
 {
     // Enough shards that concurrent requests rarely wait on one lock.
     private const int ShardCount = 64;

@@ -15,7 +15,7 @@ public static class MemoryStoreBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<MemoryStoreOptions>()
-            .Bind(builder.Configuration.GetSection(MemoryStoreOptions.SectionName))
+            .Bind((builder.Configuration ?? new ConfigurationBuilder().Build()).GetSection(MemoryStoreOptions.SectionName))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryStoreOptions>, MemoryStoreOptionsChecks>());
         builder.Services.TryAddSingleton<EvictionReporter>();

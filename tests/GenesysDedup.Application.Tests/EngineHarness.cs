@@ -2,14 +2,14 @@ using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
-using Mediator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GenesysDedup.Application.Tests;
 
-/// <summary>The real engine (pipeline + memory store) with a fake clock, a controllable handler and a switchable store fault.</summary>
+/// <summary>The real engine (with the memory store) with a fake clock, a controllable handler and a switchable store fault.</summary>
 internal sealed class EngineHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
@@ -33,7 +33,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public IServiceProvider Services => _services;
 
-    public static EngineHarness Create(IDictionary<string, string?>? settings = null, MemoryDedupStore? sharedStore = null, FakeTimeProvider? clock = null)
+    public static EngineHarness Create(IDictionary<string, string?>? settings = null, MemoryDedupStore? sharedStore = null, FakeTimeProvider? clock = null, ILoggerProvider? logs = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -48,7 +48,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         var store = new FaultyStore(sharedStore ?? new MemoryDedupStore());
 
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(l => l.AddProvider(logs ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerProvider.Instance));
         services.AddSingleton(configuration);
         services.AddSingleton<TimeProvider>(clock);
         services.AddGenesysDedup(configuration);
@@ -58,7 +58,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     }
 
     public async Task<DedupResult> SendAsync(byte[] body, TimeSpan? lease = null) =>
-        await _services.GetRequiredService<ISender>().Send(new ProcessEvent(body) { Lease = lease });
+        await _services.GetRequiredService<IEventDeduplicator>().ProcessAsync(body, new DeliveryInfo(lease));
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

@@ -44,7 +44,7 @@ public static class EntryPoint
                 await Console.Error.WriteLineAsync("""
                     usage:
                       bench [--filter '*'] [other BenchmarkDotNet options]
-                      workload --store memory|redis|dynamodb [--endpoint host:port | http://host:port] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4] [--cache MAXKEYS]
+                      workload --store memory|redis|dynamodb [--endpoint host:port | http://host:port] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4]
                       generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]
                       hotpath [--size 1KB|4KB|64KB|1MB] [--seconds 1] [--repeat 5]
                     """).ConfigureAwait(false);

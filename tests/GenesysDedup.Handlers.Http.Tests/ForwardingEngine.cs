@@ -1,5 +1,4 @@
 using GenesysDedup.Application;
-using Mediator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -45,7 +44,7 @@ internal sealed class ForwardingEngine : IAsyncDisposable
     public void ValidateOnStart() => _services.GetRequiredService<IStartupValidator>().Validate();
 
     public async Task<DedupResult> SendAsync(byte[] body) =>
-        await _services.GetRequiredService<ISender>().Send(new ProcessEvent(body));
+        await _services.GetRequiredService<IEventDeduplicator>().ProcessAsync(body);
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

@@ -32,7 +32,7 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
         var services = LambdaApp.ComposeServices(configuration, NullLoggerFactory.Instance);
         services.AddSingleton<TimeProvider>(_clock);
         services.AddSingleton<IDedupStore>(_store);
-        services.AddSingleton<GenesysDedup.Application.IDedupHandler>(_handler);
+        services.AddSingleton<IDedupHandler>(_handler);
         _services = services.BuildServiceProvider();
         Handler = _services.GetRequiredService<InvocationHandler>();
     }

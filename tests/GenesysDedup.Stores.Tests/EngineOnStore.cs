@@ -1,6 +1,6 @@
 using GenesysDedup.Application;
+using GenesysDedup.Domain;
 using GenesysDedup.Testing;
-using Mediator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -13,15 +13,13 @@ internal sealed class EngineOnStore(ServiceProvider services) : IAsyncDisposable
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
     /// <param name="useStore">Plugs the store in (e.g. <c>UseRedisStore()</c>).</param>
-    /// <param name="settings">Configuration over the defaults: a one-minute lease, no completed-key cache (every answer
-    /// comes from the store itself).</param>
+    /// <param name="settings">Configuration over the defaults: a one-minute lease.</param>
     public static EngineOnStore Create(Action<GenesysDedupBuilder> useStore, TimeProvider time, IDedupHandler handler, Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Dedup:Lease"] = Lease.ToString(),
-                ["Dedup:LocalCacheSize"] = "0",
             })
             .AddInMemoryCollection(settings)
             .Build();
@@ -35,7 +33,7 @@ internal sealed class EngineOnStore(ServiceProvider services) : IAsyncDisposable
     }
 
     public async Task<DedupResult> SendAsync(byte[] body) =>
-        await services.GetRequiredService<ISender>().Send(new ProcessEvent(body));
+        await services.GetRequiredService<IEventDeduplicator>().ProcessAsync(body);
 
     /// <summary>
     /// Sends <paramref name="body"/> while <paramref name="proxy"/> holds everything, lets <paramref name="storeTimeout"/>

@@ -82,7 +82,7 @@ public sealed class RedisEngineTests
 
         public int Runs => Volatile.Read(ref _runs);
 
-        public async ValueTask HandleAsync(DedupEvent dedupEvent, DedupKey key, CancellationToken cancellationToken)
+        public async ValueTask HandleAsync(DedupContext context, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _runs);
             await Task.Delay(delay, cancellationToken);

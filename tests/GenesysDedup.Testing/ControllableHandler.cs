@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using GenesysDedup.Application;
 using GenesysDedup.Domain;
 
 namespace GenesysDedup.Testing;
@@ -40,12 +39,17 @@ public sealed class ControllableHandler : IDedupHandler, IDisposable
     /// <summary>Completes when one more run has reached the closed gate (each arrival is awaited once).</summary>
     public Task WaitForArrivalAsync() => _entries.WaitAsync();
 
-    public async ValueTask HandleAsync(DedupEvent dedupEvent, DedupKey key, CancellationToken cancellationToken)
+    /// <summary>The context of every run, in the order they started.</summary>
+    public ConcurrentQueue<DedupContext> Contexts { get; } = new();
+
+    public async ValueTask HandleAsync(DedupContext context, CancellationToken cancellationToken)
     {
+        var key = context.Key;
+        Contexts.Enqueue(context);
         _runs.AddOrUpdate(key.Value, 1, static (_, runs) => runs + 1);
         if (KeepsEvents)
         {
-            Kept.Enqueue(dedupEvent);
+            Kept.Enqueue(context.Event);
         }
 
         if (_gate is { } gate)

@@ -14,12 +14,20 @@ public static class EventBuilder
     /// </summary>
     public static JsonSerializerOptions ProducerJson { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>A Genesys user-activity event whose eventBody is unique (a fresh id), so it has a fresh fingerprint.</summary>
-    public static byte[] UniqueGenesysEvent(string? marker = null)
+    /// <summary>
+    /// A Genesys user-activity event whose eventBody is unique (a fresh id), so it has a fresh fingerprint; with
+    /// <paramref name="topic"/>, under that <c>detail.topicName</c>.
+    /// </summary>
+    public static byte[] UniqueGenesysEvent(string? marker = null, string? topic = null)
     {
         var root = JsonNode.Parse(Samples.Text(Samples.UserActivity))!.AsObject();
         root["id"] = Guid.NewGuid().ToString();
         root["detail"]!["eventBody"]!["id"] = marker ?? Guid.NewGuid().ToString();
+        if (topic is not null)
+        {
+            root["detail"]!["topicName"] = topic;
+        }
+
         return Encoding.UTF8.GetBytes(root.ToJsonString());
     }
 

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using GenesysDedup.Hosting;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;

@@ -3,12 +3,9 @@ using GenesysDedup.Domain;
 namespace GenesysDedup.Benchmarks.Workload;
 
 /// <summary>Counts every call the engine makes on the store it wraps (claims, completions, releases).</summary>
-public class CountingDedupStore(IDedupStore inner) : IDedupStore
+public sealed class CountingDedupStore(IDedupStore inner) : IDedupStore
 {
-    /// <summary>Wraps <paramref name="inner"/>, keeping it an <see cref="IInProcessDedupStore"/> if it is one, so the
-    /// engine puts the same completed-key cache (or none) in front of the counter as in front of the store.</summary>
-    public static CountingDedupStore Wrap(IDedupStore inner) =>
-        inner is IInProcessDedupStore ? new InProcess(inner) : new CountingDedupStore(inner);
+    public static CountingDedupStore Wrap(IDedupStore inner) => new(inner);
 
     private long _claims;
     private long _completes;
@@ -48,6 +45,4 @@ public class CountingDedupStore(IDedupStore inner) : IDedupStore
     }
 
     public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => inner.CheckReadyAsync(cancellationToken);
-
-    private sealed class InProcess(IDedupStore inner) : CountingDedupStore(inner), IInProcessDedupStore;
 }

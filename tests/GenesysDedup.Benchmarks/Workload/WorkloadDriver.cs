@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using GenesysDedup.Hosting;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.DynamoDb;
@@ -56,11 +57,6 @@ public static class WorkloadDriver
             ["Dedup:Namespace"] = $"run-{runId}",
             ["Handler:Kind"] = "log",
         };
-        if (args.Get("cache") is { } cache)
-        {
-            settings["Dedup:LocalCacheSize"] = cache;
-        }
-
         switch (store)
         {
             case "redis":

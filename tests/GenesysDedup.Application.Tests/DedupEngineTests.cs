@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
-using Mediator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,10 +13,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace GenesysDedup.Application.Tests;
 
-public sealed class DedupPipelineTests
+public sealed class DedupEngineTests
 {
     [Fact]
-    public async Task Send_NewEvent_RunsHandlerOnceAndIsProcessed()
+    public async Task Process_NewEvent_RunsHandlerOnceAndIsProcessed()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -31,7 +30,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_Republish_IsDuplicateAndHandlerDoesNotRunAgain()
+    public async Task Process_Republish_IsDuplicateAndHandlerDoesNotRunAgain()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -47,7 +46,7 @@ public sealed class DedupPipelineTests
     [Theory]
     [InlineData("detail.event_id", DedupOutcome.Processed, 2)] // the default sources
     [InlineData("eventbody-fingerprint", DedupOutcome.Duplicate, 1)]
-    public async Task Send_ConversationSummaryPair_TwoEventsUnlessKeyedOnTheBodyAlone(string firstSource, DedupOutcome second, int runs)
+    public async Task Process_ConversationSummaryPair_TwoEventsUnlessKeyedOnTheBodyAlone(string firstSource, DedupOutcome second, int runs)
     {
         // Two real notifications whose topicName and eventBody are byte-identical: only CorrelationId tells them
         // apart. The default keeps both; the opt-in eventbody-fingerprint merges them, as its operator chose.
@@ -67,7 +66,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_ConversationSummaryCounterChanged_IsANewEvent()
+    public async Task Process_ConversationSummaryCounterChanged_IsANewEvent()
     {
         await using var engine = EngineHarness.Create();
         var original = Samples.Bytes(Samples.ConversationSummaryCallA);
@@ -82,7 +81,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_HandlerKeepsTheEvent_ItStaysReadableAfterManyLaterEvents()
+    public async Task Process_HandlerKeepsTheEvent_ItStaysReadableAfterManyLaterEvents()
     {
         await using var engine = EngineHarness.Create();
         engine.Handler.KeepsEvents = true;
@@ -103,7 +102,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_HandlerFails_IsFailedAndTheRetryProcessesIt()
+    public async Task Process_HandlerFails_IsFailedAndTheRetryProcessesIt()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.Tutorial("evt-fails-once");
@@ -121,7 +120,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_WhileAnotherDeliveryRuns_IsInProgressWithRetryAfterToLeaseExpiry()
+    public async Task Process_WhileAnotherDeliveryRuns_IsInProgressWithRetryAfterToLeaseExpiry()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -140,7 +139,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_RetryAfterLeaseNearlyLapsed_IsAtLeastOneSecond()
+    public async Task Process_RetryAfterLeaseNearlyLapsed_IsAtLeastOneSecond()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -157,7 +156,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_AfterCrashedDeliveryLeaseLapses_TakesOverAndFencesTheStaleOwner()
+    public async Task Process_AfterCrashedDeliveryLeaseLapses_TakesOverAndFencesTheStaleOwner()
     {
         await using var engine = EngineHarness.Create();
         using var leaseLost = new CounterProbe(DedupMetrics.MeterName, "genesys_dedup.lease_lost");
@@ -180,7 +179,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_AfterRetention_IsProcessedAgain_AndJustBefore_IsDuplicate()
+    public async Task Process_AfterRetention_IsProcessedAgain_AndJustBefore_IsDuplicate()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -197,7 +196,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_SameEventIdDifferentContent_IsConflict()
+    public async Task Process_SameEventIdDifferentContent_IsConflict()
     {
         await using var engine = EngineHarness.Create();
         var first = await engine.SendAsync(EventBuilder.Tutorial("evt-42", "gold"));
@@ -213,7 +212,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_StoreDownAtClaim_IsStoreUnavailableAndNothingRuns_ThenRecovers()
+    public async Task Process_StoreDownAtClaim_IsStoreUnavailableAndNothingRuns_ThenRecovers()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -230,7 +229,40 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_StoreDownAtCompletion_IsNotAcknowledged_AndTheRetryAfterTheLeaseRunsAgain()
+    public async Task Process_StoreDown_LogsOneWarningPerDeliveryWithTheStoresMessageAndNoStackTrace()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var engine = EngineHarness.Create(logs: logs);
+        engine.Store.Down = true;
+
+        var result = await engine.SendAsync(EventBuilder.UniqueGenesysEvent());
+
+        var line = Assert.Single(logs.Lines, l => !l.StartsWith("Debug", StringComparison.Ordinal));
+        Assert.StartsWith("Warning", line, StringComparison.Ordinal);
+        Assert.Contains("store_unavailable", line, StringComparison.Ordinal);
+        Assert.Contains(result.Exception!.Message, line, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Process_HandlerFails_LogsOneWarningWithTheHandlersExceptionAndReturnsIt()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var engine = EngineHarness.Create(logs: logs);
+        var body = EventBuilder.Tutorial("evt-fails-logged");
+        engine.Handler.FailNext("evt-fails-logged");
+
+        var result = await engine.SendAsync(body);
+
+        Assert.Equal(DedupOutcome.Failed, result.Outcome);
+        Assert.Equal("handler told to fail", Assert.IsType<InvalidOperationException>(result.Exception).Message);
+        var line = Assert.Single(logs.Lines, l => !l.StartsWith("Debug", StringComparison.Ordinal));
+        Assert.StartsWith("Warning", line, StringComparison.Ordinal);
+        Assert.Contains("handler told to fail", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Process_StoreDownAtCompletion_IsNotAcknowledged_AndTheRetryAfterTheLeaseRunsAgain()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -249,7 +281,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_HandlerFailsWhileStoreDown_IsFailedAndTheClaimLapsesForTheRetry()
+    public async Task Process_HandlerFailsWhileStoreDown_IsFailedAndTheClaimLapsesForTheRetry()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.Tutorial("evt-release-down");
@@ -274,7 +306,7 @@ public sealed class DedupPipelineTests
     [InlineData("[1,2,3]")]
     [InlineData("")]
     [InlineData("{\"detail\":{\"n\":1e400}}")]
-    public async Task Send_BadInput_IsInvalidAndNothingRuns(string body)
+    public async Task Process_BadInput_IsInvalidAndNothingRuns(string body)
     {
         await using var engine = EngineHarness.Create();
 
@@ -287,7 +319,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_SixteenConcurrentDeliveries_RunTheHandlerOnce()
+    public async Task Process_SixteenConcurrentDeliveries_RunTheHandlerOnce()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -308,7 +340,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_TwoNamespacesSharingAStore_EachProcessTheEventOnce()
+    public async Task Process_TwoNamespacesSharingAStore_EachProcessTheEventOnce()
     {
         var shared = new MemoryDedupStore();
         await using var crm = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:Namespace"] = "crm" }, shared);
@@ -323,7 +355,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_EmptyNamespacesKeyLooksLikeAnotherNamespacesKey_BothConsumersProcessTheirOwnEvent()
+    public async Task Process_EmptyNamespacesKeyLooksLikeAnotherNamespacesKey_BothConsumersProcessTheirOwnEvent()
     {
         var shared = new MemoryDedupStore();
         await using var noNamespace = EngineHarness.Create(sharedStore: shared);
@@ -338,7 +370,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_PathKeyForgedAsAnotherEventsFingerprint_DoesNotBlockThatEvent()
+    public async Task Process_PathKeyForgedAsAnotherEventsFingerprint_DoesNotBlockThatEvent()
     {
         await using var engine = EngineHarness.Create();
         var real = EventBuilder.UniqueGenesysEvent();
@@ -355,7 +387,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_WithLeaseOverride_UsesItForTheClaim()
+    public async Task Process_WithLeaseOverride_UsesItForTheClaim()
     {
         await using var engine = EngineHarness.Create();
         var body = EventBuilder.UniqueGenesysEvent();
@@ -371,7 +403,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_WithConfiguredKeySource_KeysOnThatPath()
+    public async Task Process_WithConfiguredKeySource_KeysOnThatPath()
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?>
         {
@@ -385,7 +417,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_EventOverMaxEventBytes_IsInvalidNamingTheKeyAndNothingRuns()
+    public async Task Process_EventOverMaxEventBytes_IsInvalidNamingTheKeyAndNothingRuns()
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:MaxEventBytes"] = "2048" });
         var body = EventBuilder.Transcription(2049, new Random(3));
@@ -398,58 +430,30 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_RepublishOfAnEventThisProcessCompleted_IsDuplicateWithoutAskingTheStore()
+    public async Task Process_MemoryStorePastItsBound_AnEvictedKeyIsProcessedAgain()
     {
-        await using var engine = EngineHarness.Create();
-        var original = EventBuilder.UniqueGenesysEvent();
-        Assert.Equal(DedupOutcome.Processed, (await engine.SendAsync(original)).Outcome);
-        engine.Store.Down = true;
-
-        var republished = await engine.SendAsync(EventBuilder.Republish(original));
-
-        Assert.Equal(DedupOutcome.Duplicate, republished.Outcome);
-        Assert.Equal(1, engine.Handler.TotalRuns);
-    }
-
-    [Fact]
-    public async Task Send_LocalCacheOff_AsksTheStoreForEveryRedelivery()
-    {
-        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:LocalCacheSize"] = "0" });
-        var original = EventBuilder.UniqueGenesysEvent();
-        Assert.Equal(DedupOutcome.Processed, (await engine.SendAsync(original)).Outcome);
-        engine.Store.Down = true;
-
-        var republished = await engine.SendAsync(EventBuilder.Republish(original));
-
-        Assert.Equal(DedupOutcome.StoreUnavailable, republished.Outcome);
-    }
-
-    [Fact]
-    public async Task Send_WithTheMemoryStore_HasNoCacheInFront_SoAnEvictedKeyIsProcessedAgain()
-    {
-        // The in-process store has no round trip to save, so the engine asks it directly. Its bound is then the one
-        // memory of keys: an evicted key (counted in genesys_dedup.memory.evicted) is processed again.
+        // The memory store's bound is the one memory of keys: an evicted key (counted in genesys_dedup.memory.evicted)
+        // is processed again.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Memory:MaxEntries"] = "1" }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
-        services.AddGenesysDedup(configuration).UseMemoryStore();
+        services.AddGenesysDedup(configuration).UseMemoryStore().AddLogHandler();
         await using var provider = services.BuildServiceProvider(validateScopes: true);
-        var sender = provider.GetRequiredService<ISender>();
+        var sender = provider.GetRequiredService<IEventDeduplicator>();
         var first = EventBuilder.UniqueGenesysEvent();
 
-        Assert.IsType<MemoryDedupStore>(provider.GetRequiredService<EngineStore>().Store);
-        Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(first))).Outcome);
-        Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(EventBuilder.UniqueGenesysEvent()))).Outcome);
-        Assert.Equal(DedupOutcome.Processed, (await sender.Send(new ProcessEvent(EventBuilder.Republish(first)))).Outcome);
+        Assert.Equal(DedupOutcome.Processed, (await sender.ProcessAsync(first)).Outcome);
+        Assert.Equal(DedupOutcome.Processed, (await sender.ProcessAsync(EventBuilder.UniqueGenesysEvent())).Outcome);
+        Assert.Equal(DedupOutcome.Processed, (await sender.ProcessAsync(EventBuilder.Republish(first))).Outcome);
     }
 
     [Fact]
-    public async Task Send_FloodPastTheMemoryBound_WarnsOnceAMinuteCountsEveryEvictionAndSaysSoAtStartUp()
+    public async Task Process_FloodPastTheMemoryBound_WarnsOnceAMinuteCountsEveryEvictionAndSaysSoAtStartUp()
     {
         var logs = new CapturingLoggerProvider();
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Memory:MaxEntries"] = "100" }).Build();
         var services = new ServiceCollection().AddLogging(l => l.AddProvider(logs)).AddSingleton<IConfiguration>(configuration).AddSingleton<TimeProvider>(clock);
-        services.AddGenesysDedup(configuration).UseMemoryStore();
+        services.AddGenesysDedup(configuration).UseMemoryStore().AddLogHandler();
         await using var provider = services.BuildServiceProvider(validateScopes: true);
         using var evictions = new CounterProbe(DedupMetrics.MeterName, "genesys_dedup.memory.evicted");
         foreach (var hosted in provider.GetServices<IHostedService>())
@@ -457,18 +461,20 @@ public sealed class DedupPipelineTests
             await hosted.StartAsync(CancellationToken.None);
         }
 
-        var sender = provider.GetRequiredService<ISender>();
+        var sender = provider.GetRequiredService<IEventDeduplicator>();
         var first = EventBuilder.UniqueGenesysEvent();
-        await sender.Send(new ProcessEvent(first));
+        await sender.ProcessAsync(first);
         for (var i = 0; i < 1_000; i++)
         {
-            await sender.Send(new ProcessEvent(EventBuilder.UniqueGenesysEvent()));
+            // Completions a moment apart, as in real traffic: the earliest to expire (the first event) goes first.
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            await sender.ProcessAsync(EventBuilder.UniqueGenesysEvent());
         }
 
         var warningsInTheFirstMinute = logs.Lines.Count(l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("before their retention ended", StringComparison.Ordinal));
         clock.Advance(TimeSpan.FromMinutes(1));
-        await sender.Send(new ProcessEvent(EventBuilder.UniqueGenesysEvent()));
-        var republished = await sender.Send(new ProcessEvent(EventBuilder.Republish(first)));
+        await sender.ProcessAsync(EventBuilder.UniqueGenesysEvent());
+        var republished = await sender.ProcessAsync(EventBuilder.Republish(first));
 
         Assert.Equal(1, warningsInTheFirstMinute);
         Assert.Equal(2, logs.Lines.Count(l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("before their retention ended", StringComparison.Ordinal)));
@@ -482,7 +488,7 @@ public sealed class DedupPipelineTests
     }
 
     [Fact]
-    public async Task Send_RepublishPastRetention_IsProcessedAgainDespiteTheCache()
+    public async Task Process_RepublishPastRetention_IsProcessedAgain()
     {
         await using var engine = EngineHarness.Create();
         var original = EventBuilder.UniqueGenesysEvent();
@@ -500,7 +506,6 @@ public sealed class DedupPipelineTests
     [InlineData("Dedup:Retention", "00:00:00", "Dedup:Retention")]
     [InlineData("Dedup:Namespace", "has spaces!", "Dedup:Namespace")]
     [InlineData("Dedup:KeySources:0", "detail..bad", "Dedup:KeySources")]
-    [InlineData("Dedup:LocalCacheSize", "-1", "Dedup:LocalCacheSize")]
     [InlineData("Dedup:StoreTimeout", "00:00:00", "Dedup:StoreTimeout")]
     [InlineData("Dedup:StoreTimeout", "1.00:00:00", "Dedup:StoreTimeout")]
     [InlineData("Dedup:MaxEventBytes", "1023", "Dedup:MaxEventBytes")]
