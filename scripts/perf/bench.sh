@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Workload measurements with their floors, interleaved in one run so every ratio compares figures taken back to back.
 #
-#   scripts/perf/bench.sh [suite ...]      suites: redis dynamodb memory peer cache redis-benchmark (default: all)
+#   scripts/perf/bench.sh [suite ...]      suites: redis dynamodb memory peer redis-benchmark (default: all)
 #   ROUNDS=5 EVENTS=5000 OUT=artifacts/perf scripts/perf/bench.sh
 #
 # Starts its own redis-server and dynalite on free loopback ports (stopped by process id on exit), generates the
@@ -18,7 +18,7 @@ ROUNDS=${ROUNDS:-5}
 EVENTS=${EVENTS:-5000}
 OUT=${OUT:-$root/artifacts/perf}
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(redis-benchmark redis peer dynamodb memory cache)
+[ ${#suites[@]} -eq 0 ] && suites=(redis-benchmark redis peer dynamodb memory)
 has() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 # shellcheck source=scripts/perf/common.sh
@@ -86,14 +86,6 @@ for round in $(seq "$ROUNDS"); do
     record "redis floor SE.Redis c=50" engine --store redis --endpoint "$redis" --concurrency 50 --floor --operations 20000
     record "redis engine c=32" engine --store redis --endpoint "$redis" --concurrency 32
   fi
-  if has cache; then
-    record "redis floor SE.Redis c=1 (cache run)" engine --store redis --endpoint "$redis" --concurrency 1 --floor --operations 20000
-    record "redis engine c=1 cache off" engine --store redis --endpoint "$redis" --concurrency 1 --cache 0
-    record "redis engine c=1 cache on" engine --store redis --endpoint "$redis" --concurrency 1 --cache 10000
-    record "redis floor SE.Redis c=50 (cache run)" engine --store redis --endpoint "$redis" --concurrency 50 --floor --operations 20000
-    record "redis engine c=32 cache off" engine --store redis --endpoint "$redis" --concurrency 32 --cache 0
-    record "redis engine c=32 cache on" engine --store redis --endpoint "$redis" --concurrency 32 --cache 10000
-  fi
   if has peer; then
     record "node redis floor c=1" peer --store redis --endpoint "$redis" --concurrency 1 --floor
     record "powertools redis c=1" peer --store redis --endpoint "$redis" --concurrency 1
@@ -127,12 +119,6 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["redis engine c=32 / SE.Redis SET NX floor c=32", "redis engine c=32", "redis floor SE.Redis c=32"],
   ["redis engine c=32 / redis-benchmark c=50", "redis engine c=32", "redis-benchmark SET NX EX c=50"],
   ["SE.Redis floor c=1 / redis-benchmark c=1", "redis floor SE.Redis c=1", "redis-benchmark SET NX EX c=1"],
-  ["cache off: redis engine c=1 / floor c=1", "redis engine c=1 cache off", "redis floor SE.Redis c=1 (cache run)"],
-  ["cache on: redis engine c=1 / floor c=1", "redis engine c=1 cache on", "redis floor SE.Redis c=1 (cache run)"],
-  ["cache on / cache off, c=1", "redis engine c=1 cache on", "redis engine c=1 cache off"],
-  ["cache off: redis engine c=32 / floor c=50", "redis engine c=32 cache off", "redis floor SE.Redis c=50 (cache run)"],
-  ["cache on: redis engine c=32 / floor c=50", "redis engine c=32 cache on", "redis floor SE.Redis c=50 (cache run)"],
-  ["cache on / cache off, c=32", "redis engine c=32 cache on", "redis engine c=32 cache off"],
   ["powertools redis c=1 / node redis floor c=1", "powertools redis c=1", "node redis floor c=1"],
   ["powertools redis c=1 local cache / node redis floor c=1", "powertools redis c=1 local cache", "node redis floor c=1"],
   ["ours redis c=1 / powertools redis c=1", "redis engine c=1 (peer run)", "powertools redis c=1"],
