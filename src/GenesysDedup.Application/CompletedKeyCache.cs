@@ -21,19 +21,15 @@ namespace GenesysDedup.Application;
 /// behind the store's back (a Redis <c>FLUSHALL</c> or eviction under <c>maxmemory</c>) still answers
 /// <c>duplicate</c> here until its expiry — the event was processed, so that answer is still true.
 /// </para>
-/// <para>
-/// Keys and records are held as <see cref="Digest128"/> and <see cref="CompactRecord"/>: no strings for the garbage
-/// collector to trace and copy as entries come and go (the cache's churn set the HTTP host's p99 with Redis).
-/// </para>
 /// </summary>
 public sealed class CompletedKeyCache : IDedupStore
 {
     private readonly IDedupStore _inner;
     private readonly int _maxKeys;
-    private readonly ConcurrentDictionary<Digest128, CompactRecord> _completed = new();
+    private readonly ConcurrentDictionary<string, StoredRecord> _completed = new();
 
     /// <summary>Every entry added, oldest first; an item whose key was forgotten or completed again since is stale and skipped.</summary>
-    private readonly ConcurrentQueue<KeyValuePair<Digest128, CompactRecord>> _completionOrder = new();
+    private readonly ConcurrentQueue<KeyValuePair<string, StoredRecord>> _completionOrder = new();
     private int _trimming;
 
     // ConcurrentDictionary.Count takes every lock of the table: the bounds are kept with counters instead.
@@ -59,10 +55,10 @@ public sealed class CompletedKeyCache : IDedupStore
 
     public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
-        var key = Digest128.Of(request.Key);
+        var key = request.Key;
         if (_completed.TryGetValue(key, out var record))
         {
-            var found = record.Judge(request.Now, Digest128.Of(request.Owner), Digest128.Of(request.Fingerprint));
+            var found = record.Judge(request);
             if (found.Status is ClaimStatus.Duplicate or ClaimStatus.Conflict)
             {
                 return ValueTask.FromResult(found);
@@ -82,7 +78,7 @@ public sealed class CompletedKeyCache : IDedupStore
         var completed = await _inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
         if (completed)
         {
-            Remember(Digest128.Of(request.Key), new CompactRecord(completed: true, request.Owner, request.Fingerprint, request.Now, request.ExpiresAt));
+            Remember(request.Key, new StoredRecord(RecordStatus.Completed, request.Owner, request.Fingerprint, request.Now, request.ExpiresAt));
         }
 
         return completed;
@@ -90,11 +86,10 @@ public sealed class CompletedKeyCache : IDedupStore
 
     public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
     {
-        var keyDigest = Digest128.Of(key);
-        if (_completed.TryGetValue(keyDigest, out var record) && record.Owner == Digest128.Of(owner))
+        if (_completed.TryGetValue(key, out var record) && record.Owner == owner)
         {
             // The engine never releases a completed key; a caller that does reopens it, so stop answering for it.
-            Forget(keyDigest, record);
+            Forget(key, record);
         }
 
         return _inner.ReleaseAsync(key, owner, cancellationToken);
@@ -102,7 +97,7 @@ public sealed class CompletedKeyCache : IDedupStore
 
     public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => _inner.CheckReadyAsync(cancellationToken);
 
-    private void Remember(Digest128 key, CompactRecord record)
+    private void Remember(string key, StoredRecord record)
     {
         if (Volatile.Read(ref _completedCount) >= _maxKeys || Volatile.Read(ref _queuedCount) >= 2 * _maxKeys)
         {
@@ -131,7 +126,7 @@ public sealed class CompletedKeyCache : IDedupStore
         Interlocked.Increment(ref _queuedCount);
     }
 
-    private void Forget(Digest128 key, CompactRecord record)
+    private void Forget(string key, StoredRecord record)
     {
         if (_completed.TryRemove(KeyValuePair.Create(key, record)))
         {
