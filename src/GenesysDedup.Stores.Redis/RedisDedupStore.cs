@@ -192,16 +192,6 @@ public sealed class RedisDedupStore : IDedupStore
         return new DedupStoreUnavailableException($"Redis could not {operation}: {exception.Message}", exception);
     }
 
-    private static bool IsTransient(string message)
-    {
-        foreach (var prefix in TransientErrors)
-        {
-            if (message.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsTransient(string message) =>
+        TransientErrors.Any(prefix => message.StartsWith(prefix, StringComparison.Ordinal));
 }
