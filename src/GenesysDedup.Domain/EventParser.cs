@@ -107,7 +107,7 @@ public static class EventParser
     {
         if (IsDeeperThan(utf8Json.Span, options.MaxDepth))
         {
-            return $"nesting is deeper than allowed ({options.MaxDepth} levels)";
+            return $"nesting is deeper than allowed (maximum depth {options.MaxDepth})";
         }
 
         try

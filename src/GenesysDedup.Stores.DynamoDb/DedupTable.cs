@@ -70,24 +70,13 @@ internal static class DedupTable
         }
 
         string? fingerprint = TryGetString(item, Fingerprint, out var stored) ? stored : null;
-        return new StoredRecord(
-            status,
-            owner,
-            fingerprint,
-            DateTimeOffset.FromUnixTimeMilliseconds(leaseMs),
-            DateTimeOffset.FromUnixTimeSeconds(ttlSeconds));
+        return new StoredRecord(status, owner, fingerprint, DateTimeOffset.FromUnixTimeMilliseconds(leaseMs), DateTimeOffset.FromUnixTimeSeconds(ttlSeconds));
     }
 
     private static bool TryGetString(Dictionary<string, AttributeValue> item, string name, out string value)
     {
-        if (item.TryGetValue(name, out var attribute) && attribute.S is { } s)
-        {
-            value = s;
-            return true;
-        }
-
-        value = string.Empty;
-        return false;
+        value = item.TryGetValue(name, out var attribute) ? attribute.S ?? string.Empty : string.Empty;
+        return attribute?.S is not null;
     }
 
     private static bool TryGetNumber(Dictionary<string, AttributeValue> item, string name, out long value)
