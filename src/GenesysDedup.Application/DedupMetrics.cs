@@ -14,7 +14,6 @@ public sealed class DedupMetrics
 
     private readonly Counter<long> _events;
     private readonly Counter<long> _leaseLost;
-    private readonly Counter<long> _memoryEvicted;
     private readonly Histogram<double> _storeDuration;
     private readonly Histogram<double> _handlerDuration;
 
@@ -24,7 +23,6 @@ public sealed class DedupMetrics
         var meter = meterFactory.Create(MeterName);
         _events = meter.CreateCounter<long>("genesys_dedup.events", description: "Event deliveries by outcome.");
         _leaseLost = meter.CreateCounter<long>("genesys_dedup.lease_lost", description: "Completions refused because another delivery took over the lease (fencing).");
-        _memoryEvicted = meter.CreateCounter<long>("genesys_dedup.memory.evicted", description: "Completed records the memory store evicted before their retention ended (Dedup:Memory:MaxEntries).");
         _storeDuration = meter.CreateHistogram<double>("genesys_dedup.store.duration", unit: "s", description: "Store call latency by operation.");
         _handlerDuration = meter.CreateHistogram<double>("genesys_dedup.handler.duration", unit: "s", description: "Handler latency.");
     }
@@ -33,8 +31,6 @@ public sealed class DedupMetrics
         _events.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToWireName()));
 
     public void LeaseLost() => _leaseLost.Add(1);
-
-    public void MemoryEvicted(int records) => _memoryEvicted.Add(records);
 
     public void StoreCall(string operation, TimeSpan elapsed) =>
         _storeDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));

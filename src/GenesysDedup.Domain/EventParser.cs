@@ -76,18 +76,15 @@ public static class EventParser
             return Fail($"event is not valid Unicode: lone UTF-16 surrogate escape at byte {loneSurrogate}");
         }
 
+        var options = new JsonDocumentOptions { MaxDepth = limits.MaxDepth, AllowDuplicateProperties = false };
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(utf8Json, new JsonDocumentOptions
-            {
-                MaxDepth = limits.MaxDepth,
-                AllowDuplicateProperties = false,
-            });
+            document = JsonDocument.Parse(utf8Json, options);
         }
-        catch (JsonException ex)
+        catch (JsonException)
         {
-            return Fail($"event is not valid JSON: {Describe(ex)}");
+            return Fail($"event is not valid JSON: {Describe(utf8Json, options)}");
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object)
@@ -102,17 +99,47 @@ public static class EventParser
 
     private static EventParseResult Fail(string error) => new(null, error);
 
-    // Reader messages name a position and at most the one offending character, so they are safe to return and log;
-    // the duplicate-property message quotes the whole name, which is payload, so it is replaced.
-    private static string Describe(JsonException ex)
+    // JsonException carries no error code, so the two checks the document adds to the reader's (depth, duplicate
+    // names) are made again one at a time, on this failure path only. What is returned is the reader's own message for
+    // a syntax error, which names a position and at most one offending character; never the duplicate-property
+    // message, which quotes the whole name (payload).
+    private static string Describe(ReadOnlyMemory<byte> utf8Json, JsonDocumentOptions options)
     {
-        if (ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
+        if (IsDeeperThan(utf8Json.Span, options.MaxDepth))
         {
-            return $"nesting is deeper than allowed ({ex.Message})";
+            return $"nesting is deeper than allowed (maximum depth {options.MaxDepth})";
         }
 
-        return ex.Message.StartsWith("Duplicate property", StringComparison.OrdinalIgnoreCase)
-            ? "duplicate property name (an object has the same name twice)"
-            : ex.Message;
+        try
+        {
+            JsonDocument.Parse(utf8Json, options with { AllowDuplicateProperties = true }).Dispose();
+            return "duplicate property name (an object has the same name twice)";
+        }
+        catch (JsonException syntax)
+        {
+            return syntax.Message;
+        }
+    }
+
+    /// <summary>Whether an object or array opens deeper than <paramref name="maxDepth"/> levels before any syntax error.</summary>
+    private static bool IsDeeperThan(ReadOnlySpan<byte> utf8Json, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= maxDepth)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A syntax error before the limit: not a depth failure.
+        }
+
+        return false;
     }
 }

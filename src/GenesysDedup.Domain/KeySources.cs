@@ -256,17 +256,8 @@ public sealed class KeyResolver
 
     // A path value is user data of any length; past MaxKeyLength it is stored as "sha256:" + hex of its UTF-8,
     // deterministic, so every delivery of the event still finds the same record.
-    private static string BoundLength(string key)
-    {
-        if (key.Length <= MaxKeyLength)
-        {
-            return key;
-        }
-
-        Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
-        return "sha256:" + Convert.ToHexStringLower(hash);
-    }
+    private static string BoundLength(string key) =>
+        key.Length <= MaxKeyLength ? key : Sha256Text.Of(System.Text.Encoding.UTF8.GetBytes(key));
 }
 
 public readonly record struct KeyResolution(DedupKey? Key, string? Error)

@@ -20,14 +20,6 @@ public readonly record struct StoredRecord(string Status, string Owner, string? 
     public static bool IsLive(bool completed, DateTimeOffset leaseExpiresAt, DateTimeOffset expiresAt, DateTimeOffset now) =>
         completed ? now < expiresAt : now < leaseExpiresAt && now < expiresAt;
 
-    /// <summary>
-    /// Whether a completion may be written over this record (SPEC §4): it is the completer's own, or it no longer holds
-    /// the key at <paramref name="now"/> (completed past retention, or in progress past its lease: exactly when a claim
-    /// would take it over). Refused only while another owner holds the key, so a worker whose lease was taken over
-    /// never overwrites the live record of the owner that took it.
-    /// </summary>
-    public static bool YieldsToCompletion(bool sameOwner, bool live) => sameOwner || !live;
-
     /// <summary>What a claim by <paramref name="request"/> finds when this record holds the key.</summary>
     public ClaimResult Judge(ClaimRequest request) => Judge(
         live: IsLive(request.Now),

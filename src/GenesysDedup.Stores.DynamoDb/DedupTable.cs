@@ -7,8 +7,8 @@ namespace GenesysDedup.Stores.DynamoDb;
 /// <summary>
 /// The table layout of SPEC §5: attribute names, how times are stored, and how an item reads back as a
 /// <see cref="StoredRecord"/>. Stored expiry times are rounded up (a record is never judged expired early); the
-/// current time in conditions is rounded down, so <c>stored &lt;= now</c> in a condition means exactly what
-/// <see cref="StoredRecord.IsLive"/> means by <c>now &gt;= expiry</c>.
+/// current time in conditions is rounded down (<c>ToUnixTimeSeconds</c>/<c>Milliseconds</c>), so <c>stored &lt;= now</c>
+/// in a condition means exactly what <see cref="StoredRecord.IsLive"/> means by <c>now &gt;= expiry</c>.
 /// </summary>
 internal static class DedupTable
 {
@@ -46,12 +46,6 @@ internal static class DedupTable
     /// <summary>Epoch seconds, rounded up: for stored expiry times.</summary>
     public static long EpochSecondsCeiling(DateTimeOffset time) => Ceiling(time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks, TicksPerSecond);
 
-    /// <summary>Epoch milliseconds, rounded down: for "now" in conditions.</summary>
-    public static long EpochMillisecondsFloor(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
-
-    /// <summary>Epoch seconds, rounded down: for "now" in conditions and for <see cref="ProcessedAt"/>.</summary>
-    public static long EpochSecondsFloor(DateTimeOffset time) => time.ToUnixTimeSeconds();
-
     public static AttributeValue String(string value) => new() { S = value };
 
     public static AttributeValue Number(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
@@ -76,24 +70,13 @@ internal static class DedupTable
         }
 
         string? fingerprint = TryGetString(item, Fingerprint, out var stored) ? stored : null;
-        return new StoredRecord(
-            status,
-            owner,
-            fingerprint,
-            DateTimeOffset.FromUnixTimeMilliseconds(leaseMs),
-            DateTimeOffset.FromUnixTimeSeconds(ttlSeconds));
+        return new StoredRecord(status, owner, fingerprint, DateTimeOffset.FromUnixTimeMilliseconds(leaseMs), DateTimeOffset.FromUnixTimeSeconds(ttlSeconds));
     }
 
     private static bool TryGetString(Dictionary<string, AttributeValue> item, string name, out string value)
     {
-        if (item.TryGetValue(name, out var attribute) && attribute.S is { } s)
-        {
-            value = s;
-            return true;
-        }
-
-        value = string.Empty;
-        return false;
+        value = item.TryGetValue(name, out var attribute) ? attribute.S ?? string.Empty : string.Empty;
+        return attribute?.S is not null;
     }
 
     private static bool TryGetNumber(Dictionary<string, AttributeValue> item, string name, out long value)

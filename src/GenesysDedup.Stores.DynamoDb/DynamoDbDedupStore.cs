@@ -25,18 +25,14 @@ public sealed class DynamoDbDedupStore : IDedupStore
     /// <summary>The key <see cref="CheckReadyAsync"/> reads: never written, so the probe costs one eventually consistent read.</summary>
     internal const string ReadinessProbeKey = "genesys-dedup:readiness-probe";
 
+    /// <summary>Where a claim may be written, and a completion too (SPEC §4): over no record, our own, or one that no
+    /// longer holds the key; refused only while another owner holds it.</summary>
     internal const string ClaimCondition =
         "attribute_not_exists(EventId) OR #ttl <= :nowSec OR (#status = :inProgress AND LeaseExpiresAt <= :nowMs) OR #owner = :owner";
-
-    /// <summary>A completion is written exactly where this owner's claim would be: over our record, none, or one that
-    /// no longer holds the key (SPEC §4); refused only while another owner holds it.</summary>
-    internal const string CompleteCondition = ClaimCondition;
 
     /// <summary>Writes every attribute, so an item that was gone (TTL-deleted while the handler ran) is created whole.</summary>
     internal const string CompleteUpdate =
         "SET #status = :completed, #owner = :owner, LeaseExpiresAt = if_not_exists(LeaseExpiresAt, :nowMs), #ttl = :ttl, ProcessedAt = :processedAt";
-
-    internal const string OwnerCondition = "#owner = :owner";
 
     private readonly IAmazonDynamoDB _client;
     private readonly string _tableName;
@@ -104,7 +100,7 @@ public sealed class DynamoDbDedupStore : IDedupStore
         var values = ConditionValues(request.Now, request.Owner);
         values[":completed"] = DedupTable.String(RecordStatus.Completed);
         values[":ttl"] = DedupTable.Number(DedupTable.EpochSecondsCeiling(request.ExpiresAt));
-        values[":processedAt"] = DedupTable.Number(DedupTable.EpochSecondsFloor(request.Now));
+        values[":processedAt"] = DedupTable.Number(request.Now.ToUnixTimeSeconds());
         var updateExpression = CompleteUpdate;
         if (!string.IsNullOrEmpty(request.Fingerprint))
         {
@@ -117,7 +113,7 @@ public sealed class DynamoDbDedupStore : IDedupStore
             TableName = _tableName,
             Key = DedupTable.Key(request.Key),
             UpdateExpression = updateExpression,
-            ConditionExpression = CompleteCondition,
+            ConditionExpression = ClaimCondition,
             ExpressionAttributeNames = ConditionNames(),
             ExpressionAttributeValues = values,
         };
@@ -134,7 +130,7 @@ public sealed class DynamoDbDedupStore : IDedupStore
         {
             TableName = _tableName,
             Key = DedupTable.Key(key),
-            ConditionExpression = OwnerCondition,
+            ConditionExpression = "#owner = :owner",
             ExpressionAttributeNames = new Dictionary<string, string>(StringComparer.Ordinal) { ["#owner"] = DedupTable.Owner },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [":owner"] = DedupTable.String(owner) },
         };
@@ -204,8 +200,8 @@ public sealed class DynamoDbDedupStore : IDedupStore
     /// <summary>The values <see cref="ClaimCondition"/> uses, judged at <paramref name="now"/> for <paramref name="owner"/>.</summary>
     private static Dictionary<string, AttributeValue> ConditionValues(DateTimeOffset now, string owner) => new(StringComparer.Ordinal)
     {
-        [":nowSec"] = DedupTable.Number(DedupTable.EpochSecondsFloor(now)),
-        [":nowMs"] = DedupTable.Number(DedupTable.EpochMillisecondsFloor(now)),
+        [":nowSec"] = DedupTable.Number(now.ToUnixTimeSeconds()),
+        [":nowMs"] = DedupTable.Number(now.ToUnixTimeMilliseconds()),
         [":inProgress"] = DedupTable.String(RecordStatus.InProgress),
         [":owner"] = DedupTable.String(owner),
     };

@@ -12,27 +12,33 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 public static class DynamoDbStoreBuilderExtensions
 {
+    /// <inheritdoc cref="UseDynamoDbStore(GenesysDedupBuilder, Action{DynamoDbStoreOptions})"/>
+    public static GenesysDedupBuilder UseDynamoDbStore(this GenesysDedupBuilder builder) => builder.UseDynamoDbStore(static _ => { });
+
     /// <summary>
-    /// Uses the DynamoDB store: options from <c>Dedup:DynamoDb</c> (validated at start-up; the table name falls back
-    /// to <c>DEDUP_TABLE_NAME</c>), one <see cref="IAmazonDynamoDB"/> for the process (an already registered one is
-    /// kept), and, with <c>CreateTable=true</c>, the table created at start-up.
+    /// Uses the DynamoDB store: options from <c>Dedup:DynamoDb</c> of the configuration given to <c>AddGenesysDedup</c>
+    /// (when there is one; the table name falls back to <c>DEDUP_TABLE_NAME</c>), then <paramref name="configure"/>,
+    /// validated at start-up; one <see cref="IAmazonDynamoDB"/> for the process (an already registered one is kept);
+    /// and, with <c>CreateTable=true</c>, the table created at start-up.
     /// </summary>
-    public static GenesysDedupBuilder UseDynamoDbStore(this GenesysDedupBuilder builder)
+    public static GenesysDedupBuilder UseDynamoDbStore(this GenesysDedupBuilder builder, Action<DynamoDbStoreOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
 
         services.TryAddSingleton(AwsEnvironment.System);
         services.AddOptions<DynamoDbStoreOptions>()
-            .BindConfiguration(DynamoDbStoreOptions.SectionName)
-            .Configure<IConfiguration, AwsEnvironment>(static (options, configuration, environment) =>
+            .Configure<AwsEnvironment>((options, environment) =>
             {
-                if (configuration[$"{DynamoDbStoreOptions.SectionName}:{nameof(DynamoDbStoreOptions.TableName)}"] is null
-                    && (configuration[DynamoDbStoreOptions.TableNameEnvironmentVariable] ?? environment.GetVariable(DynamoDbStoreOptions.TableNameEnvironmentVariable)) is { Length: > 0 } fromEnvironment)
+                var configuration = builder.Configuration;
+                configuration?.GetSection(DynamoDbStoreOptions.SectionName).Bind(options);
+                if (configuration?[$"{DynamoDbStoreOptions.SectionName}:{nameof(DynamoDbStoreOptions.TableName)}"] is null
+                    && (configuration?[DynamoDbStoreOptions.TableNameEnvironmentVariable] ?? environment.GetVariable(DynamoDbStoreOptions.TableNameEnvironmentVariable)) is { Length: > 0 } fromEnvironment)
                 {
                     options.TableName = fromEnvironment;
                 }
             })
+            .Configure(configure)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DynamoDbStoreOptions>, DynamoDbStoreOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DynamoDbStoreOptions>, DynamoDbStoreOptionsChecks>());
@@ -46,7 +52,7 @@ public static class DynamoDbStoreBuilderExtensions
             sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value.TableName,
             LoggerFor<DynamoDbDedupStore>(sp)));
         services.Replace(ServiceDescriptor.Singleton<IDedupStore>(static sp => sp.GetRequiredService<DynamoDbDedupStore>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DynamoDbTableCreator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DynamoDbTableSetup>());
         return builder;
     }
 

@@ -1,20 +1,28 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using GenesysDedup.Domain;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Stores.DynamoDb;
 
 /// <summary>
-/// Creates the dedup table for development (<c>Dedup:DynamoDb:CreateTable=true</c>): on-demand capacity, partition
-/// key <c>EventId</c> (S), then TTL on <c>TTL</c> where the endpoint supports it. An existing table is used as it is.
+/// With <c>Dedup:DynamoDb:CreateTable=true</c>, creates the dedup table at start-up, before the host serves events (for
+/// development): on-demand capacity, partition key <c>EventId</c> (S), then TTL on <c>TTL</c> where the endpoint
+/// supports it. An existing table is used as it is.
 /// </summary>
-internal static class DynamoDbTableSetup
+internal sealed class DynamoDbTableSetup(IAmazonDynamoDB client, IOptions<DynamoDbStoreOptions> options, TimeProvider time, ILogger<DynamoDbTableSetup> logger) : IHostedService
 {
     /// <summary>How long to wait for a new table to become ACTIVE (DynamoDB takes seconds; dynalite well under one).</summary>
     internal static readonly TimeSpan ActivationTimeout = TimeSpan.FromMinutes(2);
 
     internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        options.Value.CreateTable ? EnsureTableAsync(client, options.Value.TableName, time, logger, cancellationToken) : Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public static async Task EnsureTableAsync(IAmazonDynamoDB client, string tableName, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {

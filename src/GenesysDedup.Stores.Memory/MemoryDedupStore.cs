@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using GenesysDedup.Domain;
 
 namespace GenesysDedup.Stores.Memory;
@@ -9,11 +11,8 @@ namespace GenesysDedup.Stores.Memory;
 /// <see cref="MemoryStoreOptions.MaxEntries"/>.
 /// </summary>
 /// <remarks>
-/// Records are held so that the garbage collector has nothing to trace: each key's <see cref="Digest128"/> and
-/// <see cref="CompactRecord"/> are one struct entry in its shard's <see cref="Dictionary{TKey,TValue}"/>, no object per
-/// key. Held as strings in a <c>ConcurrentDictionary</c> (five objects, ~750 bytes per key), every key kept was
-/// traced and copied by the next collections, which under load paused the host ~5–15 ms each: its p99
-/// (docs/performance.md).
+/// A record is one struct entry with no references (<see cref="Held"/>), so the garbage collector has nothing per key
+/// to trace or copy however many keys the retention keeps (docs/performance.md).
 /// </remarks>
 public sealed class MemoryDedupStore : IDedupStore
 {
@@ -48,8 +47,8 @@ public sealed class MemoryDedupStore : IDedupStore
 
     public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
-        var key = Digest128.Of(request.Key);
-        var claim = new CompactRecord(completed: false, request.Owner, request.Fingerprint, request.LeaseExpiresAt, request.LeaseExpiresAt);
+        var key = Digest.Of(request.Key);
+        var claim = new Held(false, Digest.Of(request.Owner), Digest.Of(request.Fingerprint), request.LeaseExpiresAt.UtcTicks, request.LeaseExpiresAt.UtcTicks);
         var shard = ShardOf(key);
         while (true)
         {
@@ -57,7 +56,8 @@ public sealed class MemoryDedupStore : IDedupStore
             {
                 if (shard.Records.TryGetValue(key, out var existing))
                 {
-                    var found = existing.Judge(request.Now, claim.Owner, claim.Fingerprint);
+                    var found = StoredRecord.Judge(
+                        existing.IsLive(request.Now), existing.Owner == claim.Owner, existing.Fingerprint != claim.Fingerprint, existing.Completed, existing.LeaseExpiresAt);
                     if (found.Status == ClaimStatus.Acquired)
                     {
                         shard.Records[key] = claim;
@@ -78,9 +78,8 @@ public sealed class MemoryDedupStore : IDedupStore
 
     public ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
     {
-        var key = Digest128.Of(request.Key);
-        var owner = Digest128.Of(request.Owner);
-        var completed = new CompactRecord(true, owner, Digest128.Of(request.Fingerprint), request.Now.UtcTicks, request.ExpiresAt.UtcTicks);
+        var key = Digest.Of(request.Key);
+        var completed = new Held(true, Digest.Of(request.Owner), Digest.Of(request.Fingerprint), request.Now.UtcTicks, request.ExpiresAt.UtcTicks);
         var shard = ShardOf(key);
         while (true)
         {
@@ -88,12 +87,12 @@ public sealed class MemoryDedupStore : IDedupStore
             {
                 if (shard.Records.TryGetValue(key, out var existing))
                 {
-                    if (!existing.YieldsToCompletion(owner, request.Now))
+                    if (existing.Owner != completed.Owner && existing.IsLive(request.Now))
                     {
                         return ValueTask.FromResult(false); // another owner holds the key: its record stands
                     }
 
-                    shard.Records[key] = completed with { LeaseExpiresAtTicks = existing.LeaseExpiresAtTicks };
+                    shard.Records[key] = completed with { LeaseTicks = existing.LeaseTicks };
                     return ValueTask.FromResult(true);
                 }
 
@@ -110,12 +109,11 @@ public sealed class MemoryDedupStore : IDedupStore
 
     public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
     {
-        var keyDigest = Digest128.Of(key);
-        var ownerDigest = Digest128.Of(owner);
+        var keyDigest = Digest.Of(key);
         var shard = ShardOf(keyDigest);
         lock (shard.Lock)
         {
-            if (!shard.Records.TryGetValue(keyDigest, out var existing) || existing.Owner != ownerDigest)
+            if (!shard.Records.TryGetValue(keyDigest, out var existing) || existing.Owner != Digest.Of(owner))
             {
                 return ValueTask.FromResult(false);
             }
@@ -187,10 +185,10 @@ public sealed class MemoryDedupStore : IDedupStore
     }
 
     /// <summary>The <paramref name="count"/> completed records that expire first, in one pass over the shards.</summary>
-    private List<(Digest128 Key, DateTimeOffset ExpiresAt)> NearestExpiries(int count)
+    private List<(Digest Key, DateTimeOffset ExpiresAt)> NearestExpiries(int count)
     {
         // A max-heap of the earliest expiries seen so far: its root is the first to give way to an earlier one.
-        var earliest = new PriorityQueue<(Digest128, DateTimeOffset), DateTimeOffset>(count, Comparer<DateTimeOffset>.Create((a, b) => b.CompareTo(a)));
+        var earliest = new PriorityQueue<(Digest, DateTimeOffset), DateTimeOffset>(count, Comparer<DateTimeOffset>.Create((a, b) => b.CompareTo(a)));
         foreach (var shard in _shards)
         {
             lock (shard.Lock)
@@ -217,10 +215,10 @@ public sealed class MemoryDedupStore : IDedupStore
         return earliest.UnorderedItems.Select(item => item.Element).ToList();
     }
 
-    private Shard ShardOf(Digest128 key) => _shards[(int)(key.Low % ShardCount)];
+    private Shard ShardOf(Digest key) => _shards[(int)(key.Low % ShardCount)];
 
     /// <summary>Adds a record for a key <paramref name="shard"/> (whose lock the caller holds) does not have, unless the store is full.</summary>
-    private bool TryAdd(Shard shard, Digest128 key, CompactRecord record)
+    private bool TryAdd(Shard shard, Digest key, Held record)
     {
         if (Count >= _maxEntries)
         {
@@ -233,7 +231,7 @@ public sealed class MemoryDedupStore : IDedupStore
     }
 
     /// <summary>Removes <paramref name="key"/> from <paramref name="shard"/>, whose lock the caller holds.</summary>
-    private void Remove(Shard shard, Digest128 key)
+    private void Remove(Shard shard, Digest key)
     {
         if (shard.Records.Remove(key))
         {
@@ -244,6 +242,31 @@ public sealed class MemoryDedupStore : IDedupStore
     private sealed class Shard
     {
         public readonly Lock Lock = new();
-        public readonly Dictionary<Digest128, CompactRecord> Records = [];
+        public readonly Dictionary<Digest, Held> Records = [];
+    }
+
+    /// <summary>
+    /// The first 128 bits of the SHA-256 of a string's UTF-16 code units: a key, owner or fingerprint held without a
+    /// string (two strings share one only on a 128-bit SHA-256 collision). Two <see cref="ulong"/>s rather than a
+    /// <see cref="UInt128"/>, whose 16-byte alignment would pad every entry.
+    /// </summary>
+    private readonly record struct Digest(ulong High, ulong Low)
+    {
+        public static Digest Of(string value)
+        {
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(MemoryMarshal.AsBytes(value.AsSpan()), hash);
+            return MemoryMarshal.Read<Digest>(hash);
+        }
+    }
+
+    /// <summary>A <see cref="StoredRecord"/> as held here: owner and fingerprint as digests, times as UTC ticks.</summary>
+    private readonly record struct Held(bool Completed, Digest Owner, Digest Fingerprint, long LeaseTicks, long ExpiresTicks)
+    {
+        public DateTimeOffset LeaseExpiresAt => new(LeaseTicks, TimeSpan.Zero);
+
+        public DateTimeOffset ExpiresAt => new(ExpiresTicks, TimeSpan.Zero);
+
+        public bool IsLive(DateTimeOffset now) => StoredRecord.IsLive(Completed, LeaseExpiresAt, ExpiresAt, now);
     }
 }

@@ -1,9 +1,7 @@
-using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -11,13 +9,21 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MemoryStoreBuilderExtensions
 {
     /// <summary>Uses the in-process store: for one instance and for trying it out; not durable.</summary>
-    public static GenesysDedupBuilder UseMemoryStore(this GenesysDedupBuilder builder)
+    public static GenesysDedupBuilder UseMemoryStore(this GenesysDedupBuilder builder) => builder.UseMemoryStore(static _ => { });
+
+    /// <summary>
+    /// Uses the in-process store, with options from <c>Dedup:Memory</c> of the configuration given to
+    /// <c>AddGenesysDedup</c> (when there is one) and then <paramref name="configure"/>.
+    /// </summary>
+    public static GenesysDedupBuilder UseMemoryStore(this GenesysDedupBuilder builder, Action<MemoryStoreOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<MemoryStoreOptions>()
-            .Bind((builder.Configuration ?? new ConfigurationBuilder().Build()).GetSection(MemoryStoreOptions.SectionName))
+            .Configure(options => builder.Configuration?.GetSection(MemoryStoreOptions.SectionName).Bind(options))
+            .Configure(configure)
+            .Validate(static options => options.MaxEntries >= 1, "Dedup:Memory:MaxEntries must be at least 1.")
             .ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryStoreOptions>, MemoryStoreOptionsChecks>());
+        builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<EvictionReporter>();
         builder.Services.TryAddSingleton(static sp => new MemoryDedupStore(
             sp.GetRequiredService<IOptions<MemoryStoreOptions>>().Value.MaxEntries,

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace GenesysDedup.Stores.Memory;
 
 /// <summary>The <c>Dedup:Memory</c> section: the bound on the in-process store.</summary>
@@ -13,12 +11,4 @@ public sealed class MemoryStoreOptions
     /// only in-progress claims remain, new claims answer store_unavailable.
     /// </summary>
     public int MaxEntries { get; set; } = 1_000_000;
-}
-
-internal sealed class MemoryStoreOptionsChecks : IValidateOptions<MemoryStoreOptions>
-{
-    public ValidateOptionsResult Validate(string? name, MemoryStoreOptions options) =>
-        options.MaxEntries < 1
-            ? ValidateOptionsResult.Fail("Dedup:Memory:MaxEntries must be at least 1.")
-            : ValidateOptionsResult.Success;
 }

@@ -1,6 +1,5 @@
 using GenesysDedup.Domain;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace GenesysDedup.Stores.Redis;
@@ -29,17 +28,24 @@ public sealed class RedisDedupStore : IDedupStore
     /// <summary>Server errors that say "not now" rather than "never": logged as warnings.</summary>
     private static readonly string[] TransientErrors = ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS", "OOM"];
 
-    private readonly IDatabase _database;
+    private readonly Task<IConnectionMultiplexer> _connection;
     private readonly string _keyPrefix;
     private readonly ILogger<RedisDedupStore> _logger;
 
-    public RedisDedupStore(IConnectionMultiplexer connection, IOptions<RedisStoreOptions> options, ILogger<RedisDedupStore> logger)
+    /// <param name="connection">The process's one connection.</param>
+    /// <param name="keyPrefix">Put before every key (<see cref="RedisStoreOptions.KeyPrefix"/>).</param>
+    /// <param name="logger">Where faults are logged.</param>
+    public RedisDedupStore(IConnectionMultiplexer connection, string keyPrefix, ILogger<RedisDedupStore> logger)
+        : this(Task.FromResult(connection ?? throw new ArgumentNullException(nameof(connection))), keyPrefix, logger)
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(options);
+    }
+
+    /// <param name="connection">The connection being made: each call awaits it, so none blocks while it is.</param>
+    internal RedisDedupStore(Task<IConnectionMultiplexer> connection, string? keyPrefix, ILogger<RedisDedupStore> logger)
+    {
         ArgumentNullException.ThrowIfNull(logger);
-        _database = connection.GetDatabase();
-        _keyPrefix = options.Value.KeyPrefix ?? string.Empty;
+        _connection = connection;
+        _keyPrefix = keyPrefix ?? string.Empty;
         _logger = logger;
     }
 
@@ -51,14 +57,15 @@ public sealed class RedisDedupStore : IDedupStore
         var leaseMs = TimeToLiveMs(request.Now, request.LeaseExpiresAt);
         try
         {
+            var database = (await _connection.ConfigureAwait(false)).GetDatabase();
             for (var round = 0; round < MaxClaimRounds; round++)
             {
-                if (await _database.StringSetAsync(key, claim, TimeSpan.FromMilliseconds(leaseMs), When.NotExists).ConfigureAwait(false))
+                if (await database.StringSetAsync(key, claim, TimeSpan.FromMilliseconds(leaseMs), When.NotExists).ConfigureAwait(false))
                 {
                     return ClaimResult.Acquired;
                 }
 
-                var current = await _database.StringGetAsync(key).ConfigureAwait(false);
+                var current = await database.StringGetAsync(key).ConfigureAwait(false);
                 if (current.IsNull)
                 {
                     continue; // expired or released between the two calls: claim it again
@@ -129,7 +136,7 @@ public sealed class RedisDedupStore : IDedupStore
     {
         try
         {
-            await _database.PingAsync().ConfigureAwait(false);
+            await (await _connection.ConfigureAwait(false)).GetDatabase().PingAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (IsStoreFault(ex))
         {
@@ -147,7 +154,8 @@ public sealed class RedisDedupStore : IDedupStore
     private async Task<long> EvaluateAsync(string script, string key, RedisValue[] arguments)
     {
         // By text, not hash: the client loads it once per server and sends EVALSHA, re-loading on NOSCRIPT.
-        var result = await _database.ScriptEvaluateAsync(script, [key], arguments).ConfigureAwait(false);
+        var database = (await _connection.ConfigureAwait(false)).GetDatabase();
+        var result = await database.ScriptEvaluateAsync(script, [key], arguments).ConfigureAwait(false);
         return (long)result;
     }
 
@@ -184,16 +192,6 @@ public sealed class RedisDedupStore : IDedupStore
         return new DedupStoreUnavailableException($"Redis could not {operation}: {exception.Message}", exception);
     }
 
-    private static bool IsTransient(string message)
-    {
-        foreach (var prefix in TransientErrors)
-        {
-            if (message.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsTransient(string message) =>
+        TransientErrors.Any(prefix => message.StartsWith(prefix, StringComparison.Ordinal));
 }

@@ -1,5 +1,6 @@
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Redis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,43 +10,45 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 public static class RedisStoreBuilderExtensions
 {
+    /// <inheritdoc cref="UseRedisStore(GenesysDedupBuilder, Action{RedisStoreOptions})"/>
+    public static GenesysDedupBuilder UseRedisStore(this GenesysDedupBuilder builder) => builder.UseRedisStore(static _ => { });
+
     /// <summary>
-    /// Uses the Redis store: options from <c>Dedup:Redis</c> (validated at start-up), one
-    /// <see cref="IConnectionMultiplexer"/> for the process (an existing registration is reused), and
-    /// <see cref="RedisDedupStore"/> as the <see cref="IDedupStore"/>.
+    /// Uses the Redis store: options from <c>Dedup:Redis</c> of the configuration given to <c>AddGenesysDedup</c> (when
+    /// there is one), then <paramref name="configure"/>, validated at start-up; one <see cref="IConnectionMultiplexer"/>
+    /// for the process (one registered before this call is used instead); <see cref="RedisDedupStore"/> as the
+    /// <see cref="IDedupStore"/>.
     /// </summary>
     /// <remarks>
-    /// The connection is made while the host starts (<see cref="RedisConnectionWarmup"/>; without a host, when the
-    /// store is first resolved), waits at most the connect timeout, 2 s by default, and never fails the process: an unreachable server makes the store answer
+    /// The connection is made while the host starts (without a host, on the store's first call), waits at most the
+    /// connect timeout, 2 s by default, and never fails the process: an unreachable server makes the store answer
     /// store_unavailable while the client keeps reconnecting in the background.
     /// </remarks>
-    public static GenesysDedupBuilder UseRedisStore(this GenesysDedupBuilder builder)
+    public static GenesysDedupBuilder UseRedisStore(this GenesysDedupBuilder builder, Action<RedisStoreOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-
         services.AddOptions<RedisStoreOptions>()
-            .BindConfiguration(RedisStoreOptions.SectionName)
+            .Configure(options => builder.Configuration?.GetSection(RedisStoreOptions.SectionName).Bind(options))
+            .Configure(configure)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisStoreOptions>, RedisStoreOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisStoreOptions>, RedisStoreOptionsChecks>());
 
-        services.TryAddSingleton<IConnectionMultiplexer>(static sp => Connect(
-            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisDedupStore>()));
-        services.TryAddSingleton<RedisDedupStore>();
-        services.Replace(ServiceDescriptor.Singleton<IDedupStore>(static sp => sp.GetRequiredService<RedisDedupStore>()));
-        services.AddHostedService<RedisConnectionWarmup>();
-        return builder;
-    }
+        if (!services.Any(static service => service.ServiceType == typeof(IConnectionMultiplexer)))
+        {
+            services.AddSingleton<RedisConnection>();
+            services.AddHostedService(static sp => sp.GetRequiredService<RedisConnection>());
 
-    private static ConnectionMultiplexer Connect(RedisStoreOptions options, ILogger logger)
-    {
-        // AbortOnConnectFail=false (set by RedisConnectionSettings): returns after one bounded attempt even when the
-        // server is down, and reconnects on its own.
-        var connection = ConnectionMultiplexer.Connect(RedisConnectionSettings.Create(options.Configuration!));
-        connection.ConnectionFailed += (_, e) => Log.ConnectionFailed(logger, e.Exception, e.EndPoint?.ToString(), e.FailureType);
-        connection.ConnectionRestored += (_, e) => Log.ConnectionRestored(logger, e.EndPoint?.ToString());
-        return connection;
+            // For the application's own use of the connection; the store awaits it instead.
+            services.AddSingleton(static sp => sp.GetRequiredService<RedisConnection>().Multiplexer.GetAwaiter().GetResult());
+        }
+
+        services.TryAddSingleton(static sp => new RedisDedupStore(
+            sp.GetService<RedisConnection>()?.Multiplexer ?? Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
+            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix,
+            sp.GetRequiredService<ILogger<RedisDedupStore>>()));
+        services.Replace(ServiceDescriptor.Singleton<IDedupStore>(static sp => sp.GetRequiredService<RedisDedupStore>()));
+        return builder;
     }
 }

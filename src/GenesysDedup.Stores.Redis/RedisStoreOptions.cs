@@ -10,7 +10,7 @@ public sealed class RedisStoreOptions
     public const string SectionName = "Dedup:Redis";
 
     /// <summary>A StackExchange.Redis configuration string, e.g. <c>localhost:6379</c> or <c>host:6380,ssl=true,password=…</c>.</summary>
-    [Required(ErrorMessage = "Dedup:Redis:Configuration is required when the redis store is used (a StackExchange.Redis configuration string, e.g. localhost:6379).")]
+    [Required(ErrorMessage = "Dedup:Redis:Configuration is required when the redis store is used: set it to a StackExchange.Redis configuration string, e.g. localhost:6379, or set it in UseRedisStore(o => o.Configuration = \"localhost:6379\").")]
     public string? Configuration { get; set; }
 
     /// <summary>Prefix of every key; the engine's namespace-scoped key follows it.</summary>

@@ -129,22 +129,11 @@ internal static partial class Scenarios
             summary.Outages = 1;
             var during = results.SelectMany(r => r.Attempts).Where(a => a.StartedAt >= stoppedAt && a.EndedAt <= restartingAt).ToList();
 
-            // The host answers a re-delivery of a key it completed itself from its cache of completed keys
-            // (CompletedKeyCache), with no store call. For a key acknowledged `processed` before the store stopped,
-            // that `duplicate` is true without the store, so acknowledging it loses nothing; any other 2xx fails.
-            var processedBefore = results.SelectMany(r => r.Attempts)
-                .Where(a => a.Outcome == "processed" && a.Key is not null && a.EndedAt <= stoppingAt)
-                .Select(a => a.Key!)
-                .ToHashSet(StringComparer.Ordinal);
-            bool FromCache(SendAttempt a) =>
-                a.Status is >= 200 and < 300 && a.Outcome == "duplicate" && a.Key is not null && processedBefore.Contains(a.Key);
-
             var outage = new OutageRecord(threshold, stoppingAt!.Value, stoppedAt.Value, restartingAt!.Value, restartedAt!.Value,
                 during.Count,
                 during.Count(a => a.Status == 503),
-                during.Count(FromCache),
-                during.Count(a => a.Status is >= 200 and < 300 && !FromCache(a)),
-                during.Count(a => a.Status != 503 && !FromCache(a)));
+                during.Count(a => a.Status is >= 200 and < 300),
+                during.Count(a => a.Status != 503));
             summary.Outage = outage;
             if (outage.RequestsDuringOutage == 0)
             {
@@ -158,7 +147,7 @@ internal static partial class Scenarios
 
             if (outage.OtherAnswers > 0)
             {
-                var kinds = during.Where(a => a.Status != 503 && !FromCache(a)).GroupBy(AnswerOf).Select(g => $"{g.Key} ×{g.Count()}");
+                var kinds = during.Where(a => a.Status != 503).GroupBy(AnswerOf).Select(g => $"{g.Key} ×{g.Count()}");
                 summary.Failures.Add($"{outage.OtherAnswers} requests during the outage were not answered 503 ({string.Join(", ", kinds)})");
             }
         }

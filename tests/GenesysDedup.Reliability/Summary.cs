@@ -90,7 +90,6 @@ internal sealed record OutageRecord(
     DateTimeOffset RestartedAt,
     int RequestsDuringOutage,
     int Answered503,
-    int AnsweredDuplicateFromCache,
     int Acknowledged,
     int OtherAnswers);
 

@@ -72,6 +72,59 @@ public sealed class RedisStoreBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task UseRedisStore_GivenASubSection_BindsTheStoreUnderIt()
+    {
+        var server = await RedisServer.GetSharedAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MyApp:Dedup:Redis:Configuration"] = server.Configuration,
+            ["MyApp:Dedup:Redis:KeyPrefix"] = "sub-section:",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddGenesysDedup(configuration.GetSection("MyApp")).AddLogHandler().UseRedisStore();
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        var key = await ClaimNewKeyAsync(provider);
+
+        Assert.True(await provider.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyExistsAsync("sub-section:" + key));
+    }
+
+    [Fact]
+    public async Task UseRedisStore_PlainServiceCollectionWithAnAction_ConnectsOnFirstUseAndTheActionWinsOverConfiguration()
+    {
+        var server = await RedisServer.GetSharedAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Redis:KeyPrefix"] = "bound:" }).Build();
+        var services = new ServiceCollection().AddLogging(); // no IConfiguration registered, no host to start
+        services.AddGenesysDedup(configuration).AddLogHandler().UseRedisStore(options =>
+        {
+            options.Configuration = server.Configuration;
+            options.KeyPrefix = "from-action:";
+        });
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        var key = await ClaimNewKeyAsync(provider);
+
+        var database = provider.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        Assert.True(await database.KeyExistsAsync("from-action:" + key));
+        Assert.False(await database.KeyExistsAsync("bound:" + key));
+    }
+
+    [Fact]
+    public async Task UseRedisStore_PlainServiceCollectionWithNoConfigurationAnywhere_FailsAtStartNamingTheKeyAndTheFix()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddGenesysDedup(new ConfigurationBuilder().Build()).AddLogHandler().UseRedisStore();
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Dedup:Redis:Configuration", error.Message, StringComparison.Ordinal);
+        Assert.Contains("UseRedisStore(o => o.Configuration", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ConnectionSettings_BoundTheTimeoutsAndNeverAbortOnConnectFail()
     {
         var options = RedisConnectionSettings.Create("localhost:6379,abortConnect=true");
@@ -94,6 +147,15 @@ public sealed class RedisStoreBuilderExtensionsTests
         Assert.Equal(RedisConnectionSettings.DefaultCommandTimeoutMs, options.SyncTimeout);
     }
 
+    private static async Task<string> ClaimNewKeyAsync(IServiceProvider provider)
+    {
+        var key = $"ns:{Guid.NewGuid():N}";
+        var now = DateTimeOffset.UnixEpoch.AddYears(60);
+        var claim = await provider.GetRequiredService<IDedupStore>().TryClaimAsync(new ClaimRequest(key, "owner", "f", now, now.AddMinutes(1)), CancellationToken.None);
+        Assert.Equal(ClaimStatus.Acquired, claim.Status);
+        return key;
+    }
+
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -101,7 +163,7 @@ public sealed class RedisStoreBuilderExtensionsTests
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddGenesysDedup(configuration).UseRedisStore();
+        services.AddGenesysDedup(configuration).AddLogHandler().UseRedisStore();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }

@@ -2,7 +2,6 @@ using GenesysDedup.Domain;
 using GenesysDedup.Stores.Redis;
 using GenesysDedup.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace GenesysDedup.Stores.Tests;
@@ -251,7 +250,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
     }
 
     internal static RedisDedupStore NewStore(IConnectionMultiplexer connection, string prefix) =>
-        new(connection, Options.Create(new RedisStoreOptions { Configuration = "unused", KeyPrefix = prefix }), NullLogger<RedisDedupStore>.Instance);
+        new(connection, prefix, NullLogger<RedisDedupStore>.Instance);
 
     private static string NewToken() => Guid.NewGuid().ToString("N");
 

@@ -180,6 +180,50 @@ public sealed class DynamoDbStoreBuilderExtensionsTests
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => provider.GetRequiredService<IAmazonDynamoDB>().DescribeTableAsync(tableName));
     }
 
+    [Fact]
+    public void UseDynamoDbStore_GivenASubSection_BindsTheStoreUnderIt()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MyApp:Dedup:DynamoDb:ServiceUrl"] = "http://127.0.0.1:9/",
+            ["MyApp:Dedup:DynamoDb:TableName"] = "sub-section-table",
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton(DynamoDbTestServer.NoAws);
+        services.AddGenesysDedup(configuration.GetSection("MyApp")).AddLogHandler().UseDynamoDbStore();
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        Assert.Equal("sub-section-table", provider.GetRequiredService<DynamoDbDedupStore>().TableName);
+        Assert.Equal("http://127.0.0.1:9/", provider.GetRequiredService<IAmazonDynamoDB>().Config.ServiceURL);
+    }
+
+    [Fact]
+    public async Task UseDynamoDbStore_PlainServiceCollectionWithAnAction_CreatesTheTableAndClaims()
+    {
+        var tableName = DynamoDbTestServer.NewTableName();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:DynamoDb:TableName"] = "bound-table" }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton(DynamoDbTestServer.NoAws); // no IConfiguration registered
+        services.AddGenesysDedup(configuration).AddLogHandler().UseDynamoDbStore(options =>
+        {
+            options.ServiceUrl = DynaliteServer.Shared.ServiceUrl.AbsoluteUri;
+            options.TableName = tableName;
+            options.CreateTable = true;
+        });
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        foreach (var service in provider.GetServices<IHostedService>())
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        var now = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        var claim = await provider.GetRequiredService<IDedupStore>().TryClaimAsync(new ClaimRequest("k", "o", "f", now, now.AddMinutes(1)), CancellationToken.None);
+
+        Assert.Equal(ClaimStatus.Acquired, claim.Status);
+        Assert.Equal(tableName, provider.GetRequiredService<DynamoDbDedupStore>().TableName);
+    }
+
     private static ServiceProvider Build(Dictionary<string, string?> settings, AwsEnvironment? environment = null, LogLines? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -187,7 +231,7 @@ public sealed class DynamoDbStoreBuilderExtensionsTests
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.AddProvider(logs ?? new LogLines()));
         services.AddSingleton(environment ?? DynamoDbTestServer.NoAws);
-        services.AddGenesysDedup(configuration).UseDynamoDbStore();
+        services.AddGenesysDedup(configuration).AddLogHandler().UseDynamoDbStore();
         return services.BuildServiceProvider();
     }
 
