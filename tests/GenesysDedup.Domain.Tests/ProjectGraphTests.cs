@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using GenesysDedup.Testing;
 
 namespace GenesysDedup.Domain.Tests;
 
@@ -8,7 +9,7 @@ namespace GenesysDedup.Domain.Tests;
 /// </summary>
 public sealed class ProjectGraphTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryRoot.Find();
 
     private static readonly string[] StoreSdks = ["StackExchange.Redis", "AWSSDK.DynamoDBv2", "AWSSDK.Core"];
 
@@ -92,17 +93,4 @@ public sealed class ProjectGraphTests
 
     private static List<string> PackageReferences(string project) =>
         Load(project).Descendants("PackageReference").Select(r => r.Attribute("Include")!.Value).ToList();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GenesysDedup.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("GenesysDedup.sln not found above " + AppContext.BaseDirectory);
-    }
 }
