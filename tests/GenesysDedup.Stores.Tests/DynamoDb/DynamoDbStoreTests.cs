@@ -105,11 +105,8 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     {
         // Real DynamoDB returns the blocking item with ALL_OLD; dynalite does not, so this client adds it.
         using var client = new OldItemReturningClient(DynaliteServer.Shared.ServiceUrl);
-        var store = new DynamoDbDedupStore(client, table.TableName);
-        var key = NewKey();
-        await ClaimAsync(key, "first", store: store);
 
-        var second = await ClaimAsync(key, "second", store: store);
+        var second = await SecondClaimAsync(client, NewKey());
 
         Assert.Equal(ClaimStatus.InProgress, second.Status);
         Assert.Equal(1, client.OldItemsReturned);
@@ -120,11 +117,9 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     public async Task TryClaim_BlockingRecordVanishesBeforeTheReadBack_ClaimsAgain()
     {
         using var client = new DeletingBeforeReadBackClient(DynaliteServer.Shared.ServiceUrl);
-        var store = new DynamoDbDedupStore(client, table.TableName);
         var key = NewKey();
-        await ClaimAsync(key, "first", store: store);
 
-        var second = await ClaimAsync(key, "second", store: store);
+        var second = await SecondClaimAsync(client, key);
 
         Assert.Equal(ClaimStatus.Acquired, second.Status);
         Assert.Equal("second", (await ReadRawAsync(key))["Owner"].S);
@@ -205,6 +200,14 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
 
         Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync("next", "o2", store: store)).Status);
         await store.CheckReadyAsync(CancellationToken.None);
+    }
+
+    /// <summary>Owner "first" claims <paramref name="key"/> through <paramref name="client"/>, then owner "second" tries.</summary>
+    private async Task<ClaimResult> SecondClaimAsync(IAmazonDynamoDB client, string key)
+    {
+        var store = new DynamoDbDedupStore(client, table.TableName);
+        await ClaimAsync(key, "first", store: store);
+        return await ClaimAsync(key, "second", store: store);
     }
 
     private async Task<Dictionary<string, AttributeValue>> ReadRawAsync(string key)
