@@ -9,12 +9,6 @@ public sealed class KeyResolverTests
     public static TheoryData<string> GenesysSamples => [.. Samples.GenesysNames];
 
     [Fact]
-    public void DefaultSources_AreEventIdThenFingerprint()
-    {
-        Assert.Equal(["detail.event_id", "fingerprint"], KeyResolver.DefaultSources);
-    }
-
-    [Fact]
     public void FromNames_NullEmptyOrBlank_UsesTheDefaultOrder()
     {
         foreach (var names in new IEnumerable<string>?[] { null, [], ["", "  "] })

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using GenesysDedup.Testing;
 
 namespace GenesysDedup.Domain.Tests;
 
@@ -10,7 +11,7 @@ namespace GenesysDedup.Domain.Tests;
 /// </summary>
 public sealed partial class ProjectGraphTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryRoot.Find();
 
     private static readonly string[] StoreSdks = ["StackExchange.Redis", "AWSSDK.DynamoDBv2", "AWSSDK.Core"];
 
@@ -192,16 +193,4 @@ public sealed partial class ProjectGraphTests
     [GeneratedRegex(@"^#{1,6}[ \t]+(?<text>.+?)[ \t#\r]*$", RegexOptions.Multiline)]
     private static partial Regex Heading();
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GenesysDedup.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("GenesysDedup.sln not found above " + AppContext.BaseDirectory);
-    }
 }

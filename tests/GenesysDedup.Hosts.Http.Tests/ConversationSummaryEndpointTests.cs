@@ -14,31 +14,23 @@ public sealed class ConversationSummaryEndpointTests
     {
         // The built host as a process on real Kestrel, defaults only, in a fresh directory so no earlier run's
         // records are found.
-        var directory = Directory.CreateTempSubdirectory("genesys-dedup-summary-");
-        try
-        {
-            await using var host = await RunningHost.StartAsync(workingDirectory: directory.FullName);
-            using var client = new HttpClient { BaseAddress = host.BaseAddress };
-            var callA = Samples.Bytes(Samples.ConversationSummaryCallA);
-            var callB = Samples.Bytes(Samples.ConversationSummaryCallB);
+        await using var host = await RunningHost.StartAsync(freshDirectory: true);
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        var callA = Samples.Bytes(Samples.ConversationSummaryCallA);
+        var callB = Samples.Bytes(Samples.ConversationSummaryCallB);
 
-            var a = await (await client.PostEventAsync(callA)).JsonAsync();
-            var b = await (await client.PostEventAsync(callB)).JsonAsync();
-            var aAgain = await (await client.PostEventAsync(EventBuilder.Replay(callA))).JsonAsync();
-            var bAgain = await (await client.PostEventAsync(EventBuilder.Replay(callB))).JsonAsync();
+        var a = await (await client.PostEventAsync(callA)).JsonAsync();
+        var b = await (await client.PostEventAsync(callB)).JsonAsync();
+        var aAgain = await (await client.PostEventAsync(EventBuilder.Replay(callA))).JsonAsync();
+        var bAgain = await (await client.PostEventAsync(EventBuilder.Replay(callB))).JsonAsync();
 
-            Assert.Equal("processed", a.GetProperty("outcome").GetString());
-            Assert.Equal("processed", b.GetProperty("outcome").GetString());
-            Assert.NotEqual(a.GetProperty("key").GetString(), b.GetProperty("key").GetString());
-            Assert.Equal("duplicate", aAgain.GetProperty("outcome").GetString());
-            Assert.Equal(a.GetProperty("key").GetString(), aAgain.GetProperty("key").GetString());
-            Assert.Equal("duplicate", bAgain.GetProperty("outcome").GetString());
-            Assert.Equal(b.GetProperty("key").GetString(), bAgain.GetProperty("key").GetString());
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        Assert.Equal("processed", a.GetProperty("outcome").GetString());
+        Assert.Equal("processed", b.GetProperty("outcome").GetString());
+        Assert.NotEqual(a.GetProperty("key").GetString(), b.GetProperty("key").GetString());
+        Assert.Equal("duplicate", aAgain.GetProperty("outcome").GetString());
+        Assert.Equal(a.GetProperty("key").GetString(), aAgain.GetProperty("key").GetString());
+        Assert.Equal("duplicate", bAgain.GetProperty("outcome").GetString());
+        Assert.Equal(b.GetProperty("key").GetString(), bAgain.GetProperty("key").GetString());
     }
 
     [Fact]

@@ -8,12 +8,14 @@ namespace GenesysDedup.Hosts.Http.Tests;
 internal sealed class RunningHost : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly DirectoryInfo? _directory;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private RunningHost(Process process, int port)
+    private RunningHost(Process process, int port, DirectoryInfo? directory)
     {
         _process = process;
         Port = port;
+        _directory = directory;
     }
 
     public int Port { get; }
@@ -23,20 +25,22 @@ internal sealed class RunningHost : IAsyncDisposable
     /// <summary>Every line the host has written to stdout and stderr so far.</summary>
     public IReadOnlyCollection<string> Output => _output;
 
-    /// <summary>Starts the host; from <paramref name="workingDirectory"/> if given, else from its own folder, with
-    /// <paramref name="environment"/> added to its environment.</summary>
-    public static async Task<RunningHost> StartAsync(string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts the host with <paramref name="environment"/> added to its environment; from its own folder, or
+    /// with <paramref name="freshDirectory"/> from an empty one (no earlier run's files, no appsettings.json beside it)
+    /// that goes when the host is disposed.</summary>
+    public static async Task<RunningHost> StartAsync(IReadOnlyDictionary<string, string>? environment = null, bool freshDirectory = false)
     {
         var port = LoopbackPort.GetFree();
         var start = HostProcess.StartInfo("--urls", $"http://127.0.0.1:{port}");
-        start.WorkingDirectory = workingDirectory ?? start.WorkingDirectory;
+        var directory = freshDirectory ? Directory.CreateTempSubdirectory("genesys-dedup-host-") : null;
+        start.WorkingDirectory = directory?.FullName ?? start.WorkingDirectory;
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }
 
         var process = Process.Start(start)!;
-        var host = new RunningHost(process, port);
+        var host = new RunningHost(process, port, directory);
         process.OutputDataReceived += (_, line) => host.Collect(line.Data);
         process.ErrorDataReceived += (_, line) => host.Collect(line.Data);
         process.BeginOutputReadLine();
@@ -85,5 +89,6 @@ internal sealed class RunningHost : IAsyncDisposable
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
+        _directory?.Delete(recursive: true);
     }
 }

@@ -99,26 +99,12 @@ public sealed class MemoryHostTests : StoreBackedHostTests
 
 public sealed class RedisHostTests : StoreBackedHostTests
 {
-    protected override async Task<IDictionary<string, string?>> StoreSettingsAsync()
-    {
-        var server = await RedisServer.GetSharedAsync();
-        return new Dictionary<string, string?>
-        {
-            ["Dedup:Store"] = "redis",
-            ["Dedup:Redis:Configuration"] = server.Configuration,
-            ["Dedup:Redis:KeyPrefix"] = $"host-test-{Guid.NewGuid():N}:",
-        };
-    }
+    protected override async Task<IDictionary<string, string?>> StoreSettingsAsync() =>
+        StoreSettings.Redis(await RedisServer.GetSharedAsync(), $"host-test-{Guid.NewGuid():N}:");
 }
 
 public sealed class DynamoDbHostTests : StoreBackedHostTests
 {
     protected override Task<IDictionary<string, string?>> StoreSettingsAsync() =>
-        Task.FromResult<IDictionary<string, string?>>(new Dictionary<string, string?>
-        {
-            ["Dedup:Store"] = "dynamodb",
-            ["Dedup:DynamoDb:ServiceUrl"] = DynaliteServer.Shared.ServiceUrl.AbsoluteUri,
-            ["Dedup:DynamoDb:TableName"] = $"host-test-{Guid.NewGuid():N}",
-            ["Dedup:DynamoDb:CreateTable"] = "true",
-        });
+        Task.FromResult<IDictionary<string, string?>>(StoreSettings.DynamoDb(DynaliteServer.Shared.ServiceUrl, $"host-test-{Guid.NewGuid():N}"));
 }

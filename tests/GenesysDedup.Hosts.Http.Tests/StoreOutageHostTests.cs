@@ -16,11 +16,7 @@ public sealed class StoreOutageHostTests
     public async Task Redis_StoppedThenRestarted_503ThenTheSameHostRecovers()
     {
         await using var server = await RedisServer.StartDedicatedAsync();
-        await using var factory = new DedupHostFactory(new Dictionary<string, string?>
-        {
-            ["Dedup:Store"] = "redis",
-            ["Dedup:Redis:Configuration"] = server.Configuration,
-        });
+        await using var factory = new DedupHostFactory(StoreSettings.Redis(server));
 
         await AssertOutageAndRecoveryAsync(factory, server.StopAsync, server.RestartAsync);
     }
@@ -30,13 +26,7 @@ public sealed class StoreOutageHostTests
     {
         await using var server = await DynaliteServer.StartDedicatedAsync();
         var table = $"outage-{Guid.NewGuid():N}";
-        await using var factory = new DedupHostFactory(new Dictionary<string, string?>
-        {
-            ["Dedup:Store"] = "dynamodb",
-            ["Dedup:DynamoDb:ServiceUrl"] = server.ServiceUrl.AbsoluteUri,
-            ["Dedup:DynamoDb:TableName"] = table,
-            ["Dedup:DynamoDb:CreateTable"] = "true",
-        });
+        await using var factory = new DedupHostFactory(StoreSettings.DynamoDb(server.ServiceUrl, table));
 
         await AssertOutageAndRecoveryAsync(factory, server.StopAsync, async () =>
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
@@ -21,7 +20,7 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
 
     private readonly FakeTimeProvider _clock = new(Now);
     private readonly ControllableHandler _handler = new();
-    private readonly KeyFaultStore _store = new(new MemoryDedupStore());
+    private readonly FaultyStore _store = new(new MemoryDedupStore());
     private readonly ServiceProvider _services;
 
     public InvocationHandlerTests()
@@ -95,10 +94,9 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
     [Fact]
     public async Task Handle_StoreDown_IsAStoreUnavailableError()
     {
-        var eventId = $"evt-{Guid.NewGuid():N}";
-        _store.FailKey(eventId);
+        _store.Down = true;
 
-        var result = await Handler.HandleAsync(Invocation(EventBuilder.Tutorial(eventId)));
+        var result = await Handler.HandleAsync(Invocation(EventBuilder.UniqueGenesysEvent()));
 
         Assert.Equal(ErrorTypes.StoreUnavailable, result.Error?.Type);
         Assert.Equal(0, _handler.TotalRuns);
@@ -108,7 +106,7 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
     public async Task Handle_BatchWithAStoreErrorOnOneRecord_HandsBackOnlyThatRecord()
     {
         var downId = $"evt-{Guid.NewGuid():N}";
-        _store.FailKey(downId);
+        _store.FailKey(new DedupKey(downId, string.Empty, "detail.event_id").StoredForm(string.Empty));
         var batch = new SqsBatchBuilder();
         var before = batch.Add(EventBuilder.Tutorial($"evt-{Guid.NewGuid():N}"));
         var down = batch.Add(EventBuilder.Tutorial(downId));
@@ -231,32 +229,5 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
         Assert.Null(result.Error);
         using var document = System.Text.Json.JsonDocument.Parse(result.Response!);
         return document.RootElement.GetProperty(name).GetString();
-    }
-
-    /// <summary>A real store that records every claim and fails, as an unreachable store does, for chosen keys.</summary>
-    private sealed class KeyFaultStore(IDedupStore inner) : IDedupStore
-    {
-        private readonly ConcurrentDictionary<string, bool> _failing = new(StringComparer.Ordinal);
-
-        public ConcurrentQueue<ClaimRequest> Claims { get; } = new();
-
-        /// <summary>Fails every call for the <c>detail.event_id</c> key <paramref name="eventId"/> (stored in the empty namespace).</summary>
-        public void FailKey(string eventId) => _failing[new DedupKey(eventId, string.Empty, "detail.event_id").StoredForm(string.Empty)] = true;
-
-        public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
-        {
-            Claims.Enqueue(request);
-            return _failing.ContainsKey(request.Key) ? throw Unavailable() : inner.TryClaimAsync(request, cancellationToken);
-        }
-
-        public ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken) =>
-            _failing.ContainsKey(request.Key) ? throw Unavailable() : inner.CompleteAsync(request, cancellationToken);
-
-        public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken) =>
-            _failing.ContainsKey(key) ? throw Unavailable() : inner.ReleaseAsync(key, owner, cancellationToken);
-
-        public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => inner.CheckReadyAsync(cancellationToken);
-
-        private static DedupStoreUnavailableException Unavailable() => new("store is down for this key (injected)", new TimeoutException("injected"));
     }
 }

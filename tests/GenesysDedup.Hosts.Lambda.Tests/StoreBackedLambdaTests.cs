@@ -75,26 +75,12 @@ public abstract class StoreBackedLambdaTests : IAsyncLifetime
 
 public sealed class RedisLambdaTests : StoreBackedLambdaTests
 {
-    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync()
-    {
-        var server = await RedisServer.GetSharedAsync();
-        return new Dictionary<string, string?>
-        {
-            ["Dedup__Store"] = "redis",
-            ["Dedup__Redis__Configuration"] = server.Configuration,
-            ["Dedup__Redis__KeyPrefix"] = $"lambda-test-{Guid.NewGuid():N}:",
-        };
-    }
+    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync() =>
+        StoreSettings.Redis(await RedisServer.GetSharedAsync(), $"lambda-test-{Guid.NewGuid():N}:").AsEnvironment();
 }
 
 public sealed class DynamoDbLambdaTests : StoreBackedLambdaTests
 {
     protected override Task<Dictionary<string, string?>> StoreSettingsAsync() =>
-        Task.FromResult(new Dictionary<string, string?>
-        {
-            ["Dedup__Store"] = "dynamodb",
-            ["Dedup__DynamoDb__ServiceUrl"] = DynaliteServer.Shared.ServiceUrl.AbsoluteUri,
-            ["Dedup__DynamoDb__TableName"] = $"lambda-test-{Guid.NewGuid():N}",
-            ["Dedup__DynamoDb__CreateTable"] = "true",
-        });
+        Task.FromResult(StoreSettings.DynamoDb(DynaliteServer.Shared.ServiceUrl, $"lambda-test-{Guid.NewGuid():N}").AsEnvironment());
 }

@@ -412,18 +412,7 @@ internal static partial class Scenarios
 
         private static string HostDll(string configuration)
         {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "GenesysDedup.sln")))
-            {
-                root = root.Parent;
-            }
-
-            if (root is null)
-            {
-                throw new InvalidOperationException($"no GenesysDedup.sln above {AppContext.BaseDirectory}");
-            }
-
-            var dll = Path.Combine(root.FullName, "hosts", "GenesysDedup.Hosts.Http", "bin", configuration, "net10.0", "GenesysDedup.Hosts.Http.dll");
+            var dll = Path.Combine(RepositoryRoot.Find(), "hosts", "GenesysDedup.Hosts.Http", "bin", configuration, "net10.0", "GenesysDedup.Hosts.Http.dll");
             return File.Exists(dll)
                 ? dll
                 : throw new InvalidOperationException($"{dll} is missing: build it first (dotnet build GenesysDedup.sln -c {configuration}).");

@@ -59,11 +59,7 @@ internal abstract class StoreUnderTest : IAsyncDisposable
 
         public override string Description => $"redis-server at {server.Configuration}";
 
-        public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = new Dictionary<string, string?>
-        {
-            ["Dedup__Store"] = "redis",
-            ["Dedup__Redis__Configuration"] = server.Configuration,
-        };
+        public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = StoreSettings.Redis(server).AsEnvironment();
 
         public override Task StopAsync() => server.StopAsync();
 
@@ -78,13 +74,7 @@ internal abstract class StoreUnderTest : IAsyncDisposable
 
         public override string Description => $"{server.Description}, table {table}";
 
-        public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = new Dictionary<string, string?>
-        {
-            ["Dedup__Store"] = "dynamodb",
-            ["Dedup__DynamoDb__ServiceUrl"] = server.ServiceUrl.AbsoluteUri,
-            ["Dedup__DynamoDb__TableName"] = table,
-            ["Dedup__DynamoDb__CreateTable"] = "true",
-        };
+        public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = StoreSettings.DynamoDb(server.ServiceUrl, table).AsEnvironment();
 
         public override Task StopAsync() => server.StopAsync();
 

@@ -9,8 +9,13 @@ namespace GenesysDedup.Stores.Tests;
 /// </summary>
 public abstract class DedupStoreContractTests
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+    private const int Contenders = 16;
+
+    protected const string Fingerprint = "sha256:aaaa";
+
+    protected static TimeSpan Lease { get; } = TimeSpan.FromMinutes(1);
+
+    protected static TimeSpan Retention { get; } = TimeSpan.FromHours(24);
 
     protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
 
@@ -18,23 +23,33 @@ public abstract class DedupStoreContractTests
 
     protected static string NewKey() => $"contract:{Guid.NewGuid():N}";
 
-    private static string NewOwner() => Guid.NewGuid().ToString("N");
+    protected static string NewOwner() => Guid.NewGuid().ToString("N");
 
-    private const string Fingerprint = "sha256:aaaa";
-
-    private Task<ClaimResult> ClaimAsync(string key, string owner, string fingerprint = Fingerprint, TimeSpan? lease = null)
+    /// <summary>A claim at the clock's time, on <see cref="Store"/> unless another store is given.</summary>
+    protected Task<ClaimResult> ClaimAsync(string key, string owner, string fingerprint = Fingerprint, TimeSpan? lease = null, IDedupStore? store = null)
     {
         var now = Clock.GetUtcNow();
-        return Store.TryClaimAsync(new ClaimRequest(key, owner, fingerprint, now, now + (lease ?? Lease)), CancellationToken.None).AsTask();
+        return (store ?? Store).TryClaimAsync(new ClaimRequest(key, owner, fingerprint, now, now + (lease ?? Lease)), CancellationToken.None).AsTask();
     }
 
-    private Task<bool> CompleteAsync(string key, string owner, TimeSpan? retention = null, string fingerprint = Fingerprint)
+    protected Task<bool> CompleteAsync(string key, string owner, TimeSpan? retention = null, string fingerprint = Fingerprint, IDedupStore? store = null)
     {
         var now = Clock.GetUtcNow();
-        return Store.CompleteAsync(new CompleteRequest(key, owner, fingerprint, now, now + (retention ?? Retention)), CancellationToken.None).AsTask();
+        return (store ?? Store).CompleteAsync(new CompleteRequest(key, owner, fingerprint, now, now + (retention ?? Retention)), CancellationToken.None).AsTask();
     }
 
-    private Task<bool> ReleaseAsync(string key, string owner) => Store.ReleaseAsync(key, owner, CancellationToken.None).AsTask();
+    protected Task<bool> ReleaseAsync(string key, string owner, IDedupStore? store = null) =>
+        (store ?? Store).ReleaseAsync(key, owner, CancellationToken.None).AsTask();
+
+    /// <summary>Every operation of <paramref name="store"/> fails as an unreachable store does; returns the claim's error.</summary>
+    protected async Task<DedupStoreUnavailableException> AssertEveryOperationUnavailableAsync(IDedupStore store, string key, string owner)
+    {
+        var claim = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(key, NewOwner(), store: store));
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => CompleteAsync(key, owner, store: store));
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ReleaseAsync(key, owner, store));
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+        return claim;
+    }
 
     [Fact]
     public async Task TryClaim_FirstClaim_Wins()
@@ -290,44 +305,23 @@ public abstract class DedupStoreContractTests
     }
 
     [Fact]
-    public async Task TryClaim_SixteenConcurrentClaims_ExactlyOneWins()
+    public async Task TryClaim_SixteenAtOnce_OneAcquiresAndEveryOtherSeesItsLease()
     {
-        var key = NewKey();
-        using var start = new ManualResetEventSlim();
-        var claims = Enumerable.Range(0, 16)
-            .Select(_ => Task.Run(async () =>
-            {
-                start.Wait();
-                return await ClaimAsync(key, NewOwner());
-            }))
-            .ToArray();
+        var race = await RaceClaimsAsync(NewKey());
 
-        start.Set();
-        var results = await Task.WhenAll(claims);
-
-        Assert.Single(results, r => r.Status == ClaimStatus.Acquired);
-        Assert.All(results.Where(r => r.Status != ClaimStatus.Acquired), r => Assert.Equal(ClaimStatus.InProgress, r.Status));
+        AssertOneWinnerAndEveryOtherSeesItsLease(race);
     }
 
     [Fact]
-    public async Task TryClaim_SixteenConcurrentTakeoversOfALapsedLease_ExactlyOneWins()
+    public async Task TryClaim_SixteenTakeoversOfALapsedLeaseAtOnce_OneAcquiresAndEveryOtherSeesItsLease()
     {
         var key = NewKey();
         await ClaimAsync(key, NewOwner());
         Clock.Advance(Lease + TimeSpan.FromSeconds(1));
-        using var start = new ManualResetEventSlim();
-        var claims = Enumerable.Range(0, 16)
-            .Select(_ => Task.Run(async () =>
-            {
-                start.Wait();
-                return await ClaimAsync(key, NewOwner());
-            }))
-            .ToArray();
 
-        start.Set();
-        var results = await Task.WhenAll(claims);
+        var race = await RaceClaimsAsync(key);
 
-        Assert.Single(results, r => r.Status == ClaimStatus.Acquired);
+        AssertOneWinnerAndEveryOtherSeesItsLease(race);
     }
 
     [Fact]
@@ -378,5 +372,39 @@ public abstract class DedupStoreContractTests
     public async Task CheckReady_WhenServing_Succeeds()
     {
         await Store.CheckReadyAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Claims of <paramref name="key"/> by distinct owners, each asking for a lease of its own, released together:
+    /// each waits at a barrier on a thread of its own (pool threads blocked at a gate would be let in one by one), so
+    /// the claims overlap on the store.
+    /// </summary>
+    private async Task<(ClaimRequest Request, ClaimResult Answer)[]> RaceClaimsAsync(string key)
+    {
+        var now = Clock.GetUtcNow();
+        var requests = Enumerable.Range(1, Contenders)
+            .Select(i => new ClaimRequest(key, NewOwner(), Fingerprint, now, now + Lease + TimeSpan.FromSeconds(i)))
+            .ToArray();
+        using var start = new Barrier(Contenders);
+        var claims = requests.Select(request => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                return Store.TryClaimAsync(request, CancellationToken.None).AsTask();
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).Unwrap());
+
+        var answers = await Task.WhenAll(claims);
+
+        return [.. requests.Zip(answers)];
+    }
+
+    private static void AssertOneWinnerAndEveryOtherSeesItsLease((ClaimRequest Request, ClaimResult Answer)[] race)
+    {
+        var winner = Assert.Single(race, r => r.Answer.Status == ClaimStatus.Acquired);
+        var expected = ClaimResult.InProgress(winner.Request.LeaseExpiresAt);
+        Assert.All(race.Where(r => r != winner), loser => Assert.Equal(expected, loser.Answer));
     }
 }

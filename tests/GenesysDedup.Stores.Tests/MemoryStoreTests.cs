@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Stores.Tests;
 
+/// <summary>The contract suite in process, plus what only the memory store has: the sweep and the bound on its size.</summary>
 public sealed class MemoryStoreTests : DedupStoreContractTests
 {
     private readonly MemoryDedupStore _store = new();
@@ -15,17 +16,99 @@ public sealed class MemoryStoreTests : DedupStoreContractTests
     [Fact]
     public async Task Sweep_RemovesOnlyRecordsThatNoLongerBlock()
     {
-        var now = Clock.GetUtcNow();
-        await _store.TryClaimAsync(new ClaimRequest("live", "o1", "f", now, now.AddMinutes(1)), CancellationToken.None);
-        await _store.TryClaimAsync(new ClaimRequest("done", "o2", "f", now, now.AddMinutes(1)), CancellationToken.None);
-        await _store.CompleteAsync(new CompleteRequest("done", "o2", "f", now, now.AddHours(1)), CancellationToken.None);
-        await _store.TryClaimAsync(new ClaimRequest("lapsing", "o3", "f", now, now.AddSeconds(10)), CancellationToken.None);
+        await ClaimAsync("live", "o1");
+        await ClaimAsync("done", "o2");
+        await CompleteAsync("done", "o2", TimeSpan.FromHours(1));
+        await ClaimAsync("lapsing", "o3", lease: TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(30));
 
-        var removed = _store.Sweep(now.AddSeconds(30));
+        var removed = _store.Sweep(Clock.GetUtcNow());
 
         Assert.Equal(1, removed);
         Assert.Equal(2, _store.Count);
-        Assert.Equal(ClaimStatus.Duplicate, (await _store.TryClaimAsync(new ClaimRequest("done", "o4", "f", now.AddSeconds(30), now.AddMinutes(2)), CancellationToken.None)).Status);
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync("done", "o4")).Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_FloodOfDistinctKeys_StaysWithinTheBoundAndCountsEvictions()
+    {
+        var evicted = 0;
+        var store = new MemoryDedupStore(maxEntries: 100, evicted: n => evicted += n);
+
+        for (var i = 0; i < 1_000; i++)
+        {
+            Clock.Advance(TimeSpan.FromMilliseconds(1));
+            Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync($"k{i}", "owner", store: store)).Status);
+            Assert.True(await CompleteAsync($"k{i}", "owner", TimeSpan.FromHours(1), store: store));
+            Assert.InRange(store.Count, 1, 100);
+        }
+
+        Assert.Equal(900, evicted);
+        // The newest keys are still duplicates; the oldest were evicted (and counted) to make room.
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync("k999", "other", store: store)).Status);
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync("k0", "other", store: store)).Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_AtTheBound_SweepsExpiredRecordsBeforeEvictingLiveOnes()
+    {
+        var evicted = 0;
+        var store = new MemoryDedupStore(maxEntries: 3, evicted: n => evicted += n);
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await ClaimAsync(key, "owner", store: store);
+            await CompleteAsync(key, "owner", TimeSpan.FromMinutes(key == "b" ? 1 : 60), store: store);
+        }
+
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        var result = await ClaimAsync("d", "owner", store: store);
+
+        Assert.Equal(ClaimStatus.Acquired, result.Status);
+        Assert.Equal(0, evicted);
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync("a", "other", store: store)).Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_BoundFullOfClaimsInProgress_IsUnavailableNotAnEviction()
+    {
+        var store = new MemoryDedupStore(maxEntries: 2, evicted: _ => Assert.Fail("in-progress claims must never be evicted"));
+        await ClaimAsync("a", "owner", store: store);
+        await ClaimAsync("b", "owner", store: store);
+
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync("c", "owner", store: store));
+        Assert.Equal(ClaimStatus.InProgress, (await ClaimAsync("a", "other", store: store)).Status);
+    }
+}
+
+/// <summary><c>UseMemoryStore</c>: options from the configuration given to <c>AddGenesysDedup</c>, then the action.</summary>
+public sealed class MemoryStoreBuilderExtensionsTests
+{
+    [Theory]
+    [InlineData(null, 100)]
+    [InlineData(7, 7)]
+    public void UseMemoryStore_GivenASubSection_BindsUnderItAndTheActionRunsAfter(int? fromAction, int expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["MyApp:Dedup:Memory:MaxEntries"] = "100" }).Build();
+        var services = new ServiceCollection().AddLogging();
+        var builder = services.AddGenesysDedup(configuration.GetSection("MyApp")).AddLogHandler();
+        _ = fromAction is { } maxEntries ? builder.UseMemoryStore(o => o.MaxEntries = maxEntries) : builder.UseMemoryStore();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal(expected, provider.GetRequiredService<IOptions<MemoryStoreOptions>>().Value.MaxEntries);
+        Assert.IsType<MemoryDedupStore>(provider.GetRequiredService<IDedupStore>());
+    }
+
+    [Fact]
+    public void UseMemoryStore_MaxEntriesBelowOne_FailsAtStartNamingTheKey()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddGenesysDedup(new ConfigurationBuilder().Build()).AddLogHandler().UseMemoryStore(o => o.MaxEntries = 0);
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Dedup:Memory:MaxEntries", error.Message, StringComparison.Ordinal);
     }
 }
 
@@ -97,94 +180,5 @@ public sealed class MemoryStoreJudgementTests
         }
 
         return store;
-    }
-}
-
-/// <summary>The bound on the memory store: a flood of distinct keys never grows it past MaxEntries.</summary>
-public sealed class BoundedMemoryStoreTests
-{
-    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-
-    private static ClaimRequest Claim(string key, DateTimeOffset now) => new(key, "owner-" + key, "f", now, now.AddMinutes(1));
-
-    [Fact]
-    public async Task TryClaim_FloodOfDistinctKeys_StaysWithinTheBoundAndCountsEvictions()
-    {
-        var evicted = 0;
-        var store = new MemoryDedupStore(maxEntries: 100, evicted: n => evicted += n);
-
-        for (var i = 0; i < 1_000; i++)
-        {
-            var claim = Claim($"k{i}", Now.AddMilliseconds(i));
-            Assert.Equal(ClaimStatus.Acquired, (await store.TryClaimAsync(claim, CancellationToken.None)).Status);
-            Assert.True(await store.CompleteAsync(new CompleteRequest(claim.Key, claim.Owner, claim.Fingerprint, claim.Now, claim.Now.AddHours(1)), CancellationToken.None));
-            Assert.InRange(store.Count, 1, 100);
-        }
-
-        Assert.Equal(900, evicted);
-        // The newest keys are still duplicates; the oldest were evicted (and counted) to make room.
-        Assert.Equal(ClaimStatus.Duplicate, (await store.TryClaimAsync(Claim("k999", Now.AddSeconds(2)) with { Owner = "other" }, CancellationToken.None)).Status);
-        Assert.Equal(ClaimStatus.Acquired, (await store.TryClaimAsync(Claim("k0", Now.AddSeconds(2)) with { Owner = "other" }, CancellationToken.None)).Status);
-    }
-
-    [Fact]
-    public async Task TryClaim_AtTheBound_SweepsExpiredRecordsBeforeEvictingLiveOnes()
-    {
-        var evicted = 0;
-        var store = new MemoryDedupStore(maxEntries: 3, evicted: n => evicted += n);
-        foreach (var key in new[] { "a", "b", "c" })
-        {
-            var claim = Claim(key, Now);
-            await store.TryClaimAsync(claim, CancellationToken.None);
-            await store.CompleteAsync(new CompleteRequest(key, claim.Owner, claim.Fingerprint, Now, Now.AddMinutes(key == "b" ? 1 : 60)), CancellationToken.None);
-        }
-
-        var result = await store.TryClaimAsync(Claim("d", Now.AddMinutes(2)), CancellationToken.None);
-
-        Assert.Equal(ClaimStatus.Acquired, result.Status);
-        Assert.Equal(0, evicted);
-        Assert.Equal(ClaimStatus.Duplicate, (await store.TryClaimAsync(Claim("a", Now.AddMinutes(2)) with { Owner = "x" }, CancellationToken.None)).Status);
-    }
-
-    [Fact]
-    public async Task TryClaim_BoundFullOfClaimsInProgress_IsUnavailableNotAnEviction()
-    {
-        var store = new MemoryDedupStore(maxEntries: 2, evicted: _ => Assert.Fail("in-progress claims must never be evicted"));
-        await store.TryClaimAsync(Claim("a", Now), CancellationToken.None);
-        await store.TryClaimAsync(Claim("b", Now), CancellationToken.None);
-
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(Claim("c", Now), CancellationToken.None).AsTask());
-        Assert.Equal(ClaimStatus.InProgress, (await store.TryClaimAsync(Claim("a", Now) with { Owner = "x" }, CancellationToken.None)).Status);
-    }
-}
-
-/// <summary><c>UseMemoryStore</c>: options from the configuration given to <c>AddGenesysDedup</c>, then the action.</summary>
-public sealed class MemoryStoreBuilderExtensionsTests
-{
-    [Theory]
-    [InlineData(null, 100)]
-    [InlineData(7, 7)]
-    public void UseMemoryStore_GivenASubSection_BindsUnderItAndTheActionRunsAfter(int? fromAction, int expected)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["MyApp:Dedup:Memory:MaxEntries"] = "100" }).Build();
-        var services = new ServiceCollection().AddLogging();
-        var builder = services.AddGenesysDedup(configuration.GetSection("MyApp")).AddLogHandler();
-        _ = fromAction is { } maxEntries ? builder.UseMemoryStore(o => o.MaxEntries = maxEntries) : builder.UseMemoryStore();
-        using var provider = services.BuildServiceProvider();
-
-        Assert.Equal(expected, provider.GetRequiredService<IOptions<MemoryStoreOptions>>().Value.MaxEntries);
-        Assert.IsType<MemoryDedupStore>(provider.GetRequiredService<IDedupStore>());
-    }
-
-    [Fact]
-    public void UseMemoryStore_MaxEntriesBelowOne_FailsAtStartNamingTheKey()
-    {
-        var services = new ServiceCollection().AddLogging();
-        services.AddGenesysDedup(new ConfigurationBuilder().Build()).AddLogHandler().UseMemoryStore(o => o.MaxEntries = 0);
-        using var provider = services.BuildServiceProvider();
-
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
-
-        Assert.Contains("Dedup:Memory:MaxEntries", error.Message, StringComparison.Ordinal);
     }
 }

@@ -10,9 +10,6 @@ namespace GenesysDedup.Stores.Tests;
 public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
 {
     private const string Prefix = "genesys-dedup-test:";
-    private const string Fingerprint = "sha256:aaaa";
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
 
     /// <summary>Slack for the real time between a write and reading its TTL back.</summary>
     private static readonly TimeSpan TtlSlack = TimeSpan.FromSeconds(10);
@@ -48,9 +45,9 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         var key = $"billing:{Guid.NewGuid():N}";
         var now = Clock.GetUtcNow();
 
-        await store.TryClaimAsync(new ClaimRequest(key, "owner1", "sha256:abc|def", now, now + Lease), CancellationToken.None);
+        await ClaimAsync(key, "owner1", "sha256:abc|def", store: store);
         var claimed = (string?)await Raw.StringGetAsync("layout-test:" + key);
-        await store.CompleteAsync(new CompleteRequest(key, "owner1", "sha256:abc|def", now, now + Retention), CancellationToken.None);
+        await CompleteAsync(key, "owner1", fingerprint: "sha256:abc|def", store: store);
         var completed = (string?)await Raw.StringGetAsync("layout-test:" + key);
 
         var leaseMs = (now + Lease).ToUnixTimeMilliseconds();
@@ -66,51 +63,41 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         var key = NewKey();
         var now = Clock.GetUtcNow();
 
-        Assert.True(await Store.CompleteAsync(new CompleteRequest(key, "owner1", "sha256:abc|def", now, now + Retention), CancellationToken.None));
+        Assert.True(await CompleteAsync(key, "owner1", fingerprint: "sha256:abc|def"));
 
         var nowMs = now.ToUnixTimeMilliseconds();
         Assert.Equal($"COMPLETED|{nowMs}|{(now + Retention).ToUnixTimeMilliseconds()}|owner1|sha256:abc|def", (string?)await Raw.StringGetAsync(Prefix + key));
-        var ttl = await Raw.KeyTimeToLiveAsync(Prefix + key);
-        Assert.NotNull(ttl);
-        Assert.InRange(ttl.Value, Retention - TtlSlack, Retention);
+        await AssertTtlAsync(key, Retention);
     }
 
     [Fact]
     public async Task KeyTtl_IsTheLeaseWhileInProgress_AndTheRetentionOnceCompleted()
     {
         var key = NewKey();
-        var owner = NewToken();
-        var now = Clock.GetUtcNow();
+        var owner = NewOwner();
 
-        await Store.TryClaimAsync(new ClaimRequest(key, owner, Fingerprint, now, now + Lease), CancellationToken.None);
-        var leaseTtl = await Raw.KeyTimeToLiveAsync(Prefix + key);
-        await Store.CompleteAsync(new CompleteRequest(key, owner, Fingerprint, now, now + Retention), CancellationToken.None);
-        var retentionTtl = await Raw.KeyTimeToLiveAsync(Prefix + key);
-
-        Assert.NotNull(leaseTtl);
-        Assert.InRange(leaseTtl.Value, Lease - TtlSlack, Lease);
-        Assert.NotNull(retentionTtl);
-        Assert.InRange(retentionTtl.Value, Retention - TtlSlack, Retention);
+        await ClaimAsync(key, owner);
+        await AssertTtlAsync(key, Lease);
+        await CompleteAsync(key, owner);
+        await AssertTtlAsync(key, Retention);
     }
 
     [Fact]
     public async Task TryClaim_TakeoverOfALapsedLease_WritesTheNewOwnerAndLease()
     {
         var key = NewKey();
-        await ClaimAsync(Store, key, NewToken(), Lease);
+        await ClaimAsync(key, NewOwner());
         Clock.Advance(Lease + TimeSpan.FromSeconds(1));
         var newLease = TimeSpan.FromMinutes(5);
-        var newOwner = NewToken();
+        var newOwner = NewOwner();
 
-        var takeover = await ClaimAsync(Store, key, newOwner, newLease);
+        var takeover = await ClaimAsync(key, newOwner, lease: newLease);
 
         Assert.Equal(ClaimStatus.Acquired, takeover.Status);
         Assert.True(RedisRecord.TryParse(await Raw.StringGetAsync(Prefix + key), out var record));
         Assert.Equal(newOwner, record.Owner);
         Assert.Equal(RecordStatus.InProgress, record.Status);
-        var ttl = await Raw.KeyTimeToLiveAsync(Prefix + key);
-        Assert.NotNull(ttl);
-        Assert.InRange(ttl.Value, newLease - TtlSlack, newLease);
+        await AssertTtlAsync(key, newLease);
     }
 
     [Fact]
@@ -119,7 +106,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         var key = NewKey();
         await Raw.StringSetAsync(Prefix + key, "not a dedup record", TimeSpan.FromMinutes(1));
 
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(Store, key, NewToken(), Lease));
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(key, NewOwner()));
     }
 
     [Fact]
@@ -128,11 +115,10 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         var key = NewKey();
         await Raw.ListLeftPushAsync(Prefix + key, "x");
         await Raw.KeyExpireAsync(Prefix + key, TimeSpan.FromMinutes(1));
-        var now = Clock.GetUtcNow();
 
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(Store, key, NewToken(), Lease));
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => Store.CompleteAsync(new CompleteRequest(key, "o", Fingerprint, now, now + Retention), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => Store.ReleaseAsync(key, "o", CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(key, NewOwner()));
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => CompleteAsync(key, "o"));
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ReleaseAsync(key, "o"));
     }
 
     [Fact]
@@ -142,17 +128,17 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         await using var connection = await ConnectAsync(server);
         var store = NewStore(connection, Prefix);
         var (done, failed) = (NewKey(), NewKey());
-        await ClaimAsync(store, done, "o1", Lease);
-        await ClaimAsync(store, failed, "o2", Lease);
-        Assert.False(await ReleaseAsync(store, NewKey(), "warm-up")); // both scripts now loaded and cached by the client
-        Assert.True(await CompleteAsync(store, NewKey(), "warm-up")); // nothing held that key: the completion is written
+        await ClaimAsync(done, "o1", store: store);
+        await ClaimAsync(failed, "o2", store: store);
+        Assert.False(await ReleaseAsync(NewKey(), "warm-up", store)); // both scripts now loaded and cached by the client
+        Assert.True(await CompleteAsync(NewKey(), "warm-up", store: store)); // nothing held that key: the completion is written
 
         await connection.GetDatabase().ExecuteAsync("SCRIPT", "FLUSH");
 
-        Assert.True(await CompleteAsync(store, done, "o1"));
-        Assert.True(await ReleaseAsync(store, failed, "o2"));
-        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(store, done, NewToken(), Lease)).Status);
-        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(store, failed, NewToken(), Lease)).Status);
+        Assert.True(await CompleteAsync(done, "o1", store: store));
+        Assert.True(await ReleaseAsync(failed, "o2", store));
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(done, NewOwner(), store: store)).Status);
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(failed, NewOwner(), store: store)).Status);
     }
 
     [Fact]
@@ -185,9 +171,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
 
         try
         {
-            await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(store, NewKey(), NewToken(), Lease));
-            await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => CompleteAsync(store, NewKey(), NewToken()));
-            await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+            await AssertEveryOperationUnavailableAsync(store, NewKey(), NewOwner());
         }
         finally
         {
@@ -196,7 +180,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
 
         // The client may have dropped the connection while every heartbeat was answered BUSY: allow it to reconnect.
         await WaitUntilReadyAsync(store, server);
-        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(store, NewKey(), NewToken(), Lease)).Status);
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(NewKey(), NewOwner(), store: store)).Status);
     }
 
     [Fact]
@@ -206,22 +190,26 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         await using var connection = await ConnectAsync(server);
         var store = NewStore(connection, Prefix);
         var key = NewKey();
-        var owner = NewToken();
-        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(store, key, owner, Lease)).Status);
+        var owner = NewOwner();
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, owner, store: store)).Status);
 
         await server.StopAsync();
 
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(store, NewKey(), NewToken(), Lease));
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(store, key, NewToken(), Lease));
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => CompleteAsync(store, key, owner));
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ReleaseAsync(store, key, owner));
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(NewKey(), NewOwner(), store: store));
+        await AssertEveryOperationUnavailableAsync(store, key, owner);
 
         await server.RestartAsync();
         await WaitUntilReadyAsync(store, server);
 
         // Same store, same multiplexer: the restarted server (no persistence) holds nothing, so the key is free again.
-        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(store, key, NewToken(), Lease)).Status);
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, NewOwner(), store: store)).Status);
+    }
+
+    private async Task AssertTtlAsync(string key, TimeSpan expected)
+    {
+        var ttl = await Raw.KeyTimeToLiveAsync(Prefix + key);
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, expected - TtlSlack, expected);
     }
 
     /// <summary>Polls readiness with a bounded deadline: reconnection takes the client a moment.</summary>
@@ -251,21 +239,4 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
 
     internal static RedisDedupStore NewStore(IConnectionMultiplexer connection, string prefix) =>
         new(connection, prefix, NullLogger<RedisDedupStore>.Instance);
-
-    private static string NewToken() => Guid.NewGuid().ToString("N");
-
-    private Task<ClaimResult> ClaimAsync(IDedupStore store, string key, string owner, TimeSpan lease)
-    {
-        var now = Clock.GetUtcNow();
-        return store.TryClaimAsync(new ClaimRequest(key, owner, Fingerprint, now, now + lease), CancellationToken.None).AsTask();
-    }
-
-    private Task<bool> CompleteAsync(RedisDedupStore store, string key, string owner)
-    {
-        var now = Clock.GetUtcNow();
-        return store.CompleteAsync(new CompleteRequest(key, owner, Fingerprint, now, now + Retention), CancellationToken.None).AsTask();
-    }
-
-    private static Task<bool> ReleaseAsync(RedisDedupStore store, string key, string owner) =>
-        store.ReleaseAsync(key, owner, CancellationToken.None).AsTask();
 }

@@ -221,7 +221,7 @@ public sealed class DynaliteServer : IAsyncDisposable, IDisposable
         public static bool TryLocate(out string node, out string cli, out string why)
         {
             node = cli = why = string.Empty;
-            var root = FindRepositoryRoot();
+            var root = RepositoryRoot.TryFind();
             if (root is null)
             {
                 why = $"no GenesysDedup.sln above {AppContext.BaseDirectory}";
@@ -235,7 +235,7 @@ public sealed class DynaliteServer : IAsyncDisposable, IDisposable
                 return false;
             }
 
-            var found = FindOnPath(OperatingSystem.IsWindows() ? "node.exe" : "node");
+            var found = LocalServerProcess.FindOnPath(OperatingSystem.IsWindows() ? "node.exe" : "node");
             if (found is null)
             {
                 why = "node is not on PATH";
@@ -374,25 +374,6 @@ public sealed class DynaliteServer : IAsyncDisposable, IDisposable
                 ready.TrySetResult();
             }
         }
-
-        private static string? FindRepositoryRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "GenesysDedup.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            return null;
-        }
-
-        private static string? FindOnPath(string executable) =>
-            (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-                .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-                .Select(dir => Path.Combine(dir, executable))
-                .FirstOrDefault(File.Exists);
     }
 
     /// <summary>DynamoDB Local in a container, its port bound to a fixed host port so a restart keeps it.</summary>

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using BenchmarkDotNet.Attributes;
+using GenesysDedup.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -38,7 +39,7 @@ public class HttpPipelineBenchmarks
         var original = Payloads.Get(Payloads.Small);
         using var first = Post(original).GetAwaiter().GetResult();
         first.EnsureSuccessStatusCode();
-        _republish = GenesysDedup.Testing.EventBuilder.Republish(original);
+        _republish = EventBuilder.Republish(original);
     }
 
     [IterationSetup]
@@ -76,18 +77,8 @@ public class HttpPipelineBenchmarks
         return (int)response.StatusCode;
     }
 
-    private static string HostContentRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "GenesysDedup.sln")))
-            {
-                return Path.Combine(directory.FullName, "hosts", "GenesysDedup.Hosts.Http");
-            }
-        }
-
-        return AppContext.BaseDirectory;
-    }
+    private static string HostContentRoot() =>
+        RepositoryRoot.TryFind() is { } root ? Path.Combine(root, "hosts", "GenesysDedup.Hosts.Http") : AppContext.BaseDirectory;
 
     private Task<HttpResponseMessage> Post(byte[] body)
     {

@@ -25,18 +25,6 @@ public sealed class DynamoDbStoreBuilderExtensionsTests
     }
 
     [Fact]
-    public void UseDynamoDbStore_ClientIsBoundedForEventBridge()
-    {
-        using var provider = Build(new() { ["Dedup:DynamoDb:ServiceUrl"] = "http://127.0.0.1:9/" });
-
-        var config = provider.GetRequiredService<IAmazonDynamoDB>().Config;
-
-        Assert.Equal(TimeSpan.FromSeconds(2), config.Timeout);
-        Assert.Equal(1, config.MaxErrorRetry);
-        Assert.Equal("http://127.0.0.1:9/", config.ServiceURL);
-    }
-
-    [Fact]
     public void TableName_NotConfigured_ComesFromDedupTableNameInConfiguration()
     {
         using var provider = Build(new() { ["Dedup:DynamoDb:ServiceUrl"] = "http://127.0.0.1:9/", ["DEDUP_TABLE_NAME"] = "from-env-config" });
@@ -107,7 +95,7 @@ public sealed class DynamoDbStoreBuilderExtensionsTests
     public async Task CreateTable_True_CreatesTheTableAtStartAndTheStoreUsesIt()
     {
         var tableName = DynamoDbTestServer.NewTableName();
-        var logs = new LogLines();
+        var logs = new CapturingLoggerProvider();
         using var provider = Build(
             new()
             {
@@ -224,41 +212,14 @@ public sealed class DynamoDbStoreBuilderExtensionsTests
         Assert.Equal(tableName, provider.GetRequiredService<DynamoDbDedupStore>().TableName);
     }
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings, AwsEnvironment? environment = null, LogLines? logs = null)
+    private static ServiceProvider Build(Dictionary<string, string?> settings, AwsEnvironment? environment = null, CapturingLoggerProvider? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(logging => logging.AddProvider(logs ?? new LogLines()));
+        services.AddLogging(logging => logging.AddProvider(logs ?? new CapturingLoggerProvider()));
         services.AddSingleton(environment ?? DynamoDbTestServer.NoAws);
         services.AddGenesysDedup(configuration).AddLogHandler().UseDynamoDbStore();
         return services.BuildServiceProvider();
-    }
-
-    /// <summary>Every formatted log line, for asserting what an operator would read.</summary>
-    private sealed class LogLines : ILoggerProvider, ILogger
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyCollection<string> Lines => _lines;
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                _lines.Enqueue(formatter(state, exception));
-            }
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

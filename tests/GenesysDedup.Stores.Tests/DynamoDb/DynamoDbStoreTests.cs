@@ -19,9 +19,9 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     [Fact]
     public async Task TryClaimAndComplete_WriteEveryAttributeOfTheLayout()
     {
+        Clock.SetUtcNow(SubSecondNow);
         var key = NewKey();
-        var lease = SubSecondNow.AddSeconds(60);
-        await _store.TryClaimAsync(new ClaimRequest(key, "owner-1", "sha256:abcd", SubSecondNow, lease), CancellationToken.None);
+        await ClaimAsync(key, "owner-1", "sha256:abcd");
 
         var claimed = await ReadRawAsync(key);
 
@@ -30,12 +30,11 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         Assert.Equal("IN_PROGRESS", claimed["Status"].S);
         Assert.Equal("owner-1", claimed["Owner"].S);
         Assert.Equal("sha256:abcd", claimed["Fingerprint"].S);
-        Assert.Equal(lease.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), claimed["LeaseExpiresAt"].N);
+        Assert.Equal((SubSecondNow + Lease).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), claimed["LeaseExpiresAt"].N);
         Assert.Equal("1795780861", claimed["TTL"].N); // 12:01:00.250 rounded up to whole seconds
 
-        var completedAt = SubSecondNow.AddSeconds(5);
-        var retainedUntil = completedAt.AddHours(24);
-        Assert.True(await _store.CompleteAsync(new CompleteRequest(key, "owner-1", "sha256:abcd", completedAt, retainedUntil), CancellationToken.None));
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(await CompleteAsync(key, "owner-1", fingerprint: "sha256:abcd"));
 
         var completed = await ReadRawAsync(key);
 
@@ -53,17 +52,17 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     public async Task Complete_ItemGone_CreatesTheWholeCompletedItem()
     {
         // The TTL sweeper deleted the claim while the handler ran: the UpdateItem writes every attribute of the layout.
+        Clock.SetUtcNow(SubSecondNow.AddSeconds(5));
         var key = NewKey();
-        var completedAt = SubSecondNow.AddSeconds(5);
 
-        Assert.True(await _store.CompleteAsync(new CompleteRequest(key, "owner-1", "sha256:abcd", completedAt, completedAt.AddHours(24)), CancellationToken.None));
+        Assert.True(await CompleteAsync(key, "owner-1", fingerprint: "sha256:abcd"));
 
         var completed = await ReadRawAsync(key);
         Assert.Equal(["EventId", "Fingerprint", "LeaseExpiresAt", "Owner", "ProcessedAt", "Status", "TTL"], completed.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("COMPLETED", completed["Status"].S);
         Assert.Equal("owner-1", completed["Owner"].S);
         Assert.Equal("sha256:abcd", completed["Fingerprint"].S);
-        Assert.Equal(completedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), completed["LeaseExpiresAt"].N);
+        Assert.Equal(Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), completed["LeaseExpiresAt"].N);
         Assert.Equal("1795780805", completed["ProcessedAt"].N);
         Assert.Equal("1795867206", completed["TTL"].N);
     }
@@ -71,12 +70,14 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     [Fact]
     public async Task TryClaim_LeaseEndingMidSecond_BlocksUntilItsLastMillisecond()
     {
+        Clock.SetUtcNow(SubSecondNow);
         var key = NewKey();
-        var lease = SubSecondNow.AddSeconds(10);
-        await _store.TryClaimAsync(new ClaimRequest(key, "first", "f", SubSecondNow, lease), CancellationToken.None);
+        await ClaimAsync(key, "first", lease: TimeSpan.FromSeconds(10));
 
-        var justBefore = await ClaimAtAsync(key, lease.AddMilliseconds(-1));
-        var atExpiry = await ClaimAtAsync(key, lease);
+        Clock.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromMilliseconds(1));
+        var justBefore = await ClaimAsync(key, NewOwner());
+        Clock.Advance(TimeSpan.FromMilliseconds(1));
+        var atExpiry = await ClaimAsync(key, NewOwner());
 
         Assert.Equal(ClaimStatus.InProgress, justBefore.Status);
         Assert.Equal(ClaimStatus.Acquired, atExpiry.Status);
@@ -86,14 +87,17 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     public async Task TryClaim_RetentionEndingMidSecond_IsNeverReopenedEarly()
     {
         // TTL holds whole seconds, rounded up: the record may answer duplicate up to a second longer, never shorter.
+        Clock.SetUtcNow(SubSecondNow);
         var key = NewKey();
-        await _store.TryClaimAsync(new ClaimRequest(key, "first", "f", SubSecondNow, SubSecondNow.AddMinutes(1)), CancellationToken.None);
-        var expiresAt = SubSecondNow.AddMinutes(10);
-        await _store.CompleteAsync(new CompleteRequest(key, "first", "f", SubSecondNow, expiresAt), CancellationToken.None);
+        await ClaimAsync(key, "first");
+        await CompleteAsync(key, "first", TimeSpan.FromMinutes(10));
 
-        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAtAsync(key, expiresAt.AddMilliseconds(-1))).Status);
-        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAtAsync(key, expiresAt)).Status);
-        Assert.Equal(ClaimStatus.Acquired, (await ClaimAtAsync(key, expiresAt.AddSeconds(1))).Status);
+        Clock.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner())).Status);
+        Clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner())).Status);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, NewOwner())).Status);
     }
 
     [Fact]
@@ -101,11 +105,8 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     {
         // Real DynamoDB returns the blocking item with ALL_OLD; dynalite does not, so this client adds it.
         using var client = new OldItemReturningClient(DynaliteServer.Shared.ServiceUrl);
-        var store = new DynamoDbDedupStore(client, table.TableName);
-        var key = NewKey();
-        await store.TryClaimAsync(new ClaimRequest(key, "first", "f", SubSecondNow, SubSecondNow.AddMinutes(1)), CancellationToken.None);
 
-        var second = await store.TryClaimAsync(new ClaimRequest(key, "second", "f", SubSecondNow, SubSecondNow.AddMinutes(1)), CancellationToken.None);
+        var second = await SecondClaimAsync(client, NewKey());
 
         Assert.Equal(ClaimStatus.InProgress, second.Status);
         Assert.Equal(1, client.OldItemsReturned);
@@ -116,11 +117,9 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     public async Task TryClaim_BlockingRecordVanishesBeforeTheReadBack_ClaimsAgain()
     {
         using var client = new DeletingBeforeReadBackClient(DynaliteServer.Shared.ServiceUrl);
-        var store = new DynamoDbDedupStore(client, table.TableName);
         var key = NewKey();
-        await store.TryClaimAsync(new ClaimRequest(key, "first", "f", SubSecondNow, SubSecondNow.AddMinutes(1)), CancellationToken.None);
 
-        var second = await store.TryClaimAsync(new ClaimRequest(key, "second", "f", SubSecondNow, SubSecondNow.AddMinutes(1)), CancellationToken.None);
+        var second = await SecondClaimAsync(client, key);
 
         Assert.Equal(ClaimStatus.Acquired, second.Status);
         Assert.Equal("second", (await ReadRawAsync(key))["Owner"].S);
@@ -130,12 +129,9 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
     public async Task AllOperations_MissingTable_AreUnavailable()
     {
         var store = new DynamoDbDedupStore(table.Client, DynamoDbTestServer.NewTableName());
-        var now = SubSecondNow;
 
-        var claim = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("k", "o", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("k", "o", "f", now, now.AddHours(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.ReleaseAsync("k", "o", CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+        var claim = await AssertEveryOperationUnavailableAsync(store, "k", "o");
+
         Assert.IsType<ResourceNotFoundException>(claim.InnerException);
     }
 
@@ -165,12 +161,9 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
             _ => new HttpRequestException("Connection refused"),
         });
         var store = new DynamoDbDedupStore(client, table.TableName);
-        var now = SubSecondNow;
 
-        var claim = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("k", "o", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("k", "o", "f", now, now.AddHours(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.ReleaseAsync("k", "o", CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+        var claim = await AssertEveryOperationUnavailableAsync(store, "k", "o");
+
         Assert.NotNull(claim.InnerException);
         Assert.Contains(claim.InnerException.Message, claim.Message, StringComparison.Ordinal);
     }
@@ -181,9 +174,8 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         using var silent = new SilentEndpoint();
         using var client = DynamoDbTestServer.NewClient(silent.Url);
         var store = new DynamoDbDedupStore(client, table.TableName);
-        var now = SubSecondNow;
 
-        var error = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("k", "o", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
+        var error = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync("k", "o", store: store));
 
         Assert.NotNull(error.InnerException);
     }
@@ -196,25 +188,27 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
         var tableName = DynamoDbTestServer.NewTableName();
         await DynamoDbTestServer.CreateTableAsync(client, tableName);
         var store = new DynamoDbDedupStore(client, tableName);
-        var now = SubSecondNow;
-        Assert.Equal(ClaimStatus.Acquired, (await store.TryClaimAsync(new ClaimRequest("held", "o1", "f", now, now.AddMinutes(1)), CancellationToken.None)).Status);
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync("held", "o1", store: store)).Status);
 
         await server.StopAsync();
 
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.TryClaimAsync(new ClaimRequest("next", "o2", "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CompleteAsync(new CompleteRequest("held", "o1", "f", now, now.AddHours(1)), CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.ReleaseAsync("held", "o1", CancellationToken.None).AsTask());
-        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync("next", "o2", store: store));
+        await AssertEveryOperationUnavailableAsync(store, "held", "o1");
 
         await server.RestartAsync();
         await DynamoDbTestServer.CreateTableAsync(client, tableName); // the server kept its tables in memory only
 
-        Assert.Equal(ClaimStatus.Acquired, (await store.TryClaimAsync(new ClaimRequest("next", "o2", "f", now, now.AddMinutes(1)), CancellationToken.None)).Status);
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync("next", "o2", store: store)).Status);
         await store.CheckReadyAsync(CancellationToken.None);
     }
 
-    private Task<ClaimResult> ClaimAtAsync(string key, DateTimeOffset now) =>
-        _store.TryClaimAsync(new ClaimRequest(key, Guid.NewGuid().ToString("N"), "f", now, now.AddMinutes(1)), CancellationToken.None).AsTask();
+    /// <summary>Owner "first" claims <paramref name="key"/> through <paramref name="client"/>, then owner "second" tries.</summary>
+    private async Task<ClaimResult> SecondClaimAsync(IAmazonDynamoDB client, string key)
+    {
+        var store = new DynamoDbDedupStore(client, table.TableName);
+        await ClaimAsync(key, "first", store: store);
+        return await ClaimAsync(key, "second", store: store);
+    }
 
     private async Task<Dictionary<string, AttributeValue>> ReadRawAsync(string key)
     {
