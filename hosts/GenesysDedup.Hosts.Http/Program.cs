@@ -1,10 +1,6 @@
 using GenesysDedup.Application;
-using GenesysDedup.Hosting;
-using GenesysDedup.Hosts.Http;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 // The content root is the host's own folder, not the working directory: its appsettings.json (which keeps the
@@ -39,15 +35,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
-builder.Services.AddOptions<HttpHostOptions>().BindConfiguration(HttpHostOptions.SectionName).ValidateOnStart();
-builder.Services.AddSingleton<IValidateOptions<HttpHostOptions>, HttpHostOptionsChecks>();
-builder.Services.AddSingleton<RequestAuthenticator>();
-builder.Services.AddSingleton<IncompleteBodies>();
-builder.Services.AddAuthentication().AddJwtBearer();
-builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-    .Configure<IOptions<HttpHostOptions>, TimeProvider>((jwt, http, time) => RequestAuthenticator.ConfigureJwt(jwt, http.Value.Jwt, time));
-builder.Services.AddProblemDetails();
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));
+builder.Services.AddGenesysDedupEvents(builder.Configuration);
+builder.Services.AddHealthChecks().AddGenesysDedupStoreHealthCheck(tags: ["ready"]);
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
     .AddMeter(DedupMetrics.MeterName)
     .AddView("genesys_dedup.store.duration", new ExplicitBucketHistogramConfiguration { Boundaries = LatencyBuckets.Seconds })
@@ -56,24 +45,17 @@ builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
 
 var app = builder.Build();
 
-app.MapPost("/events", EventsEndpoint.HandleAsync);
+app.MapGenesysDedupEvents("/events");
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(DedupStoreHealthCheck.ReadyTag) });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 // Event counts and latencies are for the operator: with ingest auth configured, /metrics asks for the same
 // credentials unless Http:PublicMetrics opens it (e.g. to a scraper inside a private network). Health stays open for
 // load balancers; /health/ready answers from a shared store check at most 2 s old.
-app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
+var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+if (!app.Configuration.GetValue<bool>("Http:PublicMetrics"))
 {
-    var http = context.HttpContext;
-    var authenticator = http.RequestServices.GetRequiredService<RequestAuthenticator>();
-    if (!http.RequestServices.GetRequiredService<IOptions<HttpHostOptions>>().Value.PublicMetrics
-        && !await authenticator.IsAuthorizedAsync(http).ConfigureAwait(false))
-    {
-        return EventsEndpoint.Unauthorized(http, authenticator);
-    }
-
-    return await next(context).ConfigureAwait(false);
-});
+    metrics.RequireGenesysDedupAuth();
+}
 
 app.Run();
 

@@ -1,28 +1,41 @@
 using System.Buffers;
+using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
-using GenesysDedup.Hosting;
-using Mediator;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace GenesysDedup.Hosts.Http;
+namespace GenesysDedup.AspNetCore;
 
-/// <summary><c>POST /events</c>: one EventBridge API-destination push, answered per SPEC §7's table.</summary>
-internal static class EventsEndpoint
+/// <summary>One EventBridge API-destination push, answered by outcome: 2xx only for processed and duplicate.</summary>
+internal sealed partial class EventsEndpoint(
+    IEventDeduplicator deduplicator,
+    RequestAuthenticator authenticator,
+    DedupMetrics metrics,
+    IOptions<DedupOptions> dedup,
+    IOptions<GenesysDedupEventsOptions> options,
+    IMeterFactory meterFactory,
+    ILogger<EventsEndpoint> logger)
 {
-    public static async Task<IResult> HandleAsync(
-        HttpContext context,
-        ISender sender,
-        RequestAuthenticator authenticator,
-        DedupMetrics metrics,
-        IOptions<DedupOptions> dedup,
-        IOptions<HttpHostOptions> options,
-        IncompleteBodies incompleteBodies)
+    private readonly Counter<long> _incompleteBodies = meterFactory.Create(DedupMetrics.MeterName)
+        .CreateCounter<long>("genesys_dedup.http.incomplete_bodies", description: "Request bodies that did not arrive whole (too slow, or the client went away), answered 408.");
+
+    /// <summary>The endpoint's <see cref="RequestDelegate"/>: no reflection-built delegate, so it trims.</summary>
+    public static async Task HandleAsync(HttpContext context)
     {
-        var request = context.Request;
+        var endpoint = context.RequestServices.GetRequiredService<EventsEndpoint>();
+        var result = await endpoint.ProcessAsync(context).ConfigureAwait(false);
+        await result.ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    private async Task<IResult> ProcessAsync(HttpContext context)
+    {
         if (!await authenticator.IsAuthorizedAsync(context).ConfigureAwait(false))
         {
             return Unauthorized(context, authenticator);
@@ -34,11 +47,13 @@ internal static class EventsEndpoint
         BodyBuffer? body;
         try
         {
-            body = await BodyBuffer.ReadAsync(request, maxBytes, context.RequestAborted).ConfigureAwait(false);
+            body = await BodyBuffer.ReadAsync(context.Request, maxBytes, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (IncompleteBodyReason(ex, context) is { } reason)
         {
-            incompleteBodies.Record(reason);
+            // A client that stalls on purpose, over and over, must not fill the error log with stack traces.
+            _incompleteBodies.Add(1, new KeyValuePair<string, object?>("reason", reason));
+            LogIncompleteBody(logger, reason);
             return Problem(StatusCodes.Status408RequestTimeout, "Request timeout",
                 "the request body did not arrive whole; nothing was processed", DedupOutcome.Invalid);
         }
@@ -54,7 +69,7 @@ internal static class EventsEndpoint
         DedupResult result;
         using (body)
         {
-            result = await sender.Send(new ProcessEvent(body.Memory), context.RequestAborted).ConfigureAwait(false);
+            result = await deduplicator.ProcessAsync(body.Memory, context.RequestAborted).ConfigureAwait(false);
         }
 
         return ToHttp(context, result);
@@ -77,7 +92,7 @@ internal static class EventsEndpoint
         return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "missing or wrong credentials", DedupOutcome.Invalid);
     }
 
-    internal static IResult ToHttp(HttpContext context, DedupResult result)
+    private static IResult ToHttp(HttpContext context, DedupResult result)
     {
         if (result.RetryAfter is { } retryAfter)
         {
@@ -87,7 +102,7 @@ internal static class EventsEndpoint
         return result.Outcome switch
         {
             DedupOutcome.Processed or DedupOutcome.Duplicate => TypedResults.Json(
-                new EventResponse(result.Outcome.ToWireName(), result.Key, result.EventId), HostJsonContext.Default.EventResponse),
+                new EventResponse(result.Outcome.ToWireName(), result.Key, result.EventId), EventsJsonContext.Default.EventResponse),
             DedupOutcome.InProgress => Problem(StatusCodes.Status429TooManyRequests, "In progress", result.Detail, result),
             DedupOutcome.Failed => Problem(StatusCodes.Status500InternalServerError, "Handler failed", result.Detail, result),
             DedupOutcome.StoreUnavailable => Problem(StatusCodes.Status503ServiceUnavailable, "Store unavailable", result.Detail, result),
@@ -114,9 +129,16 @@ internal static class EventsEndpoint
 
         return TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);
     }
+
+    [LoggerMessage(1, LogLevel.Debug, "Request body did not arrive whole ({Reason}); answered 408")]
+    private static partial void LogIncompleteBody(ILogger logger, string reason);
 }
 
 internal sealed record EventResponse(string Outcome, string? Key, string? EventId);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(EventResponse))]
+internal sealed partial class EventsJsonContext : JsonSerializerContext;
 
 /// <summary>The request body in one pooled buffer; null from <see cref="ReadAsync"/> means it was over the limit.</summary>
 internal sealed class BodyBuffer : IDisposable

@@ -1,11 +1,12 @@
 using System.Net;
 using GenesysDedup.Application;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace GenesysDedup.Hosts.Http;
+namespace GenesysDedup.AspNetCore;
 
-/// <summary>The <c>Http</c> section (SPEC §7, §9): auth matching EventBridge connection types, and the body limit.</summary>
-public sealed class HttpHostOptions
+/// <summary>The <c>Http</c> section: auth matching the EventBridge connection types, and the body limit.</summary>
+public sealed class GenesysDedupEventsOptions
 {
     public const string SectionName = "Http";
 
@@ -20,13 +21,10 @@ public sealed class HttpHostOptions
     public string? BasicPassword { get; set; }
 
     /// <summary>OAuth client-credentials auth: a Bearer JWT from this issuer for this audience.</summary>
-    public HttpJwtOptions Jwt { get; set; } = new();
+    public GenesysDedupJwtOptions Jwt { get; set; } = new();
 
     /// <summary>Allow listening beyond loopback with no auth configured.</summary>
     public bool AllowAnonymous { get; set; }
-
-    /// <summary>Serve <c>/metrics</c> without credentials even when ingest auth is configured.</summary>
-    public bool PublicMetrics { get; set; }
 
     /// <summary>The request body limit; unset, it is <c>Dedup:MaxEventBytes</c> (a body is one event).</summary>
     public int? MaxBodyBytes { get; set; }
@@ -39,7 +37,7 @@ public sealed class HttpHostOptions
 }
 
 /// <summary>The <c>Http:Jwt</c> section: the token issuer (its keys found through OpenID discovery) and audience.</summary>
-public sealed class HttpJwtOptions
+public sealed class GenesysDedupJwtOptions
 {
     /// <summary>The issuer; its <c>/.well-known/openid-configuration</c> names the signing keys.</summary>
     public string? Authority { get; set; }
@@ -52,12 +50,13 @@ public sealed class HttpJwtOptions
 
 /// <summary>
 /// Checks the section at start-up, including the refusal to listen beyond loopback with no auth: the listening
-/// addresses come from ASP.NET's own settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>,
-/// <c>Kestrel:Endpoints</c>); with none, Kestrel listens on localhost.
+/// addresses come from ASP.NET's own settings in the configuration the app passed (<c>--urls</c>,
+/// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, <c>Kestrel:Endpoints</c>); with none, Kestrel listens on
+/// localhost. Options set in code alone carry no addresses, so there the refusal is the app's.
 /// </summary>
-internal sealed class HttpHostOptionsChecks(IConfiguration configuration, IOptions<DedupOptions> dedup) : IValidateOptions<HttpHostOptions>
+internal sealed class GenesysDedupEventsOptionsChecks(IConfiguration? configuration, IOptions<DedupOptions> dedup) : IValidateOptions<GenesysDedupEventsOptions>
 {
-    public ValidateOptionsResult Validate(string? name, HttpHostOptions options)
+    public ValidateOptionsResult Validate(string? name, GenesysDedupEventsOptions options)
     {
         var failures = new ValidateOptionsResultBuilder();
         if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
@@ -92,6 +91,7 @@ internal sealed class HttpHostOptionsChecks(IConfiguration configuration, IOptio
         CheckJwt(failures, options.Jwt);
 
         if (!options.HasApiKey && !options.HasBasic && !options.HasJwt && !options.AllowAnonymous
+            && configuration is not null
             && ListeningAddresses(configuration).FirstOrDefault(address => !IsLoopback(address)) is { } exposed)
         {
             failures.AddError(
@@ -112,7 +112,7 @@ internal sealed class HttpHostOptionsChecks(IConfiguration configuration, IOptio
         }
     }
 
-    private static void CheckJwt(ValidateOptionsResultBuilder failures, HttpJwtOptions jwt)
+    private static void CheckJwt(ValidateOptionsResultBuilder failures, GenesysDedupJwtOptions jwt)
     {
         var hasAuthority = !string.IsNullOrEmpty(jwt.Authority);
         if (hasAuthority != !string.IsNullOrEmpty(jwt.Audience))
