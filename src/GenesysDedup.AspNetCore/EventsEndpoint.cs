@@ -23,16 +23,15 @@ internal sealed partial class EventsEndpoint(
     IMeterFactory meterFactory,
     ILogger<EventsEndpoint> logger)
 {
+    private static readonly DedupResult Invalid = new(DedupOutcome.Invalid);
+
     private readonly Counter<long> _incompleteBodies = meterFactory.Create(DedupMetrics.MeterName)
         .CreateCounter<long>("genesys_dedup.http.incomplete_bodies", description: "Request bodies that did not arrive whole (too slow, or the client went away), answered 408.");
 
     /// <summary>The endpoint's <see cref="RequestDelegate"/>: no reflection-built delegate, so it trims.</summary>
-    public static async Task HandleAsync(HttpContext context)
-    {
-        var endpoint = context.RequestServices.GetRequiredService<EventsEndpoint>();
-        var result = await endpoint.ProcessAsync(context).ConfigureAwait(false);
-        await result.ExecuteAsync(context).ConfigureAwait(false);
-    }
+    public static async Task HandleAsync(HttpContext context) =>
+        await (await context.RequestServices.GetRequiredService<EventsEndpoint>().ProcessAsync(context).ConfigureAwait(false))
+            .ExecuteAsync(context).ConfigureAwait(false);
 
     private async Task<IResult> ProcessAsync(HttpContext context)
     {
@@ -44,10 +43,10 @@ internal sealed partial class EventsEndpoint(
         // The Content-Type is not checked: an EventBridge connection may set its own, and refusing it (415) is not
         // retried, so the event would be dead-lettered. The body is parsed as UTF-8 JSON whatever the header says.
         var maxBytes = options.Value.MaxBodyBytes ?? dedup.Value.MaxEventBytes;
-        BodyBuffer? body;
+        ArraySegment<byte>? body;
         try
         {
-            body = await BodyBuffer.ReadAsync(context.Request, maxBytes, context.RequestAborted).ConfigureAwait(false);
+            body = await ReadBodyAsync(context.Request, maxBytes, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (IncompleteBodyReason(ex, context) is { } reason)
         {
@@ -55,24 +54,58 @@ internal sealed partial class EventsEndpoint(
             _incompleteBodies.Add(1, new KeyValuePair<string, object?>("reason", reason));
             LogIncompleteBody(logger, reason);
             return Problem(StatusCodes.Status408RequestTimeout, "Request timeout",
-                "the request body did not arrive whole; nothing was processed", DedupOutcome.Invalid);
+                "the request body did not arrive whole; nothing was processed", Invalid);
         }
 
-        if (body is null)
+        if (body is not { Array: { } rented } read)
         {
             metrics.EventDelivered(DedupOutcome.Invalid);
             var key = options.Value.MaxBodyBytes is null ? "Dedup:MaxEventBytes" : "Http:MaxBodyBytes";
             return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
-                $"the body exceeds {key} ({maxBytes} bytes)", DedupOutcome.Invalid);
+                $"the body exceeds {key} ({maxBytes} bytes)", Invalid);
         }
 
-        DedupResult result;
-        using (body)
+        try
         {
-            result = await deduplicator.ProcessAsync(body.Memory, context.RequestAborted).ConfigureAwait(false);
+            return ToHttp(context, await deduplicator.ProcessAsync(read, context.RequestAborted).ConfigureAwait(false));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The whole body in a rented array (returned by the caller), or null when it is over the limit.</summary>
+    private static async Task<ArraySegment<byte>?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return null;
         }
 
-        return ToHttp(context, result);
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            if (buffer.Length > maxBytes)
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                return null;
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                var length = (int)buffer.Length; // read before AdvanceTo, which hands the segments back to the pipe
+                var rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                buffer.CopyTo(rented);
+                reader.AdvanceTo(buffer.End);
+                return new ArraySegment<byte>(rented, 0, length);
+            }
+
+            // Nothing consumed yet: ask for more until the body completes or passes the limit.
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
     }
 
     // Kestrel ends a body that arrives slower than its minimum data rate with a 408 BadHttpRequestException; a client
@@ -89,7 +122,7 @@ internal sealed partial class EventsEndpoint(
     internal static IResult Unauthorized(HttpContext context, RequestAuthenticator authenticator)
     {
         authenticator.Challenge(context);
-        return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "missing or wrong credentials", DedupOutcome.Invalid);
+        return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "missing or wrong credentials", Invalid);
     }
 
     private static IResult ToHttp(HttpContext context, DedupResult result)
@@ -111,18 +144,15 @@ internal sealed partial class EventsEndpoint(
         };
     }
 
-    private static ProblemHttpResult Problem(int status, string title, string? detail, DedupResult result) =>
-        Problem(status, title, detail, result.Outcome, result.Key, result.EventId);
-
-    private static ProblemHttpResult Problem(int status, string title, string? detail, DedupOutcome outcome, string? key = null, string? eventId = null)
+    private static ProblemHttpResult Problem(int status, string title, string? detail, DedupResult result)
     {
-        var extensions = new Dictionary<string, object?> { ["outcome"] = outcome.ToWireName() };
-        if (key is not null)
+        var extensions = new Dictionary<string, object?> { ["outcome"] = result.Outcome.ToWireName() };
+        if (result.Key is { } key)
         {
             extensions["key"] = key;
         }
 
-        if (eventId is not null)
+        if (result.EventId is { } eventId)
         {
             extensions["eventId"] = eventId;
         }
@@ -139,58 +169,3 @@ internal sealed record EventResponse(string Outcome, string? Key, string? EventI
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EventResponse))]
 internal sealed partial class EventsJsonContext : JsonSerializerContext;
-
-/// <summary>The request body in one pooled buffer; null from <see cref="ReadAsync"/> means it was over the limit.</summary>
-internal sealed class BodyBuffer : IDisposable
-{
-    private byte[]? _buffer;
-    private readonly int _length;
-
-    private BodyBuffer(byte[] buffer, int length)
-    {
-        _buffer = buffer;
-        _length = length;
-    }
-
-    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
-
-    public static async Task<BodyBuffer?> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > maxBytes)
-        {
-            return null;
-        }
-
-        var reader = request.BodyReader;
-        while (true)
-        {
-            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = read.Buffer;
-            if (buffer.Length > maxBytes)
-            {
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                return null;
-            }
-
-            if (read.IsCompleted || read.IsCanceled)
-            {
-                var length = (int)buffer.Length;
-                var rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-                buffer.CopyTo(rented);
-                reader.AdvanceTo(buffer.End);
-                return new BodyBuffer(rented, length);
-            }
-
-            // Nothing consumed yet: ask for more until the body completes or passes the limit.
-            reader.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-}

@@ -1,5 +1,6 @@
 using System.Net;
 using GenesysDedup.Application;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -52,9 +53,9 @@ public sealed class GenesysDedupJwtOptions
 /// Checks the section at start-up, including the refusal to listen beyond loopback with no auth: the listening
 /// addresses come from ASP.NET's own settings in the configuration the app passed (<c>--urls</c>,
 /// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, <c>Kestrel:Endpoints</c>); with none, Kestrel listens on
-/// localhost. Options set in code alone carry no addresses, so there the refusal is the app's.
+/// localhost.
 /// </summary>
-internal sealed class GenesysDedupEventsOptionsChecks(IConfiguration? configuration, IOptions<DedupOptions> dedup) : IValidateOptions<GenesysDedupEventsOptions>
+internal sealed class GenesysDedupEventsOptionsChecks(IConfiguration configuration, IOptions<DedupOptions> dedup) : IValidateOptions<GenesysDedupEventsOptions>
 {
     public ValidateOptionsResult Validate(string? name, GenesysDedupEventsOptions options)
     {
@@ -91,7 +92,6 @@ internal sealed class GenesysDedupEventsOptionsChecks(IConfiguration? configurat
         CheckJwt(failures, options.Jwt);
 
         if (!options.HasApiKey && !options.HasBasic && !options.HasJwt && !options.AllowAnonymous
-            && configuration is not null
             && ListeningAddresses(configuration).FirstOrDefault(address => !IsLoopback(address)) is { } exposed)
         {
             failures.AddError(
@@ -143,53 +143,21 @@ internal sealed class GenesysDedupEventsOptionsChecks(IConfiguration? configurat
     // Kestrel's precedence: configured endpoints replace --urls/ASPNETCORE_URLS, which replace ASPNETCORE_HTTP(S)_PORTS.
     internal static IEnumerable<string> ListeningAddresses(IConfiguration configuration)
     {
-        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren()
-            .Select(endpoint => endpoint["Url"])
-            .OfType<string>()
-            .Where(url => url.Length > 0)
-            .ToList();
-        if (endpoints.Count > 0)
-        {
-            return endpoints;
-        }
-
+        string[] endpoints = [.. configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().Where(url => url.Length > 0)];
         var urls = Split(configuration["urls"]);
-        if (urls.Length > 0)
-        {
-            return urls;
-        }
-
         // ASPNETCORE_HTTP(S)_PORTS bind every interface.
-        return Split(configuration["http_ports"]).Concat(Split(configuration["https_ports"])).Select(port => $"http://*:{port}");
+        return endpoints.Length > 0 ? endpoints
+            : urls.Length > 0 ? urls
+            : Split(configuration["http_ports"]).Concat(Split(configuration["https_ports"])).Select(port => $"http://*:{port}");
     }
 
     private static string[] Split(string? list) =>
         (list ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    // Kestrel parses its addresses the same way (an unparseable one fails here as it would there).
     internal static bool IsLoopback(string url)
     {
-        var host = url;
-        var scheme = host.IndexOf("://", StringComparison.Ordinal);
-        if (scheme >= 0)
-        {
-            host = host[(scheme + 3)..];
-        }
-
-        var slash = host.IndexOf('/', StringComparison.Ordinal);
-        if (slash >= 0)
-        {
-            host = host[..slash];
-        }
-
-        if (host.StartsWith('['))
-        {
-            host = host[1..host.IndexOf(']', StringComparison.Ordinal)];
-        }
-        else if (host.LastIndexOf(':') is var colon and >= 0)
-        {
-            host = host[..colon];
-        }
-
+        var host = BindingAddress.Parse(url).Host.Trim('[', ']');
         return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
                || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
     }

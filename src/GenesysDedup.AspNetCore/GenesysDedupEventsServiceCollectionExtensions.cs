@@ -18,32 +18,12 @@ public static class GenesysDedupEventsServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddGenesysDedupEvents(this IServiceCollection services, IConfiguration configuration, Action<GenesysDedupEventsOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return AddCore(services, configuration, configure);
-    }
-
-    /// <summary>Adds what <c>MapGenesysDedupEvents</c> needs, with options set in code.</summary>
-    public static IServiceCollection AddGenesysDedupEvents(this IServiceCollection services, Action<GenesysDedupEventsOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(configure);
-        return AddCore(services, null, configure);
-    }
-
-    private static IServiceCollection AddCore(IServiceCollection services, IConfiguration? configuration, Action<GenesysDedupEventsOptions>? configure)
-    {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<GenesysDedupEventsOptions>();
-        if (configuration is not null)
-        {
-            options.Bind(configuration.GetSection(GenesysDedupEventsOptions.SectionName));
-        }
-
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<GenesysDedupEventsOptions>()
+            .Bind(configuration.GetSection(GenesysDedupEventsOptions.SectionName))
+            .Configure(options => configure?.Invoke(options))
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<GenesysDedupEventsOptions>>(sp =>
             new GenesysDedupEventsOptionsChecks(configuration, sp.GetRequiredService<IOptions<DedupOptions>>()));
         services.TryAddSingleton<RequestAuthenticator>();
@@ -53,6 +33,14 @@ public static class GenesysDedupEventsServiceCollectionExtensions
         services.AddOptions<JwtBearerOptions>(RequestAuthenticator.JwtScheme)
             .Configure<IOptions<GenesysDedupEventsOptions>, TimeProvider>((jwt, http, time) => RequestAuthenticator.ConfigureJwt(jwt, http.Value.Jwt, time));
         return services;
+    }
+
+    /// <summary>Adds what <c>MapGenesysDedupEvents</c> needs, with options set in code: they carry no listening
+    /// addresses, so refusing to listen beyond loopback without auth is then the app's own decision.</summary>
+    public static IServiceCollection AddGenesysDedupEvents(this IServiceCollection services, Action<GenesysDedupEventsOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddGenesysDedupEvents(new ConfigurationBuilder().Build(), configure);
     }
 
     /// <summary>

@@ -45,11 +45,9 @@ internal sealed class RequestAuthenticator
         _jwt = value.HasJwt;
     }
 
-    public bool IsRequired => _apiKeyDigest is not null || _basicDigest is not null || _jwt;
-
     public async ValueTask<bool> IsAuthorizedAsync(HttpContext context)
     {
-        if (!IsRequired)
+        if (_apiKeyDigest is null && _basicDigest is null && !_jwt)
         {
             return true;
         }
