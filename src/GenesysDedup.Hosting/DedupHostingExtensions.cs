@@ -1,7 +1,5 @@
 using GenesysDedup.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -9,8 +7,8 @@ public static class DedupHostingExtensions
 {
     /// <summary>
     /// Composes the engine from configuration alone, as both hosts do: the store from <c>Dedup:Store</c>
-    /// (<c>memory</c> | <c>redis</c> | <c>dynamodb</c>) and the handler from <c>Handler:Kind</c> (<c>log</c> | <c>http</c>),
-    /// plus a readiness check of the store. An unknown value fails here, at start-up, naming the key.
+    /// (<c>memory</c> | <c>redis</c> | <c>dynamodb</c>) and the handler from <c>Handler:Kind</c> (<c>log</c> | <c>http</c>).
+    /// An unknown value fails here, at start-up, naming the key.
     /// </summary>
     public static GenesysDedupBuilder AddGenesysDedupFromConfiguration(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,11 +40,6 @@ public static class DedupHostingExtensions
             options.ServiceLifetime = ServiceLifetime.Singleton;
             options.Assemblies = [typeof(ProcessEvent)];
         });
-
-        // One instance, so the last store check is shared by every probe (health checks are otherwise made per run).
-        services.TryAddSingleton<DedupStoreHealthCheck>();
-        services.AddHealthChecks().Add(new HealthCheckRegistration(
-            "dedup-store", sp => sp.GetRequiredService<DedupStoreHealthCheck>(), failureStatus: null, tags: [DedupStoreHealthCheck.ReadyTag]));
         return builder;
     }
 

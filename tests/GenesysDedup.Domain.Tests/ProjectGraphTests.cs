@@ -5,9 +5,9 @@ using GenesysDedup.Testing;
 namespace GenesysDedup.Domain.Tests;
 
 /// <summary>
-/// Keeps the hexagon visible: references point inward only (Domain ← Application ← Stores/Handlers ← Hosting ←
-/// Hosts), a store never references another store, and a host never touches a store SDK directly. Keeps the
-/// repository self-contained: its Markdown links only to files inside it, and those exist.
+/// Keeps the hexagon visible: references point inward only (Domain ← Application ← Stores/Handlers/AspNetCore ←
+/// Hosting ← Hosts), a store never references another store, and neither a host nor the ASP.NET Core package touches
+/// a store SDK. Keeps the repository self-contained: its Markdown links only to files inside it, and those exist.
 /// </summary>
 public sealed partial class ProjectGraphTests
 {
@@ -34,9 +34,9 @@ public sealed partial class ProjectGraphTests
         {
             "Domain" => Array.Empty<string>(),
             "Application" => ["GenesysDedup.Domain"],
-            "Stores" or "Handlers" => ["GenesysDedup.Application"],
+            "Stores" or "Handlers" or "AspNetCore" => ["GenesysDedup.Application"],
             "Hosting" => ["GenesysDedup.Application", "GenesysDedup.Stores.", "GenesysDedup.Handlers."],
-            "Hosts" => ["GenesysDedup.Hosting"],
+            "Hosts" => ["GenesysDedup.Hosting", "GenesysDedup.AspNetCore"],
             var other => throw new InvalidOperationException($"{project} is in no known layer ({other})"),
         };
 
@@ -58,9 +58,9 @@ public sealed partial class ProjectGraphTests
 
     [Theory]
     [MemberData(nameof(Projects))]
-    public void Hosts_NeverReferenceAStoreSdk(string project)
+    public void HostsAndAspNetCore_NeverReferenceAStoreSdk(string project)
     {
-        if (Layer(project) != "Hosts")
+        if (Layer(project) is not ("Hosts" or "AspNetCore"))
         {
             return;
         }
@@ -69,11 +69,17 @@ public sealed partial class ProjectGraphTests
     }
 
     [Fact]
+    public void AspNetCore_ImposesNoMediatorOnTheApp()
+    {
+        Assert.DoesNotContain(PackageReferences("GenesysDedup.AspNetCore"), p => p.StartsWith("Mediator", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Graph_CoversEveryLayer()
     {
         var layers = ProductProjects().Select(Layer).ToHashSet();
 
-        Assert.Superset(new HashSet<string> { "Domain", "Application", "Stores", "Handlers", "Hosting", "Hosts" }, layers);
+        Assert.Superset(new HashSet<string> { "Domain", "Application", "Stores", "Handlers", "AspNetCore", "Hosting", "Hosts" }, layers);
     }
 
     private static IEnumerable<string> ProductProjects() =>

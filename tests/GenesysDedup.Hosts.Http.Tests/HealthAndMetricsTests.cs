@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using GenesysDedup.Hosting;
+using GenesysDedup.AspNetCore;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GenesysDedup.Hosts.Http.Tests;

@@ -1,11 +1,13 @@
 using System.Net;
 using GenesysDedup.Application;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace GenesysDedup.Hosts.Http;
+namespace GenesysDedup.AspNetCore;
 
-/// <summary>The <c>Http</c> section (SPEC §7, §9): auth matching EventBridge connection types, and the body limit.</summary>
-public sealed class HttpHostOptions
+/// <summary>The <c>Http</c> section: auth matching the EventBridge connection types, and the body limit.</summary>
+public sealed class GenesysDedupEventsOptions
 {
     public const string SectionName = "Http";
 
@@ -20,13 +22,10 @@ public sealed class HttpHostOptions
     public string? BasicPassword { get; set; }
 
     /// <summary>OAuth client-credentials auth: a Bearer JWT from this issuer for this audience.</summary>
-    public HttpJwtOptions Jwt { get; set; } = new();
+    public GenesysDedupJwtOptions Jwt { get; set; } = new();
 
     /// <summary>Allow listening beyond loopback with no auth configured.</summary>
     public bool AllowAnonymous { get; set; }
-
-    /// <summary>Serve <c>/metrics</c> without credentials even when ingest auth is configured.</summary>
-    public bool PublicMetrics { get; set; }
 
     /// <summary>The request body limit; unset, it is <c>Dedup:MaxEventBytes</c> (a body is one event).</summary>
     public int? MaxBodyBytes { get; set; }
@@ -39,7 +38,7 @@ public sealed class HttpHostOptions
 }
 
 /// <summary>The <c>Http:Jwt</c> section: the token issuer (its keys found through OpenID discovery) and audience.</summary>
-public sealed class HttpJwtOptions
+public sealed class GenesysDedupJwtOptions
 {
     /// <summary>The issuer; its <c>/.well-known/openid-configuration</c> names the signing keys.</summary>
     public string? Authority { get; set; }
@@ -52,12 +51,13 @@ public sealed class HttpJwtOptions
 
 /// <summary>
 /// Checks the section at start-up, including the refusal to listen beyond loopback with no auth: the listening
-/// addresses come from ASP.NET's own settings (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>,
-/// <c>Kestrel:Endpoints</c>); with none, Kestrel listens on localhost.
+/// addresses come from ASP.NET's own settings in the configuration the app passed (<c>--urls</c>,
+/// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, <c>Kestrel:Endpoints</c>); with none, Kestrel listens on
+/// localhost.
 /// </summary>
-internal sealed class HttpHostOptionsChecks(IConfiguration configuration, IOptions<DedupOptions> dedup) : IValidateOptions<HttpHostOptions>
+internal sealed class GenesysDedupEventsOptionsChecks(IConfiguration configuration, IOptions<DedupOptions> dedup) : IValidateOptions<GenesysDedupEventsOptions>
 {
-    public ValidateOptionsResult Validate(string? name, HttpHostOptions options)
+    public ValidateOptionsResult Validate(string? name, GenesysDedupEventsOptions options)
     {
         var failures = new ValidateOptionsResultBuilder();
         if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
@@ -112,7 +112,7 @@ internal sealed class HttpHostOptionsChecks(IConfiguration configuration, IOptio
         }
     }
 
-    private static void CheckJwt(ValidateOptionsResultBuilder failures, HttpJwtOptions jwt)
+    private static void CheckJwt(ValidateOptionsResultBuilder failures, GenesysDedupJwtOptions jwt)
     {
         var hasAuthority = !string.IsNullOrEmpty(jwt.Authority);
         if (hasAuthority != !string.IsNullOrEmpty(jwt.Audience))
@@ -143,53 +143,21 @@ internal sealed class HttpHostOptionsChecks(IConfiguration configuration, IOptio
     // Kestrel's precedence: configured endpoints replace --urls/ASPNETCORE_URLS, which replace ASPNETCORE_HTTP(S)_PORTS.
     internal static IEnumerable<string> ListeningAddresses(IConfiguration configuration)
     {
-        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren()
-            .Select(endpoint => endpoint["Url"])
-            .OfType<string>()
-            .Where(url => url.Length > 0)
-            .ToList();
-        if (endpoints.Count > 0)
-        {
-            return endpoints;
-        }
-
+        string[] endpoints = [.. configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().Where(url => url.Length > 0)];
         var urls = Split(configuration["urls"]);
-        if (urls.Length > 0)
-        {
-            return urls;
-        }
-
         // ASPNETCORE_HTTP(S)_PORTS bind every interface.
-        return Split(configuration["http_ports"]).Concat(Split(configuration["https_ports"])).Select(port => $"http://*:{port}");
+        return endpoints.Length > 0 ? endpoints
+            : urls.Length > 0 ? urls
+            : Split(configuration["http_ports"]).Concat(Split(configuration["https_ports"])).Select(port => $"http://*:{port}");
     }
 
     private static string[] Split(string? list) =>
         (list ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    // Kestrel parses its addresses the same way (an unparseable one fails here as it would there).
     internal static bool IsLoopback(string url)
     {
-        var host = url;
-        var scheme = host.IndexOf("://", StringComparison.Ordinal);
-        if (scheme >= 0)
-        {
-            host = host[(scheme + 3)..];
-        }
-
-        var slash = host.IndexOf('/', StringComparison.Ordinal);
-        if (slash >= 0)
-        {
-            host = host[..slash];
-        }
-
-        if (host.StartsWith('['))
-        {
-            host = host[1..host.IndexOf(']', StringComparison.Ordinal)];
-        }
-        else if (host.LastIndexOf(':') is var colon and >= 0)
-        {
-            host = host[..colon];
-        }
-
+        var host = BindingAddress.Parse(url).Host.Trim('[', ']');
         return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
                || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
     }

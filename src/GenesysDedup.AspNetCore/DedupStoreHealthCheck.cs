@@ -1,17 +1,15 @@
 using GenesysDedup.Domain;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace GenesysDedup.Hosting;
+namespace GenesysDedup.AspNetCore;
 
 /// <summary>
 /// Ready when the store answers. Answers from a store check at most <see cref="MaxAge"/> old, and callers that arrive
 /// while a check runs share it: an unauthenticated flood of probes costs at most one store call (on DynamoDB, a billed
 /// read) per <see cref="MaxAge"/>.
 /// </summary>
-public sealed class DedupStoreHealthCheck(IDedupStore store, TimeProvider time) : IHealthCheck
+internal sealed class DedupStoreHealthCheck(IDedupStore store, TimeProvider time) : IHealthCheck
 {
-    public const string ReadyTag = "ready";
-
     /// <summary>The oldest store check a probe is answered from.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(2);
 

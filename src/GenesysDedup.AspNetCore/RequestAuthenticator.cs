@@ -3,9 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace GenesysDedup.Hosts.Http;
+namespace GenesysDedup.AspNetCore;
 
 /// <summary>
 /// Checks the credentials EventBridge connections send: an API key header, Basic auth, and/or an OAuth
@@ -15,6 +16,9 @@ namespace GenesysDedup.Hosts.Http;
 /// </summary>
 internal sealed class RequestAuthenticator
 {
+    /// <summary>The JWT bearer scheme, named apart from the app's own <c>Bearer</c> scheme so the two can coexist.</summary>
+    internal const string JwtScheme = "GenesysDedup";
+
     internal const string BasicChallenge = "Basic realm=\"genesys-dedup\", charset=\"UTF-8\"";
     internal const string BearerChallenge = "Bearer realm=\"genesys-dedup\"";
     internal const string InvalidBearerChallenge = "Bearer realm=\"genesys-dedup\", error=\"invalid_token\"";
@@ -32,7 +36,7 @@ internal sealed class RequestAuthenticator
     private readonly byte[]? _basicDigest;
     private readonly bool _jwt;
 
-    public RequestAuthenticator(IOptions<HttpHostOptions> options)
+    public RequestAuthenticator(IOptions<GenesysDedupEventsOptions> options)
     {
         var value = options.Value;
         _apiKeyHeader = value.ApiKeyHeader;
@@ -41,11 +45,9 @@ internal sealed class RequestAuthenticator
         _jwt = value.HasJwt;
     }
 
-    public bool IsRequired => _apiKeyDigest is not null || _basicDigest is not null || _jwt;
-
     public async ValueTask<bool> IsAuthorizedAsync(HttpContext context)
     {
-        if (!IsRequired)
+        if (_apiKeyDigest is null && _basicDigest is null && !_jwt)
         {
             return true;
         }
@@ -65,7 +67,7 @@ internal sealed class RequestAuthenticator
         // The handler finds the keys through OpenID discovery (cached) and checks signature, issuer, audience, lifetime.
         if (!authorized && _jwt && Authorization(request, "Bearer ") is not null)
         {
-            authorized = (await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme).ConfigureAwait(false)).Succeeded;
+            authorized = (await context.AuthenticateAsync(JwtScheme).ConfigureAwait(false)).Succeeded;
         }
 
         return authorized;
@@ -92,7 +94,7 @@ internal sealed class RequestAuthenticator
     }
 
     /// <summary>Points the JWT bearer handler at the configured issuer, and its clock at the host's.</summary>
-    internal static void ConfigureJwt(JwtBearerOptions jwt, HttpJwtOptions options, TimeProvider time)
+    internal static void ConfigureJwt(JwtBearerOptions jwt, GenesysDedupJwtOptions options, TimeProvider time)
     {
         jwt.Authority = options.Authority;
         jwt.Audience = options.Audience;
