@@ -19,7 +19,7 @@ public static class EventFingerprint
     public static bool TryCompute(DedupEvent dedupEvent, out string fingerprint, out string? error)
     {
         ArgumentNullException.ThrowIfNull(dedupEvent);
-        return TryHash(dedupEvent, TryWriteIdentity, out fingerprint, out error);
+        return TryHash(dedupEvent.Root, AppendIdentity, out fingerprint, out error);
     }
 
     /// <summary>
@@ -29,107 +29,81 @@ public static class EventFingerprint
     public static bool TryComputeEventBody(DedupEvent dedupEvent, out string fingerprint, out string? error)
     {
         ArgumentNullException.ThrowIfNull(dedupEvent);
-        return TryHash(dedupEvent, TryWriteEventBodyIdentity, out fingerprint, out error);
+        return TryHash(dedupEvent.Root, AppendEventBodyIdentity, out fingerprint, out error);
     }
 
     /// <summary>Whether <c>detail</c> is an object carrying both <c>topicName</c> and <c>eventBody</c>.</summary>
     public static bool HasTopicNameAndEventBody(JsonElement root) =>
         TryGetTopicNameAndEventBody(root, out _, out _);
 
-    private delegate bool IdentityWriter(JsonElement root, IBufferWriter<byte> output, out string? error);
+    /// <summary>Writes the canonical JSON the default fingerprint hashes; exposed so tests can check exactly what identifies an event.</summary>
+    public static bool TryWriteIdentity(JsonElement root, IBufferWriter<byte> output, out string? error) =>
+        JsonCanonicalizer.TryWrite(root, AppendIdentity, output, out error);
 
-    private static bool TryHash(DedupEvent dedupEvent, IdentityWriter writeIdentity, out string fingerprint, out string? error)
+    /// <summary>Writes the canonical JSON the <c>eventbody-fingerprint</c> source hashes: <c>{"eventBody":…,"topicName":…}</c>.</summary>
+    public static bool TryWriteEventBodyIdentity(JsonElement root, IBufferWriter<byte> output, out string? error) =>
+        JsonCanonicalizer.TryWrite(root, AppendEventBodyIdentity, output, out error);
+
+    private static bool TryHash(JsonElement root, JsonCanonicalizer.Appender append, out string fingerprint, out string? error)
     {
-        var buffer = RentThreadBuffer(dedupEvent.Utf8Json.Length);
+        var writer = new JsonCanonicalizer.Writer();
         try
         {
-            if (!writeIdentity(dedupEvent.Root, buffer, out error))
+            fingerprint = string.Empty;
+            if (!append(root, ref writer))
             {
-                fingerprint = string.Empty;
+                error = writer.Error;
                 return false;
             }
 
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer.WrittenSpan, hash);
+            SHA256.HashData(writer.Written, hash);
             fingerprint = string.Create(Prefix.Length + (SHA256.HashSizeInBytes * 2), hash, static (text, digest) =>
             {
                 Prefix.CopyTo(text);
                 Convert.TryToHexStringLower(digest, text[Prefix.Length..], out _);
             });
+            error = null;
             return true;
         }
         finally
         {
-            ReturnThreadBuffer(buffer);
+            writer.Dispose();
         }
     }
 
-    /// <summary>Canonical forms up to this size keep their pooled array on the thread between events.</summary>
-    private const int KeptBufferBytes = 64 * 1024;
-
-    // One writer per thread, reused: a fingerprint allocates nothing but its key string. Not re-entrant, and
-    // TryHash never calls itself.
-    [ThreadStatic]
-    private static PooledBufferWriter? _threadBuffer;
-
-    private static PooledBufferWriter RentThreadBuffer(int bodyLength)
-    {
-        var buffer = _threadBuffer;
-        _threadBuffer = null;
-        return buffer ?? new PooledBufferWriter(Math.Clamp(bodyLength, 256, KeptBufferBytes));
-    }
-
-    private static void ReturnThreadBuffer(PooledBufferWriter buffer)
-    {
-        if (!buffer.TryReset(KeptBufferBytes))
-        {
-            buffer.Dispose(); // grew past what a thread keeps: give the array back to the pool
-            return;
-        }
-
-        _threadBuffer = buffer;
-    }
-
-    /// <summary>Writes the canonical JSON the default fingerprint hashes; exposed so tests can check exactly what identifies an event.</summary>
-    public static bool TryWriteIdentity(JsonElement root, IBufferWriter<byte> output, out string? error)
+    private static bool AppendIdentity(JsonElement root, ref JsonCanonicalizer.Writer writer)
     {
         // A null detail identifies nothing (hashing "null" would merge every such event): treated as no detail.
-        if (root.TryGetProperty("detail", out var detail) && detail.ValueKind != JsonValueKind.Null)
-        {
-            // detail.timestamp says when Genesys published: a re-publish of the same notification may carry a new one.
-            return detail.ValueKind == JsonValueKind.Object
-                ? JsonCanonicalizer.TryWrite(detail, output, out error, DetailVolatileNames)
-                : JsonCanonicalizer.TryWrite(detail, output, out error);
-        }
-
-        // No detail (an input transformer's output): the whole body, nothing removed. Its id or time may be the
-        // only thing telling two events apart, and running one twice is better than losing one.
-        return JsonCanonicalizer.TryWrite(root, output, out error);
+        // detail.timestamp says when Genesys published: a re-publish of the same notification may carry a new one.
+        // With no detail (an input transformer's output) the whole body counts, nothing removed: its id or time may
+        // be the only thing telling two events apart, and running one twice is better than losing one.
+        return root.TryGetProperty("detail", out var detail) && detail.ValueKind != JsonValueKind.Null
+            ? writer.TryAppend(detail, omit: "timestamp"u8)
+            : writer.TryAppend(root);
     }
 
-    /// <summary>Writes the canonical JSON the <c>eventbody-fingerprint</c> source hashes: <c>{"eventBody":…,"topicName":…}</c>.</summary>
-    public static bool TryWriteEventBodyIdentity(JsonElement root, IBufferWriter<byte> output, out string? error)
+    private static bool AppendEventBodyIdentity(JsonElement root, ref JsonCanonicalizer.Writer writer)
     {
         if (!TryGetTopicNameAndEventBody(root, out var topicName, out var eventBody))
         {
-            error = "detail has no topicName and eventBody";
-            return false;
+            return writer.Fail("detail has no topicName and eventBody");
         }
 
         // Already in JCS key order.
-        output.Write("{\"eventBody\":"u8);
-        if (!JsonCanonicalizer.TryWrite(eventBody, output, out error))
+        writer.Append("{\"eventBody\":"u8);
+        if (!writer.TryAppend(eventBody))
         {
             return false;
         }
 
-        output.Write(",\"topicName\":"u8);
-        if (!JsonCanonicalizer.TryWrite(topicName, output, out error))
+        writer.Append(",\"topicName\":"u8);
+        if (!writer.TryAppend(topicName))
         {
             return false;
         }
 
-        output.Write("}"u8);
+        writer.Append("}"u8);
         return true;
     }
 
@@ -141,6 +115,4 @@ public static class EventFingerprint
             && detail.TryGetProperty("topicName", out topicName)
             && detail.TryGetProperty("eventBody", out eventBody);
     }
-
-    private static readonly string[] DetailVolatileNames = ["timestamp"];
 }

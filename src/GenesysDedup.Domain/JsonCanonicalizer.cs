@@ -15,43 +15,120 @@ public static class JsonCanonicalizer
 {
     /// <summary>Writes the canonical form of <paramref name="element"/>; false with a reason when JCS cannot represent it.</summary>
     public static bool TryWrite(JsonElement element, IBufferWriter<byte> output, out string? error) =>
-        TryWrite(element, output, out error, []);
+        TryWrite(element, static (JsonElement e, ref Writer w) => w.TryAppend(e), output, out error);
 
-    /// <summary>As <see cref="TryWrite(JsonElement, IBufferWriter{byte}, out string?)"/>, leaving out the named top-level properties.</summary>
-    internal static bool TryWrite(JsonElement element, IBufferWriter<byte> output, out string? error, string[] omitTopLevel)
-    {
-        var writer = new Writer(output);
-        var ok = element.ValueKind == JsonValueKind.Object
-            ? writer.WriteObject(element, omitTopLevel)
-            : writer.WriteValue(element);
-        error = writer.Error;
-        return ok;
-    }
-
-    /// <summary>The canonical form as a string (tests and diagnostics; the hot path uses <see cref="TryWrite"/>).</summary>
+    /// <summary>The canonical form as a string (tests and diagnostics).</summary>
     public static string Canonicalize(JsonElement element)
     {
-        using var buffer = new PooledBufferWriter();
-        if (!TryWrite(element, buffer, out var error))
-        {
-            throw new ArgumentException(error, nameof(element));
-        }
+        var buffer = new ArrayBufferWriter<byte>();
+        return TryWrite(element, buffer, out var error)
+            ? Encoding.UTF8.GetString(buffer.WrittenSpan)
+            : throw new ArgumentException(error, nameof(element));
+    }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    /// <summary>Appends canonical JSON made from <paramref name="root"/> to <paramref name="writer"/>.</summary>
+    internal delegate bool Appender(JsonElement root, ref Writer writer);
+
+    /// <summary>Runs <paramref name="append"/> on a fresh <see cref="Writer"/> and copies what it wrote to <paramref name="output"/>.</summary>
+    internal static bool TryWrite(JsonElement root, Appender append, IBufferWriter<byte> output, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = new Writer();
+        try
+        {
+            var ok = append(root, ref writer);
+            error = writer.Error;
+            if (ok)
+            {
+                output.Write(writer.Written);
+            }
+
+            return ok;
+        }
+        finally
+        {
+            writer.Dispose();
+        }
     }
 
     private const string LoneSurrogateError = "string contains a lone surrogate, which JCS cannot represent";
 
-    private struct Writer(IBufferWriter<byte> output)
+    /// <summary>
+    /// Writes canonical JSON into arrays rented from the shared pool; <see cref="Dispose"/> returns them. An object's
+    /// members are collected first (each name in its JCS form, each value not yet read), sorted by those name bytes,
+    /// then written, so every value is written once, in place.
+    /// </summary>
+    internal struct Writer : IDisposable
     {
+        private byte[] _output = [];
+        private int _length;
+
+        // The members of the objects being written, innermost last: names as JCS string tokens with their colon, values unread.
+        private byte[] _names = [];
+        private int _namesLength;
+        private Member[] _members = [];
+        private JsonElement[] _values = [];
+        private int _memberCount;
+
+        public Writer()
+        {
+        }
+
         public string? Error { get; private set; }
 
-        public bool WriteValue(JsonElement element)
+        public readonly ReadOnlySpan<byte> Written => _output.AsSpan(0, _length);
+
+        /// <summary>Appends the canonical form of <paramref name="element"/>; when it is an object, without its member named <paramref name="omit"/>.</summary>
+        public bool TryAppend(JsonElement element, ReadOnlySpan<byte> omit = default)
+        {
+            // The canonical form is rarely longer than the JSON text (only a number can grow), and a name's never is.
+            var textLength = JsonMarshal.GetRawUtf8Value(element).Length;
+            Reserve(textLength);
+            if (_names.Length < textLength)
+            {
+                Return(_names);
+                _names = ArrayPool<byte>.Shared.Rent(textLength);
+            }
+
+            return element.ValueKind == JsonValueKind.Object ? WriteObject(element, omit) : WriteValue(element);
+        }
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            Reserve(bytes.Length);
+            bytes.CopyTo(_output.AsSpan(_length));
+            _length += bytes.Length;
+        }
+
+        private void Append(byte value)
+        {
+            Reserve(1);
+            _output[_length++] = value;
+        }
+
+        public bool Fail(string error)
+        {
+            Error = error;
+            return false;
+        }
+
+        public void Dispose()
+        {
+            Return(_output);
+            Return(_names);
+            if (_members.Length > 0)
+            {
+                ArrayPool<Member>.Shared.Return(_members);
+                ArrayPool<JsonElement>.Shared.Return(_values, clearArray: true);
+            }
+        }
+
+        private bool WriteValue(JsonElement element)
         {
             switch (element.ValueKind)
             {
                 case JsonValueKind.Object:
-                    return WriteObject(element, []);
+                    return WriteObject(element, default);
                 case JsonValueKind.Array:
                     return WriteArray(element);
                 case JsonValueKind.String:
@@ -59,97 +136,135 @@ public static class JsonCanonicalizer
                 case JsonValueKind.Number:
                     return WriteNumber(element);
                 case JsonValueKind.True:
-                    Write("true"u8);
+                    Append("true"u8);
                     return true;
                 case JsonValueKind.False:
-                    Write("false"u8);
-                    return true;
-                case JsonValueKind.Null:
-                    Write("null"u8);
+                    Append("false"u8);
                     return true;
                 default:
-                    return Fail($"unexpected JSON value kind {element.ValueKind}");
-            }
-        }
-
-        public bool WriteObject(JsonElement element, string[] omit)
-        {
-            var count = element.GetPropertyCount();
-            var properties = ArrayPool<JsonProperty>.Shared.Rent(Math.Max(count, 1));
-            try
-            {
-                var kept = 0;
-                foreach (var property in element.EnumerateObject())
-                {
-                    // Checked before sorting: the comparer decodes escaped names, which throws for a lone surrogate.
-                    if (JsonEscapes.IndexOfLoneSurrogate(JsonMarshal.GetRawUtf8PropertyName(property)) >= 0)
-                    {
-                        return Fail(LoneSurrogateError);
-                    }
-
-                    if (!IsOmitted(property, omit))
-                    {
-                        properties[kept++] = property;
-                    }
-                }
-
-                var span = properties.AsSpan(0, kept);
-                int i;
-                span.Sort(PropertyNameOrder.Compare);
-
-                Write((byte)'{');
-                for (i = 0; i < span.Length; i++)
-                {
-                    if (i > 0)
-                    {
-                        Write((byte)',');
-                    }
-
-                    var name = JsonMarshal.GetRawUtf8PropertyName(span[i]);
-                    if (!WriteStringToken(name, HasEscape(name) ? span[i].Name : null))
-                    {
-                        return false;
-                    }
-
-                    Write((byte)':');
-                    if (!WriteValue(span[i].Value))
-                    {
-                        return false;
-                    }
-                }
-
-                Write((byte)'}');
-                return true;
-            }
-            finally
-            {
-                properties.AsSpan(0, count).Clear();
-                ArrayPool<JsonProperty>.Shared.Return(properties);
-            }
-        }
-
-        private static bool IsOmitted(JsonProperty property, string[] omit)
-        {
-            foreach (var name in omit)
-            {
-                if (property.NameEquals(name))
-                {
+                    Append("null"u8);
                     return true;
+            }
+        }
+
+        private bool WriteObject(JsonElement element, ReadOnlySpan<byte> omit)
+        {
+            var first = _memberCount;
+            var namesStart = _namesLength;
+            foreach (var property in element.EnumerateObject())
+            {
+                if ((omit.IsEmpty || !property.NameEquals(omit)) && !TryAddMember(property))
+                {
+                    return false;
                 }
             }
 
-            return false;
+            SortMembers(first);
+            Append((byte)'{');
+            for (var i = first; i < _memberCount; i++)
+            {
+                if (i > first)
+                {
+                    Append((byte)',');
+                }
+
+                // Read afresh each time: writing a value may move the members to larger arrays.
+                var member = _members[i];
+                Append(_names.AsSpan(member.Start, member.Length));
+                if (!WriteValue(_values[member.Value]))
+                {
+                    return false;
+                }
+            }
+
+            Append((byte)'}');
+            _memberCount = first;
+            _namesLength = namesStart;
+            return true;
+        }
+
+        private bool TryAddMember(JsonProperty property)
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            var escaped = raw.IndexOf((byte)'\\') >= 0;
+            if (escaped && JsonEscapes.IndexOfLoneSurrogate(raw) >= 0)
+            {
+                return Fail(LoneSurrogateError); // decoding it would throw
+            }
+
+            var start = _namesLength;
+            _names[_namesLength++] = (byte)'"';
+            if (escaped)
+            {
+                _namesLength += Escape(property.Name, _names.AsSpan(_namesLength));
+            }
+            else
+            {
+                // Without an escape the raw UTF-8 is the JCS form: JSON forbids raw control characters.
+                raw.CopyTo(_names.AsSpan(_namesLength));
+                _namesLength += raw.Length;
+            }
+
+            _names[_namesLength++] = (byte)'"';
+            _names[_namesLength++] = (byte)':';
+            if (_memberCount == _members.Length)
+            {
+                Grow(ref _members, clear: false);
+                Grow(ref _values, clear: true);
+            }
+
+            _members[_memberCount] = new Member(start, _namesLength - start, _memberCount, escaped);
+            _values[_memberCount++] = property.Value;
+            return true;
+        }
+
+        private readonly void SortMembers(int first)
+        {
+            var members = _members.AsSpan(first, _memberCount - first);
+            if (members.Length > 32)
+            {
+                var captured = _names;
+                members.Sort((x, y) => Compare(captured, x, y)); // a rare large object: allocates a delegate
+                return;
+            }
+
+            var names = _names;
+
+            // Insertion sort, as the framework's sort does for a handful of items, without a delegate.
+            for (var i = 1; i < members.Length; i++)
+            {
+                var member = members[i];
+                var j = i - 1;
+                for (; j >= 0 && Compare(names, members[j], member) > 0; j--)
+                {
+                    members[j + 1] = members[j];
+                }
+
+                members[j + 1] = member;
+            }
+        }
+
+        private static void Grow<T>(ref T[] array, bool clear)
+        {
+            var larger = ArrayPool<T>.Shared.Rent(Math.Max(32, array.Length * 2));
+            array.CopyTo(larger, 0);
+            if (array.Length > 0)
+            {
+                ArrayPool<T>.Shared.Return(array, clear);
+            }
+
+            array = larger;
         }
 
         private bool WriteArray(JsonElement element)
         {
-            Write((byte)'[');
+            Append((byte)'[');
             var first = true;
             foreach (var item in element.EnumerateArray())
             {
                 if (!first)
                 {
-                    Write((byte)',');
+                    Append((byte)',');
                 }
 
                 first = false;
@@ -159,79 +274,62 @@ public static class JsonCanonicalizer
                 }
             }
 
-            Write((byte)']');
+            Append((byte)']');
             return true;
         }
 
         private bool WriteString(JsonElement element)
         {
-            var content = JsonMarshal.GetRawUtf8Value(element)[1..^1];
-            if (HasEscape(content) && JsonEscapes.IndexOfLoneSurrogate(content) >= 0)
+            var token = JsonMarshal.GetRawUtf8Value(element);
+            var content = token[1..^1];
+            if (content.IndexOf((byte)'\\') < 0)
             {
-                // GetString would throw for it.
+                Append(token);
+                return true;
+            }
+
+            if (JsonEscapes.IndexOfLoneSurrogate(content) >= 0)
+            {
                 return Fail(LoneSurrogateError);
             }
 
-            return WriteStringToken(content, HasEscape(content) ? element.GetString() : null);
-        }
-
-        private static bool HasEscape(ReadOnlySpan<byte> rawContent) => rawContent.IndexOf((byte)'\\') >= 0;
-
-        // rawContent is the token between its quotes. Without a backslash it is already the string's UTF-8
-        // (the parser validated UTF-8, and JSON forbids raw control characters), which is exactly JCS's output;
-        // with one, the caller passes the decoded value to re-escape the JCS way.
-        private bool WriteStringToken(ReadOnlySpan<byte> rawContent, string? decodedIfEscaped)
-        {
-            Write((byte)'"');
-            if (decodedIfEscaped is null)
-            {
-                Write(rawContent);
-            }
-            else if (!WriteEscaped(decodedIfEscaped))
-            {
-                return false;
-            }
-
-            Write((byte)'"');
+            Reserve(content.Length + 2);
+            _output[_length] = (byte)'"';
+            _length += 1 + Escape(element.GetString()!, _output.AsSpan(_length + 1));
+            _output[_length++] = (byte)'"';
             return true;
         }
 
-        private bool WriteEscaped(string value)
+        /// <summary>Writes <paramref name="value"/> (no lone surrogates) as JCS string content; never longer than its escaped JSON text.</summary>
+        private static int Escape(string value, Span<byte> destination)
         {
-            Span<byte> utf8 = stackalloc byte[4];
-            for (var i = 0; i < value.Length; i++)
+            var written = 0;
+            foreach (var rune in value.EnumerateRunes())
             {
-                var c = value[i];
-                switch (c)
+                ReadOnlySpan<byte> escape = rune.Value switch
                 {
-                    case '"': Write("\\\""u8); continue;
-                    case '\\': Write("\\\\"u8); continue;
-                    case '\b': Write("\\b"u8); continue;
-                    case '\f': Write("\\f"u8); continue;
-                    case '\n': Write("\\n"u8); continue;
-                    case '\r': Write("\\r"u8); continue;
-                    case '\t': Write("\\t"u8); continue;
-                }
-
-                if (c < 0x20)
+                    '"' => "\\\""u8,
+                    '\\' => "\\\\"u8,
+                    '\b' => "\\b"u8,
+                    '\f' => "\\f"u8,
+                    '\n' => "\\n"u8,
+                    '\r' => "\\r"u8,
+                    '\t' => "\\t"u8,
+                    < 0x20 => [(byte)'\\', (byte)'u', (byte)'0', (byte)'0', (byte)"0123456789abcdef"[rune.Value >> 4], (byte)"0123456789abcdef"[rune.Value & 0xF]],
+                    _ => [],
+                };
+                if (escape.IsEmpty)
                 {
-                    Write("\\u00"u8);
-                    Write((byte)"0123456789abcdef"[c >> 4]);
-                    Write((byte)"0123456789abcdef"[c & 0xF]);
-                    continue;
+                    written += rune.EncodeToUtf8(destination[written..]);
                 }
-
-                if (!Rune.TryGetRuneAt(value, i, out var rune))
+                else
                 {
-                    return Fail(LoneSurrogateError);
+                    escape.CopyTo(destination[written..]);
+                    written += escape.Length;
                 }
-
-                var length = rune.EncodeToUtf8(utf8);
-                Write(utf8[..length]);
-                i += rune.Utf16SequenceLength - 1;
             }
 
-            return true;
+            return written;
         }
 
         private bool WriteNumber(JsonElement element)
@@ -239,7 +337,7 @@ public static class JsonCanonicalizer
             var raw = JsonMarshal.GetRawUtf8Value(element);
             if (IsSmallInteger(raw) || IsCanonicalDecimal(raw))
             {
-                Write(raw);
+                Append(raw);
                 return true;
             }
 
@@ -250,13 +348,8 @@ public static class JsonCanonicalizer
 
             Span<char> text = stackalloc char[32];
             var length = EcmaScriptNumber.Format(value, text);
-            Span<byte> bytes = stackalloc byte[32];
-            for (var i = 0; i < length; i++)
-            {
-                bytes[i] = (byte)text[i];
-            }
-
-            Write(bytes[..length]);
+            Reserve(length);
+            _length += Encoding.ASCII.GetBytes(text[..length], _output.AsSpan(_length));
             return true;
         }
 
@@ -264,40 +357,71 @@ public static class JsonCanonicalizer
         private static bool IsSmallInteger(ReadOnlySpan<byte> raw)
         {
             var digits = raw.Length > 0 && raw[0] == (byte)'-' ? raw[1..] : raw;
-            if (digits.IsEmpty || digits.Length > 15 || (digits.Length == 1 && digits[0] == (byte)'0' && digits.Length != raw.Length))
+            return digits.Length is > 0 and <= 15
+                && !digits.ContainsAnyExceptInRange((byte)'0', (byte)'9')
+                && !(digits.Length == 1 && digits[0] == (byte)'0' && digits.Length != raw.Length);
+        }
+
+        private void Reserve(int count)
+        {
+            if (_length + count <= _output.Length)
             {
-                return false;
+                return;
             }
 
-            foreach (var b in digits)
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_length + count, _output.Length * 2));
+            Written.CopyTo(larger);
+            Return(_output);
+            _output = larger;
+        }
+
+        private static void Return(byte[] array)
+        {
+            if (array.Length > 0)
             {
-                if (b is < (byte)'0' or > (byte)'9')
-                {
-                    return false;
-                }
+                ArrayPool<byte>.Shared.Return(array);
             }
-
-            return true;
         }
+    }
 
-        private void Write(ReadOnlySpan<byte> bytes)
+    /// <summary>An object member waiting to be written: its name's JCS token in the writer's names, and where its value is.</summary>
+    private readonly record struct Member(int Start, int Length, int Value, bool Escaped);
+
+    /// <summary>JCS sorts names by their UTF-16 code units; an escaped name's JCS bytes do not sort that way, so it is decoded (rare).</summary>
+    private static int Compare(ReadOnlySpan<byte> names, Member x, Member y)
+    {
+        var a = names.Slice(x.Start, x.Length); // "name":
+        var b = names.Slice(y.Start, y.Length);
+        return x.Escaped || y.Escaped
+            ? string.CompareOrdinal(Decode(a[..^1]), Decode(b[..^1]))
+            : CompareUtf8AsUtf16(a[1..^2], b[1..^2]);
+
+        static string Decode(ReadOnlySpan<byte> token)
         {
-            var span = output.GetSpan(bytes.Length);
-            bytes.CopyTo(span);
-            output.Advance(bytes.Length);
+            var reader = new Utf8JsonReader(token);
+            reader.Read();
+            return reader.GetString()!;
+        }
+    }
+
+    /// <summary>
+    /// Compares UTF-8 as the UTF-16 of the same text compares. UTF-8 byte order is code point order, which differs from
+    /// UTF-16 code unit order only between a supplementary character (4 UTF-8 bytes led by 0xF0..0xF4; a surrogate
+    /// pair from 0xD800 in UTF-16) and U+E000..U+FFFF (3 bytes led by 0xEE or 0xEF). Where the texts first differ
+    /// inside one character both lead bytes are equal, so only differing lead bytes can be such a pair.
+    /// </summary>
+    internal static int CompareUtf8AsUtf16(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        var common = a.CommonPrefixLength(b);
+        if (common == a.Length || common == b.Length)
+        {
+            return a.Length.CompareTo(b.Length);
         }
 
-        private void Write(byte value)
-        {
-            output.GetSpan(1)[0] = value;
-            output.Advance(1);
-        }
-
-        private bool Fail(string error)
-        {
-            Error = error;
-            return false;
-        }
+        int x = a[common], y = b[common];
+        return x >= 0xF0 && y is 0xEE or 0xEF ? -1
+            : y >= 0xF0 && x is 0xEE or 0xEF ? 1
+            : x - y;
     }
 
     /// <summary>
@@ -349,48 +473,6 @@ public static class JsonCanonicalizer
         return significant <= 15;
     }
 
-    /// <summary>JCS orders property names by their UTF-16 code units; this compares the raw UTF-8 in that order.</summary>
-    private static class PropertyNameOrder
-    {
-        public static int Compare(JsonProperty x, JsonProperty y)
-        {
-            var a = JsonMarshal.GetRawUtf8PropertyName(x);
-            var b = JsonMarshal.GetRawUtf8PropertyName(y);
-            if (a.IndexOf((byte)'\\') >= 0 || b.IndexOf((byte)'\\') >= 0)
-            {
-                // Escaped names are rare; compare their decoded UTF-16 directly.
-                return string.CompareOrdinal(x.Name, y.Name);
-            }
-
-            return CompareUtf8AsUtf16(a, b);
-        }
-
-        // UTF-8 byte order equals code point order, which differs from UTF-16 code unit order only between a
-        // supplementary character (a surrogate pair, 0xD800..) and U+E000..U+FFFF. Decide at the first difference.
-        internal static int CompareUtf8AsUtf16(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-        {
-            var common = a.CommonPrefixLength(b);
-            if (common == a.Length || common == b.Length)
-            {
-                return a.Length.CompareTo(b.Length);
-            }
-
-            var start = common;
-            while (start > 0 && (a[start] & 0xC0) == 0x80)
-            {
-                start--;
-            }
-
-            Rune.DecodeFromUtf8(a[start..], out var ra, out _);
-            Rune.DecodeFromUtf8(b[start..], out var rb, out _);
-            return FirstUtf16Unit(ra).CompareTo(FirstUtf16Unit(rb)) is var order and not 0
-                ? order
-                : ra.Value.CompareTo(rb.Value);
-        }
-
-        private static int FirstUtf16Unit(Rune rune) =>
-            rune.IsBmp ? rune.Value : 0xD800 + ((rune.Value - 0x10000) >> 10);
-    }
 }
 
 /// <summary>ECMAScript's Number.prototype.toString for finite doubles (ECMA-262 §6.1.6.1.20), as JCS requires.</summary>
