@@ -16,7 +16,7 @@ public static class DedupHostingExtensions
     {
         var builder = services.AddGenesysDedup(configuration);
 
-        var store = Setting(configuration, StoreKinds.ConfigKey, StoreKinds.Memory);
+        var store = StoreKinds.Chosen(configuration);
         _ = store switch
         {
             StoreKinds.Memory => builder.UseMemoryStore(),
@@ -26,7 +26,7 @@ public static class DedupHostingExtensions
                 $"{StoreKinds.ConfigKey} is '{store}'; expected one of: {string.Join(", ", StoreKinds.All)}."),
         };
 
-        var handler = Setting(configuration, HandlerKinds.ConfigKey, HandlerKinds.Log);
+        var handler = HandlerKinds.Chosen(configuration);
         _ = handler switch
         {
             HandlerKinds.Log => builder.AddLogHandler(),
@@ -40,11 +40,5 @@ public static class DedupHostingExtensions
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             "dedup-store", sp => sp.GetRequiredService<DedupStoreHealthCheck>(), failureStatus: null, tags: [DedupStoreHealthCheck.ReadyTag]));
         return builder;
-    }
-
-    private static string Setting(IConfiguration configuration, string key, string defaultValue)
-    {
-        var value = configuration[key];
-        return string.IsNullOrWhiteSpace(value) ? defaultValue : value.Trim().ToLowerInvariant();
     }
 }

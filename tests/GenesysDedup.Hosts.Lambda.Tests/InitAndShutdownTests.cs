@@ -57,7 +57,7 @@ public sealed class InitAndShutdownTests
         var requestId = harness.Runtime.Enqueue(EventBuilder.Tutorial(eventId));
         await held.Arrived.WaitAsync(FakeLambdaRuntime.DefaultWait);
 
-        var stopping = harness.Host.WaitForOutputAsync("SIGTERM: finishing the invocation in flight");
+        var stopping = harness.Host.WaitForOutputAsync("Stopping: finishing the invocation in flight");
         harness.Host.Terminate();
         await stopping;
         held.Release();
