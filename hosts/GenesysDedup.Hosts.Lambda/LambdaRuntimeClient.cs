@@ -56,11 +56,7 @@ internal sealed class LambdaRuntimeClient : IDisposable
     {
         using var response = await _http.GetAsync(new Uri("runtime/invocation/next", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, stopping)
             .ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"GET runtime/invocation/next answered HTTP {(int)response.StatusCode}");
-        }
-
+        response.EnsureSuccessStatusCode();
         var requestId = Header(response, RequestIdHeader)
             ?? throw new HttpRequestException($"GET runtime/invocation/next answered without {RequestIdHeader}");
         var deadline = long.TryParse(Header(response, DeadlineHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)

@@ -166,7 +166,7 @@ internal static class Program
 
     private static async Task FailInitAsync(LambdaRuntimeClient runtime, ILogger logger, Exception ex)
     {
-        var error = InitError(ex is AggregateException { InnerExceptions: [var only] } ? only : ex);
+        var error = InitError(ex);
         // A known cause is named by its message; a stack trace would only bury it.
         Log.InitFailed(logger, error.Type == ErrorTypes.InitFailed ? ex : null, error.Type, error.Message);
         try
@@ -183,12 +183,16 @@ internal static class Program
     {
         DedupStoreUnavailableException => new(ErrorTypes.StoreUnavailable, $"the dedup store does not answer: {ex.Message}"),
         TimeoutException => new(ErrorTypes.StoreUnavailable, $"the dedup store did not answer within {ReadinessTimeout.TotalSeconds:F0} s"),
-        // Options that fail validation, a value the binder cannot convert ("Failed to convert configuration value 'x'
-        // at 'Dedup:Lease'…"), an unknown Dedup:Store or Handler:Kind, an appsettings.json that is not JSON.
-        OptionsValidationException or InvalidOperationException or InvalidDataException or FormatException =>
-            new(ErrorTypes.InvalidConfiguration, ex.Message),
+        _ when IsConfiguration(ex) => new(ErrorTypes.InvalidConfiguration, ex.Message),
         _ => new(ErrorTypes.InitFailed, $"{ex.GetType().Name}: {ex.Message}"),
     };
+
+    // Options that fail validation, a value the binder cannot convert ("Failed to convert configuration value 'x' at
+    // 'Dedup:Lease'…"), an unknown Dedup:Store or Handler:Kind, an appsettings.json that is not JSON; or several of
+    // these at once, as the host's validation reports them.
+    private static bool IsConfiguration(Exception ex) =>
+        ex is OptionsValidationException or InvalidOperationException or InvalidDataException or FormatException
+        || (ex is AggregateException all && all.InnerExceptions.All(IsConfiguration));
 
     private static LogLevel? LambdaLogLevel(string? value) => value?.Trim().ToUpperInvariant() switch
     {

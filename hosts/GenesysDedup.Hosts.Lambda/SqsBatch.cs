@@ -70,25 +70,26 @@ internal static class SqsBatch
         return count > 0 && reader.TokenType == JsonTokenType.EndArray;
     }
 
+    /// <summary>The most bytes <see cref="ReadBody"/> writes: the length of the escaped body (unescaping never makes it longer).</summary>
+    public static int MaxBodyLength(JsonElement record) =>
+        record.TryGetProperty("body"u8, out var body) && body.ValueKind == JsonValueKind.String ? JsonMarshal.GetRawUtf8Value(body).Length : 0;
+
     /// <summary>
-    /// The record's <c>body</c> (a JSON string holding the event) unescaped into UTF-8 bytes; null when the record has no
-    /// string body, or one with an escape that is not valid Unicode (a lone surrogate).
+    /// Writes the record's <c>body</c> (a JSON string holding the event) unescaped into UTF-8 bytes and returns their
+    /// count; null when the record has no string body, or one with an escape that is not valid Unicode (a lone surrogate).
     /// </summary>
-    public static ReadOnlyMemory<byte>? ReadBody(JsonElement record)
+    public static int? ReadBody(JsonElement record, Span<byte> destination)
     {
         if (!record.TryGetProperty("body"u8, out var body) || body.ValueKind != JsonValueKind.String)
         {
             return null;
         }
 
-        // The raw token is the escaped string with its quotes; unescaping never makes it longer.
-        var raw = JsonMarshal.GetRawUtf8Value(body);
-        var reader = new Utf8JsonReader(raw);
+        var reader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(body));
         reader.Read();
-        var buffer = new byte[raw.Length];
         try
         {
-            return buffer.AsMemory(0, reader.CopyString(buffer));
+            return reader.CopyString(destination);
         }
         catch (InvalidOperationException)
         {
