@@ -53,7 +53,6 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
         var result = await ProcessAsync(invocation.Payload, invocation.Deadline, deadline).ConfigureAwait(false);
         if (result.Outcome.IsAcknowledged())
         {
-            Log.EventAnswered(logger, invocation.RequestId, result.Outcome.ToWireName(), result.Key);
             return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(
                 new EventResponse(result.Outcome.ToWireName(), result.Key), LambdaJsonContext.Default.EventResponse));
         }
@@ -123,9 +122,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
 
             // The key comes from the body (the event), never from messageId: SQS gives a redelivered or re-sent
             // message a new one.
-            var result = await ProcessAsync(buffer.AsMemory(0, length), invocationDeadline, deadline).ConfigureAwait(false);
-            Log.RecordAnswered(logger, messageId, result.Outcome.ToWireName(), result.Key);
-            return result.Outcome;
+            return (await ProcessAsync(buffer.AsMemory(0, length), invocationDeadline, deadline).ConfigureAwait(false)).Outcome;
         }
 #pragma warning disable CA1031 // One record's surprise must not fail the others: it is handed back to SQS alone.
         catch (Exception ex)

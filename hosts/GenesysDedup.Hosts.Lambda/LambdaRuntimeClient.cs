@@ -13,11 +13,6 @@ internal sealed class LambdaRuntimeClient : IDisposable
     /// <summary>The environment variable Lambda sets to the Runtime API's <c>host:port</c>.</summary>
     public const string ApiVariable = "AWS_LAMBDA_RUNTIME_API";
 
-    public const string RequestIdHeader = "Lambda-Runtime-Aws-Request-Id";
-    public const string DeadlineHeader = "Lambda-Runtime-Deadline-Ms";
-    public const string TraceIdHeader = "Lambda-Runtime-Trace-Id";
-    public const string ErrorTypeHeader = "Lambda-Runtime-Function-Error-Type";
-
     /// <summary>
     /// The largest invocation payload read: Lambda's own limit (6 MB, a synchronous invocation such as an SQS batch)
     /// plus one MiB, so nothing Lambda accepted is refused; the bound only keeps a runaway body from exhausting memory.
@@ -57,13 +52,13 @@ internal sealed class LambdaRuntimeClient : IDisposable
         using var response = await _http.GetAsync(new Uri("runtime/invocation/next", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, stopping)
             .ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
-        var requestId = Header(response, RequestIdHeader)
-            ?? throw new HttpRequestException($"GET runtime/invocation/next answered without {RequestIdHeader}");
-        var deadline = long.TryParse(Header(response, DeadlineHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+        var requestId = Header(response, "Lambda-Runtime-Aws-Request-Id")
+            ?? throw new HttpRequestException("GET runtime/invocation/next answered without Lambda-Runtime-Aws-Request-Id");
+        var deadline = long.TryParse(Header(response, "Lambda-Runtime-Deadline-Ms"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : (DateTimeOffset?)null;
         var payload = await ReadPayloadAsync(response.Content).ConfigureAwait(false);
-        return new Invocation(requestId, deadline, Header(response, TraceIdHeader), payload ?? [], PayloadTooLarge: payload is null);
+        return new Invocation(requestId, deadline, Header(response, "Lambda-Runtime-Trace-Id"), payload ?? [], PayloadTooLarge: payload is null);
     }
 
     // The whole body, or null past MaxPayloadBytes.
@@ -116,7 +111,7 @@ internal sealed class LambdaRuntimeClient : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         if (errorType is not null)
         {
-            request.Headers.TryAddWithoutValidation(ErrorTypeHeader, errorType);
+            request.Headers.TryAddWithoutValidation("Lambda-Runtime-Function-Error-Type", errorType);
         }
 
         // Not cancellable: a result that was computed is always delivered, also during shutdown.

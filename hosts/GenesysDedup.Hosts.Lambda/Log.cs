@@ -21,17 +21,11 @@ internal static partial class Log
     [LoggerMessage(19, LogLevel.Error, "Could not post the init error to the Runtime API")]
     public static partial void InitErrorNotPosted(ILogger logger, Exception exception);
 
-    [LoggerMessage(3, LogLevel.Debug, "Invocation {RequestId}: {Outcome} {Key}")]
-    public static partial void EventAnswered(ILogger logger, string requestId, string outcome, LogText key);
-
     [LoggerMessage(4, LogLevel.Information, "Invocation {RequestId}: {Outcome} {Key}, reported as error {ErrorType} so Lambda retries it")]
     public static partial void EventFailed(ILogger logger, string requestId, string outcome, LogText key, string errorType);
 
     [LoggerMessage(5, LogLevel.Information, "Invocation {RequestId}: SQS batch of {Records} records, {Failures} handed back in batchItemFailures")]
     public static partial void BatchAnswered(ILogger logger, string requestId, int records, int failures);
-
-    [LoggerMessage(6, LogLevel.Debug, "SQS record {MessageId}: {Outcome} {Key}")]
-    public static partial void RecordAnswered(ILogger logger, LogText messageId, string outcome, LogText key);
 
     [LoggerMessage(7, LogLevel.Warning, "SQS record {MessageId} has no string body (or one that is not valid Unicode): invalid")]
     public static partial void RecordWithoutBody(ILogger logger, LogText messageId);
