@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
@@ -14,11 +15,9 @@ namespace GenesysDedup.Hosts.Lambda;
 internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogger<InvocationHandler> logger)
 {
     /// <summary>
-    /// Added to the time left until the invocation's deadline to make a claim's lease. Lambda stops the invocation
-    /// at its deadline, so a claim that outlives it by this margin is never taken over while its handler still runs,
-    /// even with the store's clock a few seconds off Lambda's; and it lapses long before Lambda's first async retry
-    /// (about a minute later) or SQS's next delivery (after the visibility timeout), so a crashed or timed-out
-    /// invocation never makes its retry answer in_progress.
+    /// Added to the time left until the deadline to make a claim's lease (ADR 0002): Lambda stops the invocation at its
+    /// deadline, so the claim outlives its handler even with clocks a few seconds apart, and lapses long before
+    /// Lambda's first retry (about a minute later) or SQS's next delivery.
     /// </summary>
     public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
 
@@ -30,7 +29,6 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
 
     public async Task<InvocationResult> HandleAsync(Invocation invocation)
     {
-        ArgumentNullException.ThrowIfNull(invocation);
         if (invocation.PayloadTooLarge)
         {
             var error = new LambdaError(ErrorTypes.Invalid, $"invalid: the invocation payload is over {LambdaRuntimeClient.MaxPayloadBytes} bytes, more than Lambda sends");
@@ -38,49 +36,24 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
             return InvocationResult.Fail(error);
         }
 
-        using var deadline = DeadlineToken(invocation.Deadline);
-        var token = deadline?.Token ?? CancellationToken.None;
+        var left = invocation.Deadline - time.GetUtcNow() - DeadlineReserve;
+        using var deadline = left is { } remaining
+            ? new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time)
+            : new CancellationTokenSource();
         return SqsBatch.IsBatch(invocation.Payload)
-            ? await HandleBatchAsync(invocation, token).ConfigureAwait(false)
-            : await HandleEventAsync(invocation, token).ConfigureAwait(false);
+            ? await HandleBatchAsync(invocation, deadline.Token).ConfigureAwait(false)
+            : await HandleEventAsync(invocation, deadline.Token).ConfigureAwait(false);
     }
 
     /// <summary>The lease of a claim made now: the time left until the deadline plus <see cref="LeaseMargin"/>; with no deadline, <c>Dedup:Lease</c>.</summary>
-    internal TimeSpan? LeaseFor(DateTimeOffset? deadline)
-    {
-        if (deadline is not { } at)
-        {
-            return null;
-        }
-
-        var left = at - time.GetUtcNow();
-        return (left > TimeSpan.Zero ? left : TimeSpan.Zero) + LeaseMargin;
-    }
-
-    private CancellationTokenSource? DeadlineToken(DateTimeOffset? deadline)
-    {
-        if (deadline is not { } at)
-        {
-            return null;
-        }
-
-        var left = at - time.GetUtcNow() - DeadlineReserve;
-        if (left > TimeSpan.Zero)
-        {
-            return new CancellationTokenSource(left, time);
-        }
-
-        var spent = new CancellationTokenSource();
-        spent.Cancel();
-        return spent;
-    }
+    internal TimeSpan? LeaseFor(DateTimeOffset? deadline) =>
+        deadline - time.GetUtcNow() is { } left ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) + LeaseMargin : null;
 
     private async Task<InvocationResult> HandleEventAsync(Invocation invocation, CancellationToken deadline)
     {
         var result = await ProcessAsync(invocation.Payload, invocation.Deadline, deadline).ConfigureAwait(false);
         if (result.Outcome.IsAcknowledged())
         {
-            Log.EventAnswered(logger, invocation.RequestId, result.Outcome.ToWireName(), result.Key);
             return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(
                 new EventResponse(result.Outcome.ToWireName(), result.Key), LambdaJsonContext.Default.EventResponse));
         }
@@ -104,49 +77,26 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
         }
 
         using var owner = document;
-        var records = document.RootElement.GetProperty("Records"u8);
-
-        // Without its messageId a record cannot be handed back on its own: the whole batch is retried instead.
-        foreach (var record in records.EnumerateArray())
+        var records = document.RootElement.GetProperty("Records"u8).EnumerateArray().ToList();
+        var messageIds = records.ConvertAll(SqsBatch.MessageId);
+        if (messageIds.Contains(null))
         {
-            if (SqsBatch.MessageId(record) is null)
-            {
-                return InvocationResult.Fail(new LambdaError(ErrorTypes.InvalidBatch, "an SQS record has no messageId; the batch is retried whole"));
-            }
+            // Without its messageId a record cannot be handed back on its own: the whole batch is retried instead.
+            return InvocationResult.Fail(new LambdaError(ErrorTypes.InvalidBatch, "an SQS record has no messageId; the batch is retried whole"));
         }
 
         var failures = new List<BatchItemFailure>();
-        var total = 0;
         var stopped = false;
-        foreach (var record in records.EnumerateArray())
+        for (var i = 0; i < records.Count; i++)
         {
-            total++;
-            var messageId = SqsBatch.MessageId(record)!;
-            if (stopped || deadline.IsCancellationRequested)
-            {
-                // Out of time, or a FIFO group must keep its order: SQS delivers these again, unprocessed.
-                failures.Add(new BatchItemFailure(messageId));
-                continue;
-            }
-
-            DedupOutcome outcome;
-            try
-            {
-                outcome = await ProcessRecordAsync(record, messageId, invocation.Deadline, deadline).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // One record's surprise must not fail the others: it is handed back to SQS alone.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.RecordCrashed(logger, ex, messageId);
-                outcome = DedupOutcome.Failed;
-            }
-
-            if (!outcome.IsAcknowledged())
+            // Out of time, or after a failure in a FIFO queue (AWS's rule: stop there and hand back the rest in order),
+            // a record is handed back unprocessed; SQS delivers it again.
+            var (record, messageId) = (records[i], messageIds[i]!);
+            if (stopped || deadline.IsCancellationRequested
+                || !(await ProcessRecordAsync(record, messageId, invocation.Deadline, deadline).ConfigureAwait(false)).IsAcknowledged())
             {
                 failures.Add(new BatchItemFailure(messageId));
-                // AWS's rule for FIFO queues: stop at the first failure and hand back the rest in order.
-                stopped = SqsBatch.IsFifo(record);
+                stopped |= SqsBatch.IsFifo(record);
             }
         }
 
@@ -155,26 +105,40 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
             Log.BatchOutOfTime(logger, invocation.RequestId);
         }
 
-        Log.BatchAnswered(logger, invocation.RequestId, total, failures.Count);
+        Log.BatchAnswered(logger, invocation.RequestId, records.Count, failures.Count);
         return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(new BatchResponse(failures), LambdaJsonContext.Default.BatchResponse));
     }
 
     private async Task<DedupOutcome> ProcessRecordAsync(JsonElement record, string messageId, DateTimeOffset? invocationDeadline, CancellationToken deadline)
     {
-        using var body = SqsBatch.ReadBody(record);
-        if (body is null)
+        // Pooled, not allocated: a body of 85 KB or more would be a large-object allocation per record.
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SqsBatch.MaxBodyLength(record), 1));
+        try
         {
-            Log.RecordWithoutBody(logger, messageId);
-            return DedupOutcome.Invalid;
-        }
+            if (SqsBatch.ReadBody(record, buffer) is not { } length)
+            {
+                Log.RecordWithoutBody(logger, messageId);
+                return DedupOutcome.Invalid;
+            }
 
-        // The key comes from the body (the event), never from messageId: SQS gives a redelivered or re-sent
-        // message a new one.
-        var result = await ProcessAsync(body.Memory, invocationDeadline, deadline).ConfigureAwait(false);
-        Log.RecordAnswered(logger, messageId, result.Outcome.ToWireName(), result.Key);
-        return result.Outcome;
+            // The key comes from the body (the event), never from messageId: SQS gives a redelivered or re-sent
+            // message a new one.
+            return (await ProcessAsync(buffer.AsMemory(0, length), invocationDeadline, deadline).ConfigureAwait(false)).Outcome;
+        }
+#pragma warning disable CA1031 // One record's surprise must not fail the others: it is handed back to SQS alone.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.RecordCrashed(logger, ex, messageId);
+            return DedupOutcome.Failed;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
+    // The one place the host sends to the engine.
     private async Task<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline) =>
         await sender.Send(new ProcessEvent(utf8Event) { Delivery = new DeliveryInfo(Lease: LeaseFor(invocationDeadline)) }, deadline).ConfigureAwait(false);
 

@@ -13,17 +13,9 @@ internal sealed class LambdaRuntimeClient : IDisposable
     /// <summary>The environment variable Lambda sets to the Runtime API's <c>host:port</c>.</summary>
     public const string ApiVariable = "AWS_LAMBDA_RUNTIME_API";
 
-    public const string RequestIdHeader = "Lambda-Runtime-Aws-Request-Id";
-    public const string DeadlineHeader = "Lambda-Runtime-Deadline-Ms";
-    public const string FunctionArnHeader = "Lambda-Runtime-Invoked-Function-Arn";
-    public const string TraceIdHeader = "Lambda-Runtime-Trace-Id";
-    public const string ErrorTypeHeader = "Lambda-Runtime-Function-Error-Type";
-
     /// <summary>
-    /// The largest invocation payload read: Lambda's own limit is 6 MB, for a synchronous invocation such as an SQS
-    /// event source mapping's batch (records of up to 1 MB each, escaped inside JSON strings); an asynchronous one
-    /// (an EventBridge rule) is at most 1 MB. One MiB of slack, so nothing Lambda accepted is refused here: the bound
-    /// only keeps a runaway body from exhausting memory.
+    /// The largest invocation payload read: Lambda's own limit (6 MB, a synchronous invocation such as an SQS batch)
+    /// plus one MiB, so nothing Lambda accepted is refused; the bound only keeps a runaway body from exhausting memory.
     /// </summary>
     public const int MaxPayloadBytes = 7 * 1024 * 1024;
 
@@ -59,18 +51,14 @@ internal sealed class LambdaRuntimeClient : IDisposable
     {
         using var response = await _http.GetAsync(new Uri("runtime/invocation/next", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, stopping)
             .ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new LambdaRuntimeException($"GET runtime/invocation/next answered HTTP {(int)response.StatusCode}");
-        }
-
-        var requestId = Header(response, RequestIdHeader)
-            ?? throw new LambdaRuntimeException($"GET runtime/invocation/next answered without {RequestIdHeader}");
-        var deadline = long.TryParse(Header(response, DeadlineHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+        response.EnsureSuccessStatusCode();
+        var requestId = Header(response, "Lambda-Runtime-Aws-Request-Id")
+            ?? throw new HttpRequestException("GET runtime/invocation/next answered without Lambda-Runtime-Aws-Request-Id");
+        var deadline = long.TryParse(Header(response, "Lambda-Runtime-Deadline-Ms"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : (DateTimeOffset?)null;
         var payload = await ReadPayloadAsync(response.Content).ConfigureAwait(false);
-        return new Invocation(requestId, deadline, Header(response, FunctionArnHeader), Header(response, TraceIdHeader), payload ?? [], PayloadTooLarge: payload is null);
+        return new Invocation(requestId, deadline, Header(response, "Lambda-Runtime-Trace-Id"), payload ?? [], PayloadTooLarge: payload is null);
     }
 
     // The whole body, or null past MaxPayloadBytes.
@@ -102,33 +90,33 @@ internal sealed class LambdaRuntimeClient : IDisposable
         }
     }
 
-    /// <summary>Posts the invocation's result (UTF-8 JSON). Returns the Runtime API's status code.</summary>
-    public Task<int> PostResponseAsync(string requestId, byte[] utf8Json) =>
-        PostAsync(new Uri($"runtime/invocation/{Uri.EscapeDataString(requestId)}/response", UriKind.Relative), utf8Json, errorType: null);
-
-    /// <summary>Posts an invocation error: Lambda counts the invocation as failed (async retries, on-failure destination).</summary>
-    public Task<int> PostErrorAsync(string requestId, LambdaError error) =>
-        PostAsync(new Uri($"runtime/invocation/{Uri.EscapeDataString(requestId)}/error", UriKind.Relative), error.ToUtf8Json(), error.Type);
+    /// <summary>
+    /// Posts the invocation's response, or its error (Lambda then counts the invocation as failed: async retries, the
+    /// on-failure destination). Throws <see cref="HttpRequestException"/> when the Runtime API does not accept it.
+    /// </summary>
+    public Task PostResultAsync(string requestId, InvocationResult result) => result.Error is { } error
+        ? PostAsync(new Uri($"runtime/invocation/{Uri.EscapeDataString(requestId)}/error", UriKind.Relative), error.ToUtf8Json(), error.Type)
+        : PostAsync(new Uri($"runtime/invocation/{Uri.EscapeDataString(requestId)}/response", UriKind.Relative), result.Response!, errorType: null);
 
     /// <summary>Posts an initialisation error; the runtime then exits.</summary>
-    public Task<int> PostInitErrorAsync(LambdaError error) =>
+    public Task PostInitErrorAsync(LambdaError error) =>
         PostAsync(new Uri("runtime/init/error", UriKind.Relative), error.ToUtf8Json(), error.Type);
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<int> PostAsync(Uri path, byte[] body, string? errorType)
+    private async Task PostAsync(Uri path, byte[] body, string? errorType)
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = JsonContentType;
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         if (errorType is not null)
         {
-            request.Headers.TryAddWithoutValidation(ErrorTypeHeader, errorType);
+            request.Headers.TryAddWithoutValidation("Lambda-Runtime-Function-Error-Type", errorType);
         }
 
         // Not cancellable: a result that was computed is always delivered, also during shutdown.
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None).ConfigureAwait(false);
-        return (int)response.StatusCode;
+        response.EnsureSuccessStatusCode();
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>
@@ -138,33 +126,14 @@ internal sealed class LambdaRuntimeClient : IDisposable
 /// <summary>One invocation as <c>next</c> handed it over.</summary>
 /// <param name="RequestId"><c>Lambda-Runtime-Aws-Request-Id</c>.</param>
 /// <param name="Deadline"><c>Lambda-Runtime-Deadline-Ms</c>: when Lambda stops the invocation; null when the header is missing.</param>
-/// <param name="FunctionArn"><c>Lambda-Runtime-Invoked-Function-Arn</c>.</param>
 /// <param name="TraceId"><c>Lambda-Runtime-Trace-Id</c> (X-Ray), exported as <c>_X_AMZN_TRACE_ID</c>.</param>
 /// <param name="Payload">The event, as Lambda sent it (empty when <paramref name="PayloadTooLarge"/>).</param>
 /// <param name="PayloadTooLarge">The payload was over <see cref="LambdaRuntimeClient.MaxPayloadBytes"/> and was not read.</param>
-internal sealed record Invocation(string RequestId, DateTimeOffset? Deadline, string? FunctionArn, string? TraceId, byte[] Payload, bool PayloadTooLarge = false);
+internal sealed record Invocation(string RequestId, DateTimeOffset? Deadline, string? TraceId, byte[] Payload, bool PayloadTooLarge = false);
 
 /// <summary>What the Runtime API's error endpoints take: a type (also sent as a header) and a message without payload content.</summary>
 internal readonly record struct LambdaError(string Type, string Message)
 {
     public byte[] ToUtf8Json() =>
         JsonSerializer.SerializeToUtf8Bytes(new ErrorResponse(Message, Type), LambdaJsonContext.Default.ErrorResponse);
-}
-
-/// <summary>The Runtime API answered something a runtime cannot go on from.</summary>
-internal sealed class LambdaRuntimeException : Exception
-{
-    public LambdaRuntimeException()
-    {
-    }
-
-    public LambdaRuntimeException(string message)
-        : base(message)
-    {
-    }
-
-    public LambdaRuntimeException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }

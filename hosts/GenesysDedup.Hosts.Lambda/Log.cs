@@ -9,32 +9,23 @@ namespace GenesysDedup.Hosts.Lambda;
 /// </summary>
 internal static partial class Log
 {
+    /// <summary>The category of the runtime's own lines (init, the loop, shutdown).</summary>
+    public const string Category = "GenesysDedup.Hosts.Lambda";
+
     [LoggerMessage(1, LogLevel.Information, "Initialised in {ElapsedMs:F1} ms: Dedup:Store={Store}, Handler:Kind={Handler}")]
     public static partial void Initialised(ILogger logger, double elapsedMs, string store, string handler);
 
     [LoggerMessage(2, LogLevel.Critical, "Initialisation failed ({ErrorType}): {Message}")]
-    public static partial void InitFailed(ILogger logger, string errorType, string message);
-
-    [LoggerMessage(17, LogLevel.Critical, "Initialisation failed unexpectedly ({ErrorType}): {Message}")]
-    public static partial void InitCrashed(ILogger logger, Exception exception, string errorType, string message);
-
-    [LoggerMessage(18, LogLevel.Error, "The Runtime API answered HTTP {Status} to the init error")]
-    public static partial void InitErrorRejected(ILogger logger, int status);
+    public static partial void InitFailed(ILogger logger, Exception? exception, string errorType, string message);
 
     [LoggerMessage(19, LogLevel.Error, "Could not post the init error to the Runtime API")]
     public static partial void InitErrorNotPosted(ILogger logger, Exception exception);
-
-    [LoggerMessage(3, LogLevel.Debug, "Invocation {RequestId}: {Outcome} {Key}")]
-    public static partial void EventAnswered(ILogger logger, string requestId, string outcome, LogText key);
 
     [LoggerMessage(4, LogLevel.Information, "Invocation {RequestId}: {Outcome} {Key}, reported as error {ErrorType} so Lambda retries it")]
     public static partial void EventFailed(ILogger logger, string requestId, string outcome, LogText key, string errorType);
 
     [LoggerMessage(5, LogLevel.Information, "Invocation {RequestId}: SQS batch of {Records} records, {Failures} handed back in batchItemFailures")]
     public static partial void BatchAnswered(ILogger logger, string requestId, int records, int failures);
-
-    [LoggerMessage(6, LogLevel.Debug, "SQS record {MessageId}: {Outcome} {Key}")]
-    public static partial void RecordAnswered(ILogger logger, LogText messageId, string outcome, LogText key);
 
     [LoggerMessage(7, LogLevel.Warning, "SQS record {MessageId} has no string body (or one that is not valid Unicode): invalid")]
     public static partial void RecordWithoutBody(ILogger logger, LogText messageId);
@@ -48,23 +39,20 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Error, "Invocation {RequestId} failed unexpectedly; reported as error " + ErrorTypes.Unhandled)]
     public static partial void InvocationCrashed(ILogger logger, Exception exception, string requestId);
 
-    [LoggerMessage(11, LogLevel.Warning, "The Runtime API answered HTTP {Status} to the {Operation} of invocation {RequestId}")]
-    public static partial void PostRejected(ILogger logger, int status, string operation, string requestId);
-
-    [LoggerMessage(12, LogLevel.Error, "Could not post the {Operation} of invocation {RequestId} to the Runtime API")]
-    public static partial void PostFailed(ILogger logger, Exception exception, string operation, string requestId);
+    [LoggerMessage(12, LogLevel.Error, "Could not post the result of invocation {RequestId} to the Runtime API")]
+    public static partial void PostFailed(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(13, LogLevel.Critical, "The Runtime API failed; exiting so Lambda starts a new runtime")]
     public static partial void RuntimeApiFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(14, LogLevel.Information, "{Signal}: finishing the invocation in flight, then exiting")]
-    public static partial void Stopping(ILogger logger, string signal);
+    [LoggerMessage(14, LogLevel.Information, "Stopping: finishing the invocation in flight, then exiting")]
+    public static partial void Stopping(ILogger logger);
 
-    [LoggerMessage(15, LogLevel.Information, "Stopped after {Invocations} invocations")]
-    public static partial void Stopped(ILogger logger, long invocations);
+    [LoggerMessage(15, LogLevel.Information, "Stopped after {Invocations} invocations; exit code {ExitCode}")]
+    public static partial void Stopped(ILogger logger, long invocations, int exitCode);
 
-    [LoggerMessage(16, LogLevel.Warning, "Stopping {Service} failed")]
-    public static partial void StopFailed(ILogger logger, Exception exception, string service);
+    [LoggerMessage(16, LogLevel.Warning, "Stopping the hosted services failed")]
+    public static partial void StopFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(20, LogLevel.Error, "Invocation {RequestId}: the payload is over {MaxBytes} bytes; reported as error " + ErrorTypes.Invalid)]
     public static partial void InvocationTooLarge(ILogger logger, string requestId, int maxBytes);

@@ -1,17 +1,30 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using System.Runtime.ExceptionServices;
+using GenesysDedup.Domain;
+using GenesysDedup.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Hosts.Lambda;
 
 /// <summary>
-/// <c>bootstrap</c>: a Lambda custom runtime (<c>provided.al2023</c>) that speaks the Runtime API itself. Init: build
-/// the services once, validate, start, check the store — or post <c>/runtime/init/error</c> and exit 1. Then, until
-/// SIGTERM: take the next invocation, answer it, repeat. Exit codes: 0 after SIGTERM/SIGINT, 1 after an init error or
-/// a Runtime API failure, 2 when <c>AWS_LAMBDA_RUNTIME_API</c> is not set.
+/// <c>bootstrap</c>: a Lambda custom runtime (<c>provided.al2023</c>) on the generic host, speaking the Runtime API
+/// itself. Exit codes: 0 after SIGTERM/SIGINT; 1 after an init error, a Runtime API failure or a failed background
+/// service; 2 when <c>AWS_LAMBDA_RUNTIME_API</c> is not set.
 /// </summary>
 internal static class Program
 {
+    /// <summary>How long the store check at init may take; Lambda's whole init phase has 10 s.</summary>
+    internal static readonly TimeSpan ReadinessTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the hosted services get to stop at exit (Lambda's shutdown phase is short).</summary>
+    internal static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
+
     public static async Task<int> Main()
     {
         var started = Stopwatch.GetTimestamp();
@@ -25,107 +38,182 @@ internal static class Program
         }
 
         using var runtime = new LambdaRuntimeClient(runtimeApi);
-        using var stopping = new CancellationTokenSource();
-        ILogger? logger = null;
-        void Stop(PosixSignalContext context)
+        return await RunAsync(CreateBuilder(), runtime, started).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Environment variables (<c>Dedup__Store</c> for <c>Dedup:Store</c>) over an optional <c>appsettings.json</c> beside
+    /// the executable; console logging (Lambda ships stdout to CloudWatch Logs), as JSON when the function's log format
+    /// is JSON, at <c>AWS_LAMBDA_LOG_LEVEL</c>, then <c>Logging:LogLevel</c>.
+    /// </summary>
+    internal static HostApplicationBuilder CreateBuilder()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        var configuration = builder.Configuration;
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables();
+
+        builder.Logging.SetMinimumLevel(LambdaLogLevel(configuration["AWS_LAMBDA_LOG_LEVEL"]) ?? LogLevel.Information);
+        // One line per outgoing request from IHttpClientFactory at Information is noise in a function's logs.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        // A failed start is logged once, as the init error; the host would log it again with its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
+        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        if (string.Equals(configuration["AWS_LAMBDA_LOG_FORMAT"], "JSON", StringComparison.OrdinalIgnoreCase))
         {
-            context.Cancel = true; // not the default "exit now": the loop finishes the invocation in flight first
-            if (logger is not null)
+            builder.Logging.AddJsonConsole(static options => options.IncludeScopes = false);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(static options =>
             {
-                Log.Stopping(logger, context.Signal.ToString());
+                options.SingleLine = true;
+                options.IncludeScopes = false;
+                options.ColorBehavior = LoggerColorBehavior.Disabled;
+            });
+        }
+
+        builder.Services.Configure<HostOptions>(static options => options.ShutdownTimeout = StopTimeout);
+        builder.Services.Configure<ConsoleLifetimeOptions>(static options => options.SuppressStatusMessages = true);
+        return builder;
+    }
+
+    /// <summary>The host's services: the engine from configuration, as the HTTP host composes it, and the invocation handler.</summary>
+    internal static void ComposeServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddGenesysDedupFromConfiguration(configuration);
+        services.AddSingleton<InvocationHandler>();
+    }
+
+    /// <summary>
+    /// Init is the host's start (options validated, hosted services started in order) and one store check; a failure
+    /// is posted to <c>/runtime/init/error</c>. Then the runtime loop runs until the host stops (SIGTERM/SIGINT through
+    /// its console lifetime, or a failed background service), and the host stops its services newest first. The loop
+    /// runs here rather than as a <see cref="BackgroundService"/> so that no <c>next</c> is asked for before the whole
+    /// init succeeded: until then every failure can still be posted as an init error.
+    /// </summary>
+    internal static async Task<int> RunAsync(HostApplicationBuilder builder, LambdaRuntimeClient runtime, long startedAt)
+    {
+        IHost? host = null;
+        try
+        {
+            // A composition error (an unknown Dedup:Store) is thrown after the build, so that it is logged like the rest.
+            ExceptionDispatchInfo? composition = null;
+            try
+            {
+                ComposeServices(builder.Services, builder.Configuration);
+            }
+            catch (InvalidOperationException ex)
+            {
+                composition = ExceptionDispatchInfo.Capture(ex);
             }
 
-            stopping.Cancel();
-        }
+            host = builder.Build();
+            composition?.Throw();
 
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-
-        Microsoft.Extensions.Configuration.IConfiguration configuration;
-        try
-        {
-            configuration = LambdaApp.BuildConfiguration();
+            await host.StartAsync().ConfigureAwait(false);
+            await host.Services.GetRequiredService<IDedupStore>().CheckReadyAsync(CancellationToken.None).AsTask()
+                .WaitAsync(ReadinessTimeout).ConfigureAwait(false);
+            if (FailedBackgroundService(host) is { } failure)
+            {
+                ExceptionDispatchInfo.Throw(failure);
+            }
         }
-#pragma warning disable CA1031 // Any failure to read the settings is an init error, posted as such.
+#pragma warning disable CA1031 // Whatever stops init is posted to Lambda, which then shows it for the function.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            await Console.Error.WriteLineAsync($"Reading the configuration failed: {ex.Message}").ConfigureAwait(false);
-            await PostInitErrorAsync(runtime, new LambdaError(ErrorTypes.InvalidConfiguration, $"reading the configuration failed: {ex.Message}"), null).ConfigureAwait(false);
+            var logger = host?.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category) ?? NullLogger.Instance;
+            await FailInitAsync(runtime, logger, ex).ConfigureAwait(false);
+            host?.Dispose();
             return 1;
         }
 
-        using var loggerFactory = LambdaApp.CreateLoggerFactory(configuration);
-        logger = loggerFactory.CreateLogger("GenesysDedup.Hosts.Lambda");
+        using (host)
+        {
+            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
+            Log.Initialised(logger, Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds,
+                StoreKinds.Chosen(builder.Configuration), HandlerKinds.Chosen(builder.Configuration));
+            var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            var handler = host.Services.GetRequiredService<InvocationHandler>();
+            int exitCode;
+            long invocations;
+            using (stopping.Register(() => Log.Stopping(logger)))
+            {
+                (exitCode, invocations) = await LoopAsync(runtime, handler, logger, stopping).ConfigureAwait(false);
+            }
 
-        LambdaApp app;
-        try
-        {
-            app = await LambdaApp.InitializeAsync(LambdaApp.Compose(configuration, loggerFactory), logger).ConfigureAwait(false);
-        }
-        catch (LambdaInitException ex)
-        {
-            // The message names the cause (a key, the store); a stack trace would only bury it.
-            Log.InitFailed(logger, ex.ErrorType, ex.Message);
-            await PostInitErrorAsync(runtime, new LambdaError(ex.ErrorType, ex.Message), logger).ConfigureAwait(false);
-            return 1;
-        }
-#pragma warning disable CA1031 // Whatever stops init is reported to Lambda, which then shows it for the function.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            var error = new LambdaError(ErrorTypes.InitFailed, $"{ex.GetType().Name}: {ex.Message}");
-            Log.InitCrashed(logger, ex, error.Type, error.Message);
-            await PostInitErrorAsync(runtime, error, logger).ConfigureAwait(false);
-            return 1;
-        }
+            try
+            {
+                await host.StopAsync().ConfigureAwait(false);
+            }
+            catch (AggregateException ex)
+            {
+                Log.StopFailed(logger, ex);
+            }
 
-        await using (app.ConfigureAwait(false))
-        {
-            var (store, handler) = LambdaApp.Choices(configuration);
-            Log.Initialised(logger, Stopwatch.GetElapsedTime(started).TotalMilliseconds, store, handler);
-            var loop = new RuntimeLoop(runtime, app.Handler, logger);
-            var exitCode = await loop.RunAsync(stopping.Token).ConfigureAwait(false);
-            Log.Stopped(logger, loop.Invocations);
+            // The host stops when a background service fails, but (before .NET 11) returns as if all went well.
+            exitCode = FailedBackgroundService(host) is null ? exitCode : 1;
+            Log.Stopped(logger, invocations, exitCode);
             return exitCode;
         }
     }
 
-    private static async Task PostInitErrorAsync(LambdaRuntimeClient runtime, LambdaError error, ILogger? logger)
+    private static Exception? FailedBackgroundService(IHost host) =>
+        host.Services.GetServices<IHostedService>()
+            .Select(service => (service as BackgroundService)?.ExecuteTask?.Exception?.InnerException)
+            .FirstOrDefault(failure => failure is not null);
+
+    private static async Task FailInitAsync(LambdaRuntimeClient runtime, ILogger logger, Exception ex)
     {
+        var error = InitError(ex);
+        // A known cause is named by its message; a stack trace would only bury it.
+        Log.InitFailed(logger, error.Type == ErrorTypes.InitFailed ? ex : null, error.Type, error.Message);
         try
         {
-            var status = await runtime.PostInitErrorAsync(error).ConfigureAwait(false);
-            if (status is < 200 or >= 300 && logger is not null)
-            {
-                Log.InitErrorRejected(logger, status);
-            }
+            await runtime.PostInitErrorAsync(error).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex)
+        catch (HttpRequestException post)
         {
-            if (logger is not null)
-            {
-                Log.InitErrorNotPosted(logger, ex);
-            }
-            else
-            {
-                await Console.Error.WriteLineAsync($"Could not post the init error: {ex.Message}").ConfigureAwait(false);
-            }
+            Log.InitErrorNotPosted(logger, post);
         }
     }
-}
 
-/// <summary>next → handle → response or error, one invocation at a time, until stopped.</summary>
-internal sealed class RuntimeLoop(LambdaRuntimeClient runtime, InvocationHandler handler, ILogger logger)
-{
-    /// <summary>The X-Ray trace header of the invocation in flight, for SDKs that read it from the environment.</summary>
-    public const string TraceVariable = "_X_AMZN_TRACE_ID";
-
-    public long Invocations { get; private set; }
-
-    /// <summary>Returns the process exit code: 0 when stopped, 1 when the Runtime API failed.</summary>
-    public async Task<int> RunAsync(CancellationToken stopping)
+    private static LambdaError InitError(Exception ex) => ex switch
     {
+        DedupStoreUnavailableException => new(ErrorTypes.StoreUnavailable, $"the dedup store does not answer: {ex.Message}"),
+        TimeoutException => new(ErrorTypes.StoreUnavailable, $"the dedup store did not answer within {ReadinessTimeout.TotalSeconds:F0} s"),
+        _ when IsConfiguration(ex) => new(ErrorTypes.InvalidConfiguration, ex.Message),
+        _ => new(ErrorTypes.InitFailed, $"{ex.GetType().Name}: {ex.Message}"),
+    };
+
+    // Options that fail validation, a value the binder cannot convert ("Failed to convert configuration value 'x' at
+    // 'Dedup:Lease'…"), an unknown Dedup:Store or Handler:Kind, an appsettings.json that is not JSON; or several of
+    // these at once, as the host's validation reports them.
+    private static bool IsConfiguration(Exception ex) =>
+        ex is OptionsValidationException or InvalidOperationException or InvalidDataException or FormatException
+        || (ex is AggregateException all && all.InnerExceptions.All(IsConfiguration));
+
+    private static LogLevel? LambdaLogLevel(string? value) => value?.Trim().ToUpperInvariant() switch
+    {
+        "TRACE" => LogLevel.Trace,
+        "DEBUG" => LogLevel.Debug,
+        "INFO" => LogLevel.Information,
+        "WARN" => LogLevel.Warning,
+        "ERROR" => LogLevel.Error,
+        "FATAL" => LogLevel.Critical,
+        _ => null,
+    };
+
+    /// <summary>
+    /// next → handle → post the response or error, one invocation at a time. <paramref name="stopping"/> cancels only
+    /// the wait for the next invocation: the one in flight is finished and its result posted. Exit code 0 when stopped,
+    /// 1 when the Runtime API failed.
+    /// </summary>
+    private static async Task<(int ExitCode, long Invocations)> LoopAsync(
+        LambdaRuntimeClient runtime, InvocationHandler handler, ILogger logger, CancellationToken stopping)
+    {
+        long invocations = 0;
         while (!stopping.IsCancellationRequested)
         {
             Invocation invocation;
@@ -135,16 +223,17 @@ internal sealed class RuntimeLoop(LambdaRuntimeClient runtime, InvocationHandler
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                return 0;
+                break;
             }
-            catch (Exception ex) when (ex is HttpRequestException or LambdaRuntimeException)
+            catch (HttpRequestException ex)
             {
                 Log.RuntimeApiFailed(logger, ex);
-                return 1;
+                return (1, invocations);
             }
 
-            Invocations++;
-            Environment.SetEnvironmentVariable(TraceVariable, invocation.TraceId);
+            invocations++;
+            // The X-Ray trace header of the invocation in flight, for SDKs that read it from the environment.
+            Environment.SetEnvironmentVariable("_X_AMZN_TRACE_ID", invocation.TraceId);
             InvocationResult result;
             try
             {
@@ -158,29 +247,17 @@ internal sealed class RuntimeLoop(LambdaRuntimeClient runtime, InvocationHandler
                 result = InvocationResult.Fail(new LambdaError(ErrorTypes.Unhandled, $"{ex.GetType().Name}: {ex.Message}"));
             }
 
-            await PostAsync(invocation.RequestId, result).ConfigureAwait(false);
-        }
-
-        return 0;
-    }
-
-    private async Task PostAsync(string requestId, InvocationResult result)
-    {
-        var operation = result.Error is null ? "response" : "error";
-        try
-        {
-            var status = result.Error is { } error
-                ? await runtime.PostErrorAsync(requestId, error).ConfigureAwait(false)
-                : await runtime.PostResponseAsync(requestId, result.Response!).ConfigureAwait(false);
-            if (status is < 200 or >= 300)
+            try
             {
-                Log.PostRejected(logger, status, operation, requestId);
+                await runtime.PostResultAsync(invocation.RequestId, result).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex)
+            {
+                // The next `next` finds out whether the Runtime API is gone for good.
+                Log.PostFailed(logger, ex, invocation.RequestId);
             }
         }
-        catch (HttpRequestException ex)
-        {
-            // The next `next` finds out whether the Runtime API is gone for good.
-            Log.PostFailed(logger, ex, operation, requestId);
-        }
+
+        return (0, invocations);
     }
 }

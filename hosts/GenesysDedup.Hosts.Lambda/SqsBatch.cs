@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -10,14 +9,6 @@ namespace GenesysDedup.Hosts.Lambda;
 /// </summary>
 internal static class SqsBatch
 {
-    public const string EventSource = "aws:sqs";
-
-    private static ReadOnlySpan<byte> RecordsName => "Records"u8;
-
-    private static ReadOnlySpan<byte> EventSourceName => "eventSource"u8;
-
-    private static ReadOnlySpan<byte> EventSourceValue => "aws:sqs"u8;
-
     /// <summary>
     /// True when the payload is a JSON object whose <c>Records</c> is a non-empty array of objects that all carry
     /// <c>"eventSource":"aws:sqs"</c>. Everything else (an EventBridge event, any other object, not JSON at all) is
@@ -35,7 +26,7 @@ internal static class SqsBatch
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isRecords = reader.ValueTextEquals(RecordsName);
+                var isRecords = reader.ValueTextEquals("Records"u8);
                 reader.Read();
                 if (isRecords && reader.TokenType == JsonTokenType.StartArray)
                 {
@@ -49,7 +40,7 @@ internal static class SqsBatch
         }
         catch (JsonException)
         {
-            return false; // not JSON: the pipeline answers invalid with its own reason
+            return false; // not JSON: the engine answers invalid with its own reason
         }
     }
 
@@ -57,9 +48,18 @@ internal static class SqsBatch
     private static bool AllRecordsAreSqs(ref Utf8JsonReader reader)
     {
         var count = 0;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            if (reader.TokenType != JsonTokenType.StartObject || !HasSqsEventSource(ref reader))
+            var sqs = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isEventSource = reader.ValueTextEquals("eventSource"u8);
+                reader.Read();
+                sqs |= isEventSource && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("aws:sqs"u8);
+                reader.Skip();
+            }
+
+            if (!sqs)
             {
                 return false;
             }
@@ -67,60 +67,37 @@ internal static class SqsBatch
             count++;
         }
 
-        return count > 0;
+        return count > 0 && reader.TokenType == JsonTokenType.EndArray;
     }
 
-    // The reader is on a record's StartObject; leaves it on the record's EndObject.
-    private static bool HasSqsEventSource(ref Utf8JsonReader reader)
-    {
-        var found = false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isEventSource = reader.ValueTextEquals(EventSourceName);
-            reader.Read();
-            if (isEventSource && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(EventSourceValue))
-            {
-                found = true;
-            }
-
-            reader.Skip();
-        }
-
-        return found;
-    }
+    /// <summary>The most bytes <see cref="ReadBody"/> writes: the length of the escaped body (unescaping never makes it longer).</summary>
+    public static int MaxBodyLength(JsonElement record) =>
+        record.TryGetProperty("body"u8, out var body) && body.ValueKind == JsonValueKind.String ? JsonMarshal.GetRawUtf8Value(body).Length : 0;
 
     /// <summary>
-    /// The record's <c>body</c> (a JSON string holding the event) unescaped into UTF-8 bytes, in a buffer rented from
-    /// the shared pool; null when the record has no string body. Dispose the result to return the buffer.
+    /// Writes the record's <c>body</c> (a JSON string holding the event) unescaped into UTF-8 bytes and returns their
+    /// count; null when the record has no string body, or one with an escape that is not valid Unicode (a lone surrogate).
     /// </summary>
-    public static RecordBody? ReadBody(JsonElement record)
+    public static int? ReadBody(JsonElement record, Span<byte> destination)
     {
-        if (record.ValueKind != JsonValueKind.Object
-            || !record.TryGetProperty("body"u8, out var body)
-            || body.ValueKind != JsonValueKind.String)
+        if (!record.TryGetProperty("body"u8, out var body) || body.ValueKind != JsonValueKind.String)
         {
             return null;
         }
 
-        // The raw token is the escaped string with its quotes; unescaping never makes it longer.
-        var raw = JsonMarshal.GetRawUtf8Value(body);
-        var reader = new Utf8JsonReader(raw);
+        var reader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(body));
         reader.Read();
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(raw.Length, 1));
         try
         {
-            var length = reader.CopyString(buffer);
-            return new RecordBody(buffer, length);
+            return reader.CopyString(destination);
         }
         catch (InvalidOperationException)
         {
-            // An escape that is not valid Unicode (a lone surrogate): the body cannot be an event.
-            ArrayPool<byte>.Shared.Return(buffer);
             return null;
         }
     }
 
-    /// <summary>The record's <c>messageId</c>, or null when it has none (a batch SQS never sends).</summary>
+    /// <summary>The record's <c>messageId</c>, or null when it has none or is not an object (batches SQS never sends).</summary>
     public static string? MessageId(JsonElement record) =>
         record.ValueKind == JsonValueKind.Object
         && record.TryGetProperty("messageId"u8, out var id)
@@ -135,20 +112,4 @@ internal static class SqsBatch
         && attributes.ValueKind == JsonValueKind.Object
         && attributes.TryGetProperty("MessageGroupId"u8, out var group)
         && group.ValueKind == JsonValueKind.String;
-}
-
-/// <summary>A record's body in a pooled buffer.</summary>
-internal sealed class RecordBody(byte[] buffer, int length) : IDisposable
-{
-    private byte[]? _buffer = buffer;
-
-    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(RecordBody))).AsMemory(0, length);
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _buffer, null) is { } rented)
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
 }

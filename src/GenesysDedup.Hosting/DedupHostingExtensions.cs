@@ -14,7 +14,7 @@ public static class DedupHostingExtensions
     {
         var builder = services.AddGenesysDedup(configuration);
 
-        var store = Setting(configuration, StoreKinds.ConfigKey, StoreKinds.Memory);
+        var store = StoreKinds.Chosen(configuration);
         _ = store switch
         {
             StoreKinds.Memory => builder.UseMemoryStore(),
@@ -24,7 +24,7 @@ public static class DedupHostingExtensions
                 $"{StoreKinds.ConfigKey} is '{store}'; expected one of: {string.Join(", ", StoreKinds.All)}."),
         };
 
-        var handler = Setting(configuration, HandlerKinds.ConfigKey, HandlerKinds.Log);
+        var handler = HandlerKinds.Chosen(configuration);
         _ = handler switch
         {
             HandlerKinds.Log => builder.AddLogHandler(),
@@ -41,11 +41,5 @@ public static class DedupHostingExtensions
             options.Assemblies = [typeof(ProcessEvent)];
         });
         return builder;
-    }
-
-    private static string Setting(IConfiguration configuration, string key, string defaultValue)
-    {
-        var value = configuration[key];
-        return string.IsNullOrWhiteSpace(value) ? defaultValue : value.Trim().ToLowerInvariant();
     }
 }

@@ -31,6 +31,24 @@ public sealed class InitAndShutdownTests
     }
 
     [Fact]
+    public async Task Start_TwoBadOptions_PostsOneInitErrorNamingBothKeys()
+    {
+        await using var harness = await LambdaHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["Dedup__Retention"] = "00:00:00",
+            ["Handler__Http__Url"] = "",
+        });
+
+        var initError = await InitErrorAsync(harness);
+        var exitCode = await harness.Host.WaitForExitAsync();
+
+        Assert.Equal("GenesysDedup.InvalidConfiguration", initError.ErrorType);
+        Assert.Contains("Dedup:Retention", initError.Member("errorMessage"), StringComparison.Ordinal);
+        Assert.Contains("Handler:Http:Url", initError.Member("errorMessage"), StringComparison.Ordinal);
+        Assert.NotEqual(0, exitCode);
+    }
+
+    [Fact]
     public async Task Start_RedisUnreachable_PostsStoreUnavailableInitError_AndExitsNonZero()
     {
         var closedPort = LoopbackPort.GetFree();
@@ -57,7 +75,7 @@ public sealed class InitAndShutdownTests
         var requestId = harness.Runtime.Enqueue(EventBuilder.Tutorial(eventId));
         await held.Arrived.WaitAsync(FakeLambdaRuntime.DefaultWait);
 
-        var stopping = harness.Host.WaitForOutputAsync("SIGTERM: finishing the invocation in flight");
+        var stopping = harness.Host.WaitForOutputAsync("Stopping: finishing the invocation in flight");
         harness.Host.Terminate();
         await stopping;
         held.Release();

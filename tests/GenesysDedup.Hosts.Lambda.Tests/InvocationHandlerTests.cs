@@ -4,7 +4,6 @@ using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GenesysDedup.Hosts.Lambda.Tests;
@@ -28,7 +27,8 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Store"] = "memory", ["Handler:Kind"] = "log" })
             .Build();
-        var services = LambdaApp.ComposeServices(configuration, NullLoggerFactory.Instance);
+        var services = new ServiceCollection().AddLogging();
+        Program.ComposeServices(services, configuration);
         services.AddSingleton<TimeProvider>(_clock);
         services.AddSingleton<IDedupStore>(_store);
         services.AddSingleton<IDedupHandler>(_handler);
@@ -215,7 +215,7 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
     private static Invocation Invocation(byte[] payload) => Invocation(payload, Now + TimeSpan.FromMinutes(1));
 
     private static Invocation Invocation(byte[] payload, DateTimeOffset? deadline) =>
-        new(Guid.NewGuid().ToString(), deadline, FakeLambdaRuntime.FunctionArn, null, payload);
+        new(Guid.NewGuid().ToString(), deadline, null, payload);
 
     private static IReadOnlyList<string> FailedIds(InvocationResult result)
     {
