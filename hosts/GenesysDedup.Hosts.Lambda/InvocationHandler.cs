@@ -123,7 +123,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
 
             // The key comes from the body (the event), never from messageId: SQS gives a redelivered or re-sent
             // message a new one.
-            return (await ProcessAsync(buffer.AsMemory(0, length), invocationDeadline, deadline).ConfigureAwait(false)).Outcome;
+            return (await ProcessAsync(buffer.AsMemory(0, length), invocationDeadline, deadline, SqsBatch.ReceiveCount(record)).ConfigureAwait(false)).Outcome;
         }
 #pragma warning disable CA1031 // One record's surprise must not fail the others: it is handed back to SQS alone.
         catch (Exception ex)
@@ -139,8 +139,8 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
     }
 
     // The one place the host sends to the engine.
-    private async Task<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline) =>
-        await sender.Send(new ProcessEvent(utf8Event) { Delivery = new DeliveryInfo(Lease: LeaseFor(invocationDeadline)) }, deadline).ConfigureAwait(false);
+    private async Task<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline, int? attempt = null) =>
+        await sender.Send(new ProcessEvent(utf8Event) { Delivery = new DeliveryInfo(LeaseFor(invocationDeadline), attempt) }, deadline).ConfigureAwait(false);
 
     private static string Describe(DedupResult result)
     {

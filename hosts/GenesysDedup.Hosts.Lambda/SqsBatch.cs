@@ -106,6 +106,16 @@ internal static class SqsBatch
             ? value
             : null;
 
+    /// <summary>How many times SQS has delivered the record (<c>ApproximateReceiveCount</c>), when it says.</summary>
+    public static int? ReceiveCount(JsonElement record) =>
+        record.TryGetProperty("attributes"u8, out var attributes)
+        && attributes.ValueKind == JsonValueKind.Object
+        && attributes.TryGetProperty("ApproximateReceiveCount"u8, out var count)
+        && count.ValueKind == JsonValueKind.String
+        && int.TryParse(count.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+
     /// <summary>Whether the record came from a FIFO queue (it carries a message group id).</summary>
     public static bool IsFifo(JsonElement record) =>
         record.TryGetProperty("attributes"u8, out var attributes)

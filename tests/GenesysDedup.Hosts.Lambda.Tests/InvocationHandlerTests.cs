@@ -121,6 +121,25 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Handle_BatchRecord_HandsTheHandlerSqsReceiveCountAsTheAttempt()
+    {
+        var batch = new SqsBatchBuilder();
+        batch.Add(EventBuilder.Tutorial($"evt-{Guid.NewGuid():N}"), receiveCount: 3);
+
+        Assert.Empty(FailedIds(await Handler.HandleAsync(Invocation(batch.Build()))));
+        Assert.Equal(3, Assert.Single(_handler.Contexts).Attempt);
+    }
+
+    [Fact]
+    public async Task Handle_EventBridgeEvent_HasNoAttemptToHandOn()
+    {
+        var result = await Handler.HandleAsync(Invocation(EventBuilder.UniqueGenesysEvent()));
+
+        Assert.Null(result.Error);
+        Assert.Null(Assert.Single(_handler.Contexts).Attempt);
+    }
+
+    [Fact]
     public async Task Handle_BatchWithAFailingHandler_HandsBackOnlyThatRecord()
     {
         var failingId = $"evt-{Guid.NewGuid():N}";

@@ -18,13 +18,13 @@ public sealed class SqsBatchBuilder
     public SqsBatchBuilder(bool fifo = false) => _fifo = fifo;
 
     /// <summary>Adds a message whose body is the UTF-8 event text. Returns its messageId.</summary>
-    public string Add(byte[] utf8Event, string? messageId = null) => AddText(Encoding.UTF8.GetString(utf8Event), messageId);
+    public string Add(byte[] utf8Event, string? messageId = null, int receiveCount = 1) => AddText(Encoding.UTF8.GetString(utf8Event), messageId, receiveCount);
 
     /// <summary>Adds a message whose body is <paramref name="body"/> as it is (valid JSON or not). Returns its messageId.</summary>
-    public string AddText(string body, string? messageId = null)
+    public string AddText(string body, string? messageId = null, int receiveCount = 1)
     {
         messageId ??= Guid.NewGuid().ToString();
-        _records.Add(new Record(messageId, body));
+        _records.Add(new Record(messageId, body, receiveCount));
         return messageId;
     }
 
@@ -32,7 +32,7 @@ public sealed class SqsBatchBuilder
     public string AddWithoutBody(string? messageId = null)
     {
         messageId ??= Guid.NewGuid().ToString();
-        _records.Add(new Record(messageId, null));
+        _records.Add(new Record(messageId, null, 1));
         return messageId;
     }
 
@@ -57,7 +57,7 @@ public sealed class SqsBatchBuilder
                 }
 
                 writer.WriteStartObject("attributes");
-                writer.WriteString("ApproximateReceiveCount", "1");
+                writer.WriteString("ApproximateReceiveCount", record.ReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 writer.WriteString("SentTimestamp", "1795700000000");
                 writer.WriteString("SenderId", "AIDAIENQZJOLO23YVJ4VO");
                 writer.WriteString("ApproximateFirstReceiveTimestamp", "1795700000100");
@@ -89,5 +89,5 @@ public sealed class SqsBatchBuilder
     public static IReadOnlyList<string> FailedIds(JsonElement response) =>
         [.. response.GetProperty("batchItemFailures").EnumerateArray().Select(f => f.GetProperty("itemIdentifier").GetString()!)];
 
-    private sealed record Record(string MessageId, string? Body);
+    private sealed record Record(string MessageId, string? Body, int ReceiveCount);
 }
