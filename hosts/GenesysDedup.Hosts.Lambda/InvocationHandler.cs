@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace GenesysDedup.Hosts.Lambda;
 
 /// <summary>
-/// Turns one invocation into the Runtime API's answer (SPEC §8): an EventBridge event (any JSON object that is not an
+/// Turns one invocation into the Runtime API's answer (docs/behaviour.md#lambda-host): an EventBridge event (any JSON object that is not an
 /// SQS batch) becomes a response or an invocation error; an SQS batch becomes <c>batchItemFailures</c>.
 /// </summary>
 internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogger<InvocationHandler> logger)

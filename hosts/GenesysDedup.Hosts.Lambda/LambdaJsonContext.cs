@@ -10,7 +10,7 @@ namespace GenesysDedup.Hosts.Lambda;
 [JsonSerializable(typeof(ErrorResponse))]
 internal sealed partial class LambdaJsonContext : JsonSerializerContext;
 
-/// <summary>The response to an EventBridge invocation whose event is processed or a duplicate (SPEC §8).</summary>
+/// <summary>The response to an EventBridge invocation whose event is processed or a duplicate (docs/behaviour.md#lambda-host).</summary>
 internal sealed record EventResponse(string Outcome, string? Key);
 
 /// <summary>The response to an SQS batch (<c>ReportBatchItemFailures</c>): the records SQS should deliver again.</summary>

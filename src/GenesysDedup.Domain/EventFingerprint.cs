@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace GenesysDedup.Domain;
 
 /// <summary>
-/// <c>sha256:</c> + hex SHA-256 of the JCS form of what identifies a real event (SPEC §3, ADR 0006): <c>detail</c>
+/// <c>sha256:</c> + hex SHA-256 of the JCS form of what identifies a real event (docs/behaviour.md#keys, ADR 0006): <c>detail</c>
 /// without its top-level <c>timestamp</c> when <c>detail</c> is an object; <c>detail</c> as it is when it is any other
 /// non-null value; else the whole event. Envelope fields a re-publish changes (<c>id</c>, <c>time</c>,
 /// <c>replay-name</c>, key order, whitespace, the re-stamped <c>detail.timestamp</c>) never reach the hash, while

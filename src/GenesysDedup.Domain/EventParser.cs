@@ -3,7 +3,7 @@ using System.Text.Unicode;
 
 namespace GenesysDedup.Domain;
 
-/// <summary>Bounds on accepted input. Defaults follow SPEC §2 and §7.</summary>
+/// <summary>Bounds on accepted input. Defaults follow docs/behaviour.md#inputs.</summary>
 public sealed record EventLimits(int MaxBytes = EventLimits.DefaultMaxBytes, int MaxDepth = EventLimits.DefaultMaxDepth)
 {
     /// <summary>

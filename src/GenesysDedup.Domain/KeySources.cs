@@ -10,7 +10,7 @@ public readonly record struct KeySourceResult(string? Value, string? Error)
     public bool Found => Value is not null;
 }
 
-/// <summary>One way of deriving a dedup key from an event (SPEC §3). Configured by name in <c>Dedup:KeySources</c>.</summary>
+/// <summary>One way of deriving a dedup key from an event (docs/behaviour.md#keys). Configured by name in <c>Dedup:KeySources</c>.</summary>
 public interface IKeySource
 {
     /// <summary>The configuration text that names this source, e.g. <c>fingerprint</c> or <c>detail.event_id</c>.</summary>
@@ -184,10 +184,10 @@ public readonly record struct DedupKey(string Value, string Fingerprint, string 
     public override string ToString() => Value;
 }
 
-/// <summary>Resolves an event's key with the ordered list of sources: the first one that yields wins (SPEC §3).</summary>
+/// <summary>Resolves an event's key with the ordered list of sources: the first one that yields wins (docs/behaviour.md#keys).</summary>
 public sealed class KeyResolver
 {
-    /// <summary>SPEC §3's default order: the tutorial's <c>detail.event_id</c>, then the fingerprint.</summary>
+    /// <summary>The default order (docs/behaviour.md#default-order): the tutorial's <c>detail.event_id</c>, then the fingerprint.</summary>
     public static IReadOnlyList<string> DefaultSources { get; } = ["detail.event_id", FingerprintKeySource.SourceName];
 
     private readonly IKeySource[] _sources;

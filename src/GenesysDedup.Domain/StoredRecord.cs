@@ -1,6 +1,6 @@
 namespace GenesysDedup.Domain;
 
-/// <summary>Record status values, as stored (SPEC §5).</summary>
+/// <summary>Record status values, as stored (docs/behaviour.md#stores).</summary>
 public static class RecordStatus
 {
     public const string InProgress = "IN_PROGRESS";
@@ -8,7 +8,7 @@ public static class RecordStatus
 }
 
 /// <summary>
-/// A store's record as read back, and the one place that decides what a claim finds (SPEC §4): every adapter
+/// A store's record as read back, and the one place that decides what a claim finds (docs/behaviour.md#claim-complete-release): every adapter
 /// that reads a record judges it here, from stored timestamps, so they cannot drift apart.
 /// </summary>
 public readonly record struct StoredRecord(string Status, string Owner, string? Fingerprint, DateTimeOffset LeaseExpiresAt, DateTimeOffset ExpiresAt)

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Handlers.Http;
 
-/// <summary>The <c>Handler:Http</c> section (SPEC §6, §9).</summary>
+/// <summary>The <c>Handler:Http</c> section (docs/behaviour.md#handlers, docs/behaviour.md#configuration).</summary>
 public sealed class HttpHandlerOptions
 {
     public const string SectionName = "Handler:Http";

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GenesysDedup.Stores.DynamoDb;
 
 /// <summary>
-/// DynamoDB store (SPEC §5) on the low-level client: one item per key in a table whose partition key is
+/// DynamoDB store (docs/behaviour.md#stores) on the low-level client: one item per key in a table whose partition key is
 /// <c>EventId</c>. A claim is one conditional <c>PutItem</c>; completion is an <c>UpdateItem</c> under the same
 /// condition (ours, gone, or no longer holding the key); release is an owner-conditioned <c>DeleteItem</c>. A failed
 /// condition is an answer, not a fault: the record that failed it
@@ -25,7 +25,7 @@ public sealed class DynamoDbDedupStore : IDedupStore
     /// <summary>The key <see cref="CheckReadyAsync"/> reads: never written, so the probe costs one eventually consistent read.</summary>
     internal const string ReadinessProbeKey = "genesys-dedup:readiness-probe";
 
-    /// <summary>Where a claim may be written, and a completion too (SPEC §4): over no record, our own, or one that no
+    /// <summary>Where a claim may be written, and a completion too (docs/behaviour.md#claim-complete-release): over no record, our own, or one that no
     /// longer holds the key; refused only while another owner holds it.</summary>
     internal const string ClaimCondition =
         "attribute_not_exists(EventId) OR #ttl <= :nowSec OR (#status = :inProgress AND LeaseExpiresAt <= :nowMs) OR #owner = :owner";

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Stores.DynamoDb;
 
-/// <summary>The <c>Dedup:DynamoDb</c> section (SPEC §9).</summary>
+/// <summary>The <c>Dedup:DynamoDb</c> section (docs/behaviour.md#configuration).</summary>
 public sealed class DynamoDbStoreOptions
 {
     public const string SectionName = "Dedup:DynamoDb";

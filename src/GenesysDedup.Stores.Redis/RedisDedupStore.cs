@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace GenesysDedup.Stores.Redis;
 
 /// <summary>
-/// Redis store (SPEC §5): one string per key at <c>KeyPrefix + key</c>, laid out as <see cref="RedisRecord"/> says.
+/// Redis store (docs/behaviour.md#stores): one string per key at <c>KeyPrefix + key</c>, laid out as <see cref="RedisRecord"/> says.
 /// <list type="bullet">
 /// <item>Claim: <c>SET key value NX PX lease</c>. When the key exists, <c>GET</c> it and judge it with
 /// <see cref="StoredRecord.Judge"/> from its stored timestamps; a record judged expired is taken over with the

@@ -22,7 +22,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Writes the COMPLETED record with the key's expiry at the retention, unless another owner holds the key (SPEC §4):
+    /// Writes the COMPLETED record with the key's expiry at the retention, unless another owner holds the key (docs/behaviour.md#claim-complete-release):
     /// written over our own record, over none (Redis expired our claim with its lease while the handler ran), and over
     /// a record that no longer holds the key by its stored times (judged as <c>StoredRecord.IsLive</c> does).
     /// KEYS[1] key; ARGV[1] owner; ARGV[2] fingerprint; ARGV[3] now (epoch ms); ARGV[4] record expiry (epoch ms);

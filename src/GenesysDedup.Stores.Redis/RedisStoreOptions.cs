@@ -4,7 +4,7 @@ using StackExchange.Redis;
 
 namespace GenesysDedup.Stores.Redis;
 
-/// <summary>The <c>Dedup:Redis</c> section (SPEC §5, §9).</summary>
+/// <summary>The <c>Dedup:Redis</c> section (docs/behaviour.md#stores, docs/behaviour.md#configuration).</summary>
 public sealed class RedisStoreOptions
 {
     public const string SectionName = "Dedup:Redis";

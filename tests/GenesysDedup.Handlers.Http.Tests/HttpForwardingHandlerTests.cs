@@ -6,7 +6,7 @@ using GenesysDedup.Testing;
 namespace GenesysDedup.Handlers.Http.Tests;
 
 /// <summary>
-/// The <c>http</c> handler (SPEC §6) through the real engine against a real downstream: a unique event is POSTed once,
+/// The <c>http</c> handler (docs/behaviour.md#handlers) through the real engine against a real downstream: a unique event is POSTed once,
 /// byte for byte, with its key in <c>Idempotency-Key</c>; anything but a 2xx, a timeout or a connection error is
 /// <c>failed</c>, the claim is released and the retry is forwarded again.
 /// </summary>

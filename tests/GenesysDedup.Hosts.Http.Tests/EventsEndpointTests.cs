@@ -4,7 +4,7 @@ using GenesysDedup.Testing;
 
 namespace GenesysDedup.Hosts.Http.Tests;
 
-/// <summary>One test per row of SPEC §7's status table, through the real host on the memory store.</summary>
+/// <summary>One test per row of the status table (docs/behaviour.md#http-status-table), through the real host on the memory store.</summary>
 public sealed class EventsEndpointTests : IDisposable
 {
     private readonly DedupHostFactory _factory = new();

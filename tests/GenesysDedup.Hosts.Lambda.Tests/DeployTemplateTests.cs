@@ -5,8 +5,8 @@ namespace GenesysDedup.Hosts.Lambda.Tests;
 
 /// <summary>
 /// docs/deploy/template.yaml: it parses; every Ref, GetAtt, Sub variable, condition and DependsOn resolves; the
-/// function's role grants exactly the four DynamoDB actions the store calls, on the table alone; and the pieces SPEC
-/// §8 and docs/deploy.md rely on are there (TTL on TTL, provided.al2023, the Genesys source prefix, two async retries
+/// function's role grants exactly the four DynamoDB actions the store calls, on the table alone; and the pieces docs/behaviour.md#lambda-host
+/// and docs/deploy.md rely on are there (TTL on TTL, provided.al2023, the Genesys source prefix, two async retries
 /// with an on-failure queue, ReportBatchItemFailures with a redrive queue, an API-key API destination).
 /// </summary>
 public sealed partial class DeployTemplateTests

@@ -4,7 +4,7 @@ using GenesysDedup.Testing;
 
 namespace GenesysDedup.Hosts.Lambda.Tests;
 
-/// <summary>SPEC §8, EventBridge direct invocation: the built host as a process against the fake Runtime API.</summary>
+/// <summary>docs/behaviour.md#direct-invocation: EventBridge direct invocation: the built host as a process against the fake Runtime API.</summary>
 public sealed class EventBridgeInvocationTests : HostProcessTests
 {
     [Fact]

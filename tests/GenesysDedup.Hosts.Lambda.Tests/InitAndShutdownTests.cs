@@ -3,7 +3,7 @@ using GenesysDedup.Testing;
 namespace GenesysDedup.Hosts.Lambda.Tests;
 
 /// <summary>
-/// SPEC §8 init failures (posted to <c>/runtime/init/error</c>, then a non-zero exit, without ever asking for an
+/// docs/behaviour.md#start-up: init failures (posted to <c>/runtime/init/error</c>, then a non-zero exit, without ever asking for an
 /// invocation) and shutdown (SIGTERM finishes the invocation in flight, then exits 0).
 /// </summary>
 public sealed class InitAndShutdownTests

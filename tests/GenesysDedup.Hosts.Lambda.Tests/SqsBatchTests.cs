@@ -3,7 +3,7 @@ using GenesysDedup.Testing;
 
 namespace GenesysDedup.Hosts.Lambda.Tests;
 
-/// <summary>SPEC §8, SQS batches with <c>ReportBatchItemFailures</c>: the built host as a process against the fake Runtime API.</summary>
+/// <summary>docs/behaviour.md#sqs-batches: SQS batches with <c>ReportBatchItemFailures</c>: the built host as a process against the fake Runtime API.</summary>
 public sealed class SqsBatchTests : HostProcessTests
 {
     [Fact]

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace GenesysDedup.Stores.Tests;
 
 /// <summary>
-/// The behaviour every <see cref="IDedupStore"/> must have (SPEC §4). Each store's test class supplies a store and
+/// The behaviour every <see cref="IDedupStore"/> must have (docs/behaviour.md#claim-complete-release). Each store's test class supplies a store and
 /// inherits every fact. Time is passed in requests, so expiry is tested by moving a fake clock, never by waiting.
 /// </summary>
 public abstract class DedupStoreContractTests

@@ -4,7 +4,7 @@ using System.Text;
 namespace GenesysDedup.Testing.Tests;
 
 /// <summary>
-/// The sender behaves as an EventBridge API destination (SPEC §7): 401, 407, 409, 429 and 5xx are retried, a
+/// The sender behaves as an EventBridge API destination (docs/behaviour.md#http-host): 401, 407, 409, 429 and 5xx are retried, a
 /// <c>Retry-After</c> is honoured in place of the backoff, other 4xx are final, timeouts and refused connections are retried, and the time
 /// and attempt bounds end an event as given up. Waits are scaled down, never asserted on.
 /// </summary>

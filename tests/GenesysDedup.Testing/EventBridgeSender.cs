@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace GenesysDedup.Testing;
 
 /// <summary>
-/// Posts events the way an EventBridge API destination does (SPEC §7): <c>Content-Type: application/json;
+/// Posts events the way an EventBridge API destination does (docs/behaviour.md#http-host): <c>Content-Type: application/json;
 /// charset=utf-8</c>, an optional API-key header, a per-attempt timeout (5 s); 401, 407, 409, 429, 5xx, timeouts and
 /// connection errors are retried with exponential backoff and jitter, a <c>Retry-After</c> taking the place of the
 /// backoff; any other status is final (any other 4xx goes to the rule's dead-letter queue); an event is given up once its next retry would start after
