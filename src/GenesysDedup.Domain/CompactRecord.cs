@@ -10,7 +10,7 @@ namespace GenesysDedup.Domain;
 /// </summary>
 /// <remarks>Two <see cref="ulong"/>s rather than a <see cref="UInt128"/>, whose 16-byte alignment would pad every
 /// record that holds one.</remarks>
-public readonly record struct Digest128(ulong High, ulong Low)
+internal readonly record struct Digest128(ulong High, ulong Low)
 {
     public static Digest128 Of(string value)
     {
@@ -27,7 +27,7 @@ public readonly record struct Digest128(ulong High, ulong Low)
 /// held as strings made every collection under load copy each key kept, and pause the host 5–15 ms
 /// (docs/performance.md).
 /// </summary>
-public readonly record struct CompactRecord(bool Completed, Digest128 Owner, Digest128 Fingerprint, long LeaseExpiresAtTicks, long ExpiresAtTicks)
+internal readonly record struct CompactRecord(bool Completed, Digest128 Owner, Digest128 Fingerprint, long LeaseExpiresAtTicks, long ExpiresAtTicks)
 {
     public CompactRecord(bool completed, string owner, string fingerprint, DateTimeOffset leaseExpiresAt, DateTimeOffset expiresAt)
         : this(completed, Digest128.Of(owner), Digest128.Of(fingerprint), leaseExpiresAt.UtcTicks, expiresAt.UtcTicks)

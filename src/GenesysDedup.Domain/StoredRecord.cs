@@ -3,7 +3,9 @@ namespace GenesysDedup.Domain;
 /// <summary>Record status values, as stored (SPEC §5).</summary>
 public static class RecordStatus
 {
+    /// <summary>A delivery holds the key under a lease.</summary>
     public const string InProgress = "IN_PROGRESS";
+    /// <summary>The event was processed; the key answers duplicate until the record expires.</summary>
     public const string Completed = "COMPLETED";
 }
 
@@ -22,7 +24,7 @@ public readonly record struct StoredRecord(string Status, string Owner, string? 
 
     /// <summary>
     /// Whether a completion may be written over this record (SPEC §4): it is the completer's own, or it no longer holds
-    /// the key at <paramref name="now"/> (completed past retention, or in progress past its lease: exactly when a claim
+    /// the key now (completed past retention, or in progress past its lease: exactly when a claim
     /// would take it over). Refused only while another owner holds the key, so a worker whose lease was taken over
     /// never overwrites the live record of the owner that took it.
     /// </summary>
