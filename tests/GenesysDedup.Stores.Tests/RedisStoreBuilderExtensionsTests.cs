@@ -101,7 +101,7 @@ public sealed class RedisStoreBuilderExtensionsTests
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddGenesysDedup(configuration).UseRedisStore();
+        services.AddGenesysDedup(configuration).UseRedisStore().AddLogHandler();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }

@@ -187,7 +187,7 @@ public sealed class DynamoDbStoreBuilderExtensionsTests
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.AddProvider(logs ?? new LogLines()));
         services.AddSingleton(environment ?? DynamoDbTestServer.NoAws);
-        services.AddGenesysDedup(configuration).UseDynamoDbStore();
+        services.AddGenesysDedup(configuration).UseDynamoDbStore().AddLogHandler();
         return services.BuildServiceProvider();
     }
 
