@@ -10,6 +10,7 @@ namespace GenesysDedup.Application;
 /// </summary>
 public sealed class DedupMetrics
 {
+    /// <summary>The meter's name, for <c>AddMeter</c> in OpenTelemetry.</summary>
     public const string MeterName = "GenesysDedup";
 
     private readonly Counter<long> _events;
@@ -17,6 +18,7 @@ public sealed class DedupMetrics
     private readonly Histogram<double> _storeDuration;
     private readonly Histogram<double> _handlerDuration;
 
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public DedupMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
@@ -27,13 +29,17 @@ public sealed class DedupMetrics
         _handlerDuration = meter.CreateHistogram<double>("genesys_dedup.handler.duration", unit: "s", description: "Handler latency.");
     }
 
+    /// <summary>Counts one delivery by its outcome; a transport counts the deliveries it answers without the engine.</summary>
     public void EventDelivered(DedupOutcome outcome) =>
         _events.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToWireName()));
 
+    /// <summary>Counts a completion refused because another delivery took over the lease.</summary>
     public void LeaseLost() => _leaseLost.Add(1);
 
+    /// <summary>Records one store call's latency by operation.</summary>
     public void StoreCall(string operation, TimeSpan elapsed) =>
         _storeDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
 
+    /// <summary>Records one handler run's latency.</summary>
     public void HandlerRan(TimeSpan elapsed) => _handlerDuration.Record(elapsed.TotalSeconds);
 }

@@ -7,6 +7,7 @@ namespace GenesysDedup.Application;
 /// <summary>The <c>Dedup</c> section. Store-specific settings live in each store's own options.</summary>
 public sealed class DedupOptions
 {
+    /// <summary>The configuration section these options bind from: <c>Dedup</c>.</summary>
     public const string SectionName = "Dedup";
 
     /// <summary>The largest event accepted, in bytes (both hosts and the parser; the HTTP body limit follows it).</summary>

@@ -9,16 +9,19 @@ namespace GenesysDedup.AspNetCore;
 /// <summary>The <c>Http</c> section: auth matching the EventBridge connection types, and the body limit.</summary>
 public sealed class GenesysDedupEventsOptions
 {
+    /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Http";
 
     /// <summary>API-key auth: the expected value of <see cref="ApiKeyHeader"/>.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>The header that carries the API key (an EventBridge API-key connection's header name).</summary>
     public string ApiKeyHeader { get; set; } = "x-api-key";
 
     /// <summary>Basic auth user; used with <see cref="BasicPassword"/>.</summary>
     public string? BasicUser { get; set; }
 
+    /// <summary>Basic auth password; used with <see cref="BasicUser"/>.</summary>
     public string? BasicPassword { get; set; }
 
     /// <summary>OAuth client-credentials auth: a Bearer JWT from this issuer for this audience.</summary>
@@ -43,6 +46,7 @@ public sealed class GenesysDedupJwtOptions
     /// <summary>The issuer; its <c>/.well-known/openid-configuration</c> names the signing keys.</summary>
     public string? Authority { get; set; }
 
+    /// <summary>The audience a token must be issued for.</summary>
     public string? Audience { get; set; }
 
     /// <summary>False only for a local issuer served over http.</summary>

@@ -63,6 +63,7 @@ public sealed class DedupEvent : IDisposable
         TopicName = envelopeOf.TopicName;
     }
 
+    /// <summary>Returns the parsed document's pooled buffers; the event must not be read afterwards.</summary>
     public void Dispose()
     {
         _document?.Dispose();

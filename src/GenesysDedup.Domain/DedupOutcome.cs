@@ -25,6 +25,7 @@ public enum DedupOutcome
     Invalid,
 }
 
+/// <summary>The wire name of a <see cref="DedupOutcome"/>, and whether it may be acknowledged.</summary>
 public static class DedupOutcomeExtensions
 {
     /// <summary>The lower-case name used in every response, log line and metric.</summary>

@@ -11,7 +11,7 @@ namespace GenesysDedup.Domain;
 /// <c>replay-name</c>, key order, whitespace, the re-stamped <c>detail.timestamp</c>) never reach the hash, while
 /// <c>detail.metadata.CorrelationId</c> does: two notifications with equal bodies stay two events.
 /// </summary>
-public static class EventFingerprint
+internal static class EventFingerprint
 {
     public const string Prefix = "sha256:";
 

@@ -4,7 +4,7 @@ using System.Text.Unicode;
 namespace GenesysDedup.Domain;
 
 /// <summary>Bounds on accepted input. Defaults follow docs/behaviour.md#inputs.</summary>
-public sealed record EventLimits(int MaxBytes = EventLimits.DefaultMaxBytes, int MaxDepth = EventLimits.DefaultMaxDepth)
+internal sealed record EventLimits(int MaxBytes = EventLimits.DefaultMaxBytes, int MaxDepth = EventLimits.DefaultMaxDepth)
 {
     /// <summary>
     /// 1.5 MiB: EventBridge events, async Lambda payloads and SQS messages may be 1 MB, and the event EventBridge
@@ -17,7 +17,7 @@ public sealed record EventLimits(int MaxBytes = EventLimits.DefaultMaxBytes, int
 }
 
 /// <summary>The result of parsing: an event, or a clear reason the input is not one.</summary>
-public readonly record struct EventParseResult(DedupEvent? Event, string? Error)
+internal readonly record struct EventParseResult(DedupEvent? Event, string? Error)
 {
     public bool IsValid => Event is not null;
 }
@@ -26,7 +26,7 @@ public readonly record struct EventParseResult(DedupEvent? Event, string? Error)
 /// The one parser for every accepted input shape (EventBridge envelope, Genesys detail, the tutorial
 /// shape, any JSON object). Works on the UTF-8 bytes without copying them and never throws for bad input.
 /// </summary>
-public static class EventParser
+internal static class EventParser
 {
     private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 

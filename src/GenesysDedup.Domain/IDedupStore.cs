@@ -24,6 +24,7 @@ public interface IDedupStore
     ValueTask CheckReadyAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>A claim on a key for one delivery.</summary>
 /// <param name="Key">The scoped key (namespace applied).</param>
 /// <param name="Owner">A random token that only this delivery knows: it fences complete and release.</param>
 /// <param name="Fingerprint">Stored with the claim; the same key with another fingerprint is a conflict.</param>
@@ -31,10 +32,15 @@ public interface IDedupStore
 /// <param name="LeaseExpiresAt">Until when the claim blocks other deliveries.</param>
 public readonly record struct ClaimRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
 
+/// <summary>A completion: written only while our claim holds the key or nothing holds it.</summary>
+/// <param name="Key">The scoped key (namespace applied).</param>
+/// <param name="Owner">The token of the claim being completed.</param>
 /// <param name="Fingerprint">Written with the completion: a completion may find no record to keep it in.</param>
+/// <param name="Now">The time the completion is judged at.</param>
 /// <param name="ExpiresAt">Until when the key answers duplicate (now + retention).</param>
 public readonly record struct CompleteRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset ExpiresAt);
 
+/// <summary>What a claim found.</summary>
 public enum ClaimStatus
 {
     /// <summary>We own the key now: nothing was there, the record had expired, or its lease had lapsed.</summary>
@@ -50,30 +56,39 @@ public enum ClaimStatus
     Conflict,
 }
 
+/// <summary>The answer to a claim.</summary>
+/// <param name="Status">What the claim found.</param>
 /// <param name="LeaseExpiresAt">For <see cref="ClaimStatus.InProgress"/>: when the holder's lease lapses, when known.</param>
 public readonly record struct ClaimResult(ClaimStatus Status, DateTimeOffset? LeaseExpiresAt = null)
 {
+    /// <summary>The claim now holds the key.</summary>
     public static ClaimResult Acquired => new(ClaimStatus.Acquired);
 
+    /// <summary>A completed record holds the key.</summary>
     public static ClaimResult Duplicate => new(ClaimStatus.Duplicate);
 
+    /// <summary>A live record holds the key with another fingerprint.</summary>
     public static ClaimResult Conflict => new(ClaimStatus.Conflict);
 
+    /// <summary>Another delivery's lease holds the key, until <paramref name="leaseExpiresAt"/> when known.</summary>
     public static ClaimResult InProgress(DateTimeOffset? leaseExpiresAt) => new(ClaimStatus.InProgress, leaseExpiresAt);
 }
 
 /// <summary>The store could not answer (unreachable, timed out, throttled). Wraps the SDK's error.</summary>
 public sealed class DedupStoreUnavailableException : Exception
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public DedupStoreUnavailableException()
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
     public DedupStoreUnavailableException(string message)
         : base(message)
     {
     }
 
+    /// <summary>Creates the exception wrapping the store SDK's <paramref name="innerException"/>.</summary>
     public DedupStoreUnavailableException(string message, Exception innerException)
         : base(message, innerException)
     {

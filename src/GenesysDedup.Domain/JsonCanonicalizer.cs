@@ -11,7 +11,7 @@ namespace GenesysDedup.Domain;
 /// whitespace, numbers as ECMAScript prints doubles, strings with the minimal escapes. Reads the parsed
 /// document's raw UTF-8 so the common cases (unescaped strings, small integers) are copied, not decoded.
 /// </summary>
-public static class JsonCanonicalizer
+internal static class JsonCanonicalizer
 {
     /// <summary>Writes the canonical form of <paramref name="element"/>; false with a reason when JCS cannot represent it.</summary>
     public static bool TryWrite(JsonElement element, IBufferWriter<byte> output, out string? error) =>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace GenesysDedup.Domain;
 
 /// <summary>What one key source found: a key, nothing (try the next source), or an error that makes the event invalid.</summary>
-public readonly record struct KeySourceResult(string? Value, string? Error)
+internal readonly record struct KeySourceResult(string? Value, string? Error)
 {
     public static KeySourceResult NotFound => default;
 
@@ -11,7 +11,7 @@ public readonly record struct KeySourceResult(string? Value, string? Error)
 }
 
 /// <summary>One way of deriving a dedup key from an event (docs/behaviour.md#keys). Configured by name in <c>Dedup:KeySources</c>.</summary>
-public interface IKeySource
+internal interface IKeySource
 {
     /// <summary>The configuration text that names this source, e.g. <c>fingerprint</c> or <c>detail.event_id</c>.</summary>
     string Name { get; }
@@ -20,7 +20,7 @@ public interface IKeySource
 }
 
 /// <summary>The default JCS fingerprint (<see cref="EventFingerprint.TryCompute"/>); yields a key for every event it can canonicalize.</summary>
-public sealed class FingerprintKeySource : IKeySource
+internal sealed class FingerprintKeySource : IKeySource
 {
     public const string SourceName = "fingerprint";
 
@@ -39,7 +39,7 @@ public sealed class FingerprintKeySource : IKeySource
 /// topics whose bodies carry their own identity. Two notifications with equal bodies get one key (ADR 0006). Yields
 /// nothing (the next source is tried) when <c>detail</c> lacks either member.
 /// </summary>
-public sealed class EventBodyFingerprintKeySource : IKeySource
+internal sealed class EventBodyFingerprintKeySource : IKeySource
 {
     public const string SourceName = "eventbody-fingerprint";
 
@@ -67,7 +67,7 @@ public sealed class EventBodyFingerprintKeySource : IKeySource
 /// path does, joined with <c>|</c> (a <c>|</c> or <c>\</c> inside a value is escaped with <c>\</c>, so two different
 /// tuples never make one key).
 /// </summary>
-public sealed class PathKeySource : IKeySource
+internal sealed class PathKeySource : IKeySource
 {
     public const string EventBridgeIdName = "eventbridge-id";
     private const char CompositeSeparator = '+';
@@ -181,11 +181,12 @@ public readonly record struct DedupKey(string Value, string Fingerprint, string 
     /// </summary>
     public string StoredForm(string @namespace) => string.Concat(@namespace, ":", Source, ":", Value);
 
+    /// <summary>The unscoped key value.</summary>
     public override string ToString() => Value;
 }
 
 /// <summary>Resolves an event's key with the ordered list of sources: the first one that yields wins (docs/behaviour.md#keys).</summary>
-public sealed class KeyResolver
+internal sealed class KeyResolver
 {
     /// <summary>The default order (docs/behaviour.md#default-order): the tutorial's <c>detail.event_id</c>, then the fingerprint.</summary>
     public static IReadOnlyList<string> DefaultSources { get; } = ["detail.event_id", FingerprintKeySource.SourceName];
@@ -260,7 +261,7 @@ public sealed class KeyResolver
         key.Length <= MaxKeyLength ? key : Sha256Text.Of(System.Text.Encoding.UTF8.GetBytes(key));
 }
 
-public readonly record struct KeyResolution(DedupKey? Key, string? Error)
+internal readonly record struct KeyResolution(DedupKey? Key, string? Error)
 {
     public static KeyResolution Fail(string error) => new(null, error);
 }

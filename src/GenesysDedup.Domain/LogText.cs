@@ -20,15 +20,19 @@ public readonly struct LogText(string? value) : IEquatable<LogText>
         + "\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009A\u009B\u009C\u009D\u009E\u009F"
         + "\u2028\u2029");
 
+    /// <summary>The value as received, unescaped.</summary>
     public string? Value => value;
 
+    /// <summary>Wraps <paramref name="value"/> for logging.</summary>
     public static implicit operator LogText(string? value) => new(value);
 
+    /// <summary>Wraps <paramref name="value"/> for logging.</summary>
     public static LogText FromString(string? value) => new(value);
 
     /// <summary>The value with every unsafe character escaped; <c>(null)</c> for null, as the logger writes it.</summary>
     public override string ToString() => Escape(value);
 
+    /// <summary><paramref name="text"/> with every unsafe character written as <c>\uXXXX</c>; <c>(null)</c> for null.</summary>
     public static string Escape(string? text)
     {
         if (text is null)
@@ -58,13 +62,18 @@ public readonly struct LogText(string? value) : IEquatable<LogText>
         return escaped.ToString();
     }
 
+    /// <summary>Ordinal equality of the unescaped values.</summary>
     public bool Equals(LogText other) => string.Equals(value, other.Value, StringComparison.Ordinal);
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is LogText other && Equals(other);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => value is null ? 0 : StringComparer.Ordinal.GetHashCode(value);
 
+    /// <summary>Ordinal equality of the unescaped values.</summary>
     public static bool operator ==(LogText left, LogText right) => left.Equals(right);
 
+    /// <summary>Ordinal inequality of the unescaped values.</summary>
     public static bool operator !=(LogText left, LogText right) => !left.Equals(right);
 }

@@ -3,7 +3,9 @@ namespace GenesysDedup.Domain;
 /// <summary>Record status values, as stored (docs/behaviour.md#stores).</summary>
 public static class RecordStatus
 {
+    /// <summary>A delivery holds the key under a lease.</summary>
     public const string InProgress = "IN_PROGRESS";
+    /// <summary>The event was processed; the key answers duplicate until the record expires.</summary>
     public const string Completed = "COMPLETED";
 }
 

@@ -8,7 +8,7 @@ namespace GenesysDedup.Stores.DynamoDb;
 /// The table layout of docs/stores.md#table-layout: attribute names, how times are stored, and how an item reads back as a
 /// <see cref="StoredRecord"/>. Stored expiry times are rounded up (a record is never judged expired early); the
 /// current time in conditions is rounded down (<c>ToUnixTimeSeconds</c>/<c>Milliseconds</c>), so <c>stored &lt;= now</c>
-/// in a condition means exactly what <see cref="StoredRecord.IsLive"/> means by <c>now &gt;= expiry</c>.
+/// in a condition means exactly what <see cref="StoredRecord.IsLive(DateTimeOffset)"/> means by <c>now &gt;= expiry</c>.
 /// </summary>
 internal static class DedupTable
 {

@@ -14,10 +14,10 @@ namespace GenesysDedup.Stores.DynamoDb;
 /// condition (ours, gone, or no longer holding the key); release is an owner-conditioned <c>DeleteItem</c>. A failed
 /// condition is an answer, not a fault: the record that failed it
 /// (returned by <c>ReturnValuesOnConditionCheckFailure=ALL_OLD</c>, or read back consistently where the endpoint
-/// does not return it) is judged by <see cref="StoredRecord.Judge"/>. Expiry is judged from stored timestamps,
+/// does not return it) is judged by <see cref="StoredRecord.Judge(ClaimRequest)"/>. Expiry is judged from stored timestamps,
 /// never left to DynamoDB's TTL sweeper, which deletes items up to about 48 hours late.
 /// </summary>
-public sealed class DynamoDbDedupStore : IDedupStore
+internal sealed class DynamoDbDedupStore : IDedupStore
 {
     /// <summary>How often a claim is tried when the record that blocked it has vanished or expired before it could be read.</summary>
     internal const int MaxClaimAttempts = 3;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+/// <summary>Plugs the DynamoDB store into <c>AddGenesysDedup</c>.</summary>
 public static class DynamoDbStoreBuilderExtensions
 {
     /// <inheritdoc cref="UseDynamoDbStore(GenesysDedupBuilder, Action{DynamoDbStoreOptions})"/>

@@ -6,6 +6,7 @@ namespace GenesysDedup.Stores.DynamoDb;
 /// <summary>The <c>Dedup:DynamoDb</c> section (docs/behaviour.md#configuration).</summary>
 public sealed class DynamoDbStoreOptions
 {
+    /// <summary>The configuration section these options bind from: <c>Dedup:DynamoDb</c>.</summary>
     public const string SectionName = "Dedup:DynamoDb";
 
     /// <summary>Read for the table name when <c>Dedup:DynamoDb:TableName</c> is not set.</summary>

@@ -45,6 +45,7 @@ public sealed class MemoryDedupStore : IDedupStore
     /// <summary>Number of records held, live or not yet swept.</summary>
     public int Count => Volatile.Read(ref _count);
 
+    /// <inheritdoc/>
     public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
         var key = Digest.Of(request.Key);
@@ -76,6 +77,7 @@ public sealed class MemoryDedupStore : IDedupStore
         }
     }
 
+    /// <inheritdoc/>
     public ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
     {
         var key = Digest.Of(request.Key);
@@ -107,6 +109,7 @@ public sealed class MemoryDedupStore : IDedupStore
         }
     }
 
+    /// <inheritdoc/>
     public ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
     {
         var keyDigest = Digest.Of(key);
@@ -123,6 +126,7 @@ public sealed class MemoryDedupStore : IDedupStore
         }
     }
 
+    /// <inheritdoc/>
     public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>Removes every record that no longer blocks a claim at <paramref name="now"/>; returns how many.</summary>

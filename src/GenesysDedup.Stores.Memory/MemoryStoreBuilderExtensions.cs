@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+/// <summary>Plugs the in-process memory store into <c>AddGenesysDedup</c>.</summary>
 public static class MemoryStoreBuilderExtensions
 {
     /// <summary>Uses the in-process store: for one instance and for trying it out; not durable.</summary>

@@ -3,6 +3,7 @@ namespace GenesysDedup.Stores.Memory;
 /// <summary>The <c>Dedup:Memory</c> section: the bound on the in-process store.</summary>
 public sealed class MemoryStoreOptions
 {
+    /// <summary>The configuration section these options bind from: <c>Dedup:Memory</c>.</summary>
     public const string SectionName = "Dedup:Memory";
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace GenesysDedup.Stores.Redis;
 /// Redis store (docs/behaviour.md#stores): one string per key at <c>KeyPrefix + key</c>, laid out as <see cref="RedisRecord"/> says.
 /// <list type="bullet">
 /// <item>Claim: <c>SET key value NX PX lease</c>. When the key exists, <c>GET</c> it and judge it with
-/// <see cref="StoredRecord.Judge"/> from its stored timestamps; a record judged expired is taken over with the
+/// <see cref="StoredRecord.Judge(ClaimRequest)"/> from its stored timestamps; a record judged expired is taken over with the
 /// <see cref="RedisScripts.Takeover"/> compare-and-set (replace only if the value is still what was read), and a lost
 /// race is judged again. Our own owner token read back (an ambiguous write retried) is acquired.</item>
 /// <item>Complete and release: one owner-checked script each (<see cref="RedisScripts.Complete"/>,
@@ -20,7 +20,7 @@ namespace GenesysDedup.Stores.Redis;
 /// <see cref="DedupStoreUnavailableException"/>. Commands are bounded by the client's timeouts rather than the
 /// cancellation token: a write abandoned once sent would leave its outcome unknown.
 /// </summary>
-public sealed class RedisDedupStore : IDedupStore
+internal sealed class RedisDedupStore : IDedupStore
 {
     /// <summary>How many lost compare-and-set races one claim tolerates before it answers unavailable.</summary>
     internal const int MaxClaimRounds = 8;
@@ -41,6 +41,8 @@ public sealed class RedisDedupStore : IDedupStore
     }
 
     /// <param name="connection">The connection being made: each call awaits it, so none blocks while it is.</param>
+    /// <param name="keyPrefix">Put before every key.</param>
+    /// <param name="logger">Where faults are logged.</param>
     internal RedisDedupStore(Task<IConnectionMultiplexer> connection, string? keyPrefix, ILogger<RedisDedupStore> logger)
     {
         ArgumentNullException.ThrowIfNull(logger);

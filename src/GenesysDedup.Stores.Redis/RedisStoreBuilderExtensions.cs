@@ -8,6 +8,7 @@ using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+/// <summary>Plugs the Redis store into <c>AddGenesysDedup</c>.</summary>
 public static class RedisStoreBuilderExtensions
 {
     /// <inheritdoc cref="UseRedisStore(GenesysDedupBuilder, Action{RedisStoreOptions})"/>

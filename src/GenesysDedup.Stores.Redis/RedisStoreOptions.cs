@@ -7,6 +7,7 @@ namespace GenesysDedup.Stores.Redis;
 /// <summary>The <c>Dedup:Redis</c> section (docs/behaviour.md#stores, docs/behaviour.md#configuration).</summary>
 public sealed class RedisStoreOptions
 {
+    /// <summary>The configuration section these options bind from: <c>Dedup:Redis</c>.</summary>
     public const string SectionName = "Dedup:Redis";
 
     /// <summary>A StackExchange.Redis configuration string, e.g. <c>localhost:6379</c> or <c>host:6380,ssl=true,password=…</c>.</summary>

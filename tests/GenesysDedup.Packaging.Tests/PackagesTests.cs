@@ -1,0 +1,174 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using GenesysDedup.Testing;
+
+namespace GenesysDedup.Packaging.Tests;
+
+/// <summary>
+/// The packages a user installs, as a user gets them: only the library packages are produced, each with its README,
+/// XML docs, symbols and a dependency on the GenesysDedup package (never on an assembly that is not published), and
+/// the samples built from the feed process events.
+/// </summary>
+public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixture<PackagesFixture>
+{
+    /// <summary>Each package with the assemblies it carries; another library package is added here when it ships.</summary>
+    private static readonly Dictionary<string, string[]> Expected = new()
+    {
+        ["GenesysDedup"] = ["GenesysDedup.Domain", "GenesysDedup.Application", "GenesysDedup.Stores.Memory"],
+        ["GenesysDedup.Redis"] = ["GenesysDedup.Stores.Redis"],
+        ["GenesysDedup.DynamoDb"] = ["GenesysDedup.Stores.DynamoDb"],
+        ["GenesysDedup.AspNetCore"] = ["GenesysDedup.AspNetCore"],
+    };
+
+    [Fact]
+    public void Pack_OfTheSolution_ProducesOnlyTheLibraryPackagesWithTheirSymbols()
+    {
+        var produced = Directory.EnumerateFiles(packages.Feed).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+
+        var expected = Expected.Keys.SelectMany(id => new[] { $"{id}.{packages.Version}.nupkg", $"{id}.{packages.Version}.snupkg" })
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, produced);
+    }
+
+    [Theory]
+    [InlineData("GenesysDedup")]
+    [InlineData("GenesysDedup.Redis")]
+    [InlineData("GenesysDedup.DynamoDb")]
+    [InlineData("GenesysDedup.AspNetCore")]
+    public void Package_Contents_AreTheAssembliesWithXmlDocsAndAReadme(string id)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(packages.Feed, $"{id}.{packages.Version}.nupkg"));
+        var lib = package.Entries.Select(e => e.FullName).Where(n => n.StartsWith("lib/", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+
+        var expected = Expected[id].SelectMany(a => new[] { $"lib/net10.0/{a}.dll", $"lib/net10.0/{a}.xml" }).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, lib);
+        Assert.Contains(package.Entries, e => e.FullName == "README.md" && e.Length > 0);
+        using var symbols = ZipFile.OpenRead(Path.Combine(packages.Feed, $"{id}.{packages.Version}.snupkg"));
+        Assert.Equal(
+            Expected[id].Select(a => $"lib/net10.0/{a}.pdb").Order(StringComparer.Ordinal),
+            symbols.Entries.Select(e => e.FullName).Where(n => n.EndsWith(".pdb", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("GenesysDedup")]
+    [InlineData("GenesysDedup.Redis")]
+    [InlineData("GenesysDedup.DynamoDb")]
+    [InlineData("GenesysDedup.AspNetCore")]
+    public void Package_Nuspec_HasTheMetadataAndDependsOnlyOnPublishedPackages(string id)
+    {
+        var metadata = Nuspec(id);
+
+        Assert.Equal(packages.Version, Text(metadata, "version"));
+        Assert.Equal("MIT", Text(metadata, "license"));
+        Assert.Equal("README.md", Text(metadata, "readme"));
+        Assert.False(string.IsNullOrWhiteSpace(Text(metadata, "description")));
+        Assert.NotEqual("Package Description", Text(metadata, "description"));
+        Assert.NotNull(metadata.Elements().SingleOrDefault(e => e.Name.LocalName == "repository")?.Attribute("url"));
+        var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency")
+            .ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
+        var ours = dependencies.Keys.Where(d => d.StartsWith("GenesysDedup", StringComparison.Ordinal)).ToList();
+        if (id == "GenesysDedup")
+        {
+            Assert.Empty(ours);
+            Assert.Contains("Microsoft.Extensions.Options", dependencies.Keys);
+        }
+        else
+        {
+            Assert.Equal(["GenesysDedup"], ours);
+            Assert.Equal(packages.Version, dependencies["GenesysDedup"]);
+        }
+    }
+
+    /// <summary>The worker, and an app whose own Mediator source generator runs beside GenesysDedup (no clash).</summary>
+    [Theory]
+    [InlineData("Worker", ".activity")]
+    [InlineData("WithMediator", ".activity through Mediator")]
+    public async Task Sample_BuiltFromTheFeed_ProcessesAnEventOnceAndAnswersDuplicateForItsRepeat(string sample, string handledEnding)
+    {
+        var events = await File.ReadAllTextAsync(Path.Combine(packages.Samples, "Worker", "events.jsonl"));
+
+        var output = await packages.RunSampleAsync(sample, events);
+
+        Assert.Equal(["processed", "duplicate"], Outcomes(output));
+        Assert.Single(Lines(output), line => line.StartsWith("handled v2.users.", StringComparison.Ordinal)
+            && line.EndsWith(handledEnding, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WebApp_BuiltFromTheFeed_AnswersProcessedThenDuplicate()
+    {
+        var port = LoopbackPort.GetFree();
+        using var app = packages.StartSample("WebApp", "--urls", $"http://127.0.0.1:{port}");
+        var output = new StringBuilder();
+        app.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        app.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        app.BeginOutputReadLine();
+        app.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await LoopbackPort.WaitUntilAsync(
+                async ct =>
+                {
+                    try
+                    {
+                        return (await client.GetAsync(new Uri("/", UriKind.Relative), ct)).StatusCode == HttpStatusCode.NotFound;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false;   // not listening yet
+                    }
+                },
+                TimeSpan.FromMinutes(1),
+                () => { lock (output) { return output.ToString(); } });
+            var body = Samples.Text(Samples.UserActivity);
+
+            var first = await client.PostAsync(new Uri("/events", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+            var second = await client.PostAsync(new Uri("/events", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Contains("\"outcome\":\"processed\"", await first.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+            Assert.Contains("\"outcome\":\"duplicate\"", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            app.Kill(entireProcessTree: true);
+            await app.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>The README's Install snippet is the Worker sample's Program.cs, so building the sample compiles it.</summary>
+    [Fact]
+    public void ReadmeInstallSnippet_IsTheWorkerSample()
+    {
+        var readme = File.ReadAllText(Path.Combine(PackagesFixture.Root, "README.md"));
+        var install = readme[readme.IndexOf("\n## Install", StringComparison.Ordinal)..];
+        var snippet = CSharpBlock().Match(install).Groups["code"].Value;
+
+        var sample = File.ReadAllText(Path.Combine(PackagesFixture.Root, "samples", "Worker", "Program.cs"));
+        Assert.Equal(sample.ReplaceLineEndings().Trim(), snippet.ReplaceLineEndings().Trim());
+    }
+
+    private XElement Nuspec(string id)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(packages.Feed, $"{id}.{packages.Version}.nupkg"));
+        using var stream = package.Entries.Single(e => e.FullName == $"{id}.nuspec").Open();
+        return XDocument.Load(stream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+    }
+
+    private static string? Text(XElement metadata, string name) =>
+        metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.TrimEntries);
+
+    private static string[] Outcomes(string output) =>
+        Lines(output).Where(line => line.StartsWith("processed ", StringComparison.Ordinal) || line.StartsWith("duplicate ", StringComparison.Ordinal))
+            .Select(line => line.Split(' ')[0]).ToArray();
+
+    [GeneratedRegex(@"```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex CSharpBlock();
+}
