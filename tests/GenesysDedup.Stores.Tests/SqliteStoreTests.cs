@@ -130,6 +130,26 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
     }
 
     [Fact]
+    public async Task SweepAfter_OneBatch_DeletesOnlyExpiredKeysAfterTheCursor_AndSaysWhereItStopped()
+    {
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await ClaimAsync(key, "o", lease: TimeSpan.FromSeconds(10));
+        }
+
+        await ClaimAsync("d", "o", lease: TimeSpan.FromMinutes(5));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var now = Clock.GetUtcNow();
+
+        var first = await _store.RunAsync(db => db.SweepAfter("a", now));
+        var end = await _store.RunAsync(db => db.SweepAfter("d", now));
+
+        Assert.Equal(("d", 2), first);
+        Assert.Equal((null, 0), end);
+        Assert.Equal(["a", "d"], await QueryAsync("SELECT key FROM dedup_records ORDER BY key"));
+    }
+
+    [Fact]
     public void Open_DirectoryMissing_FailsNamingThePathAndTheCause()
     {
         var store = NewStore(_directory.File("missing/dedup.db"));
