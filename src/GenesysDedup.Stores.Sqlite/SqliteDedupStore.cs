@@ -1,6 +1,7 @@
 using GenesysDedup.Domain;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using SQLitePCL;
 
 namespace GenesysDedup.Stores.Sqlite;
 
@@ -180,12 +181,12 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
     /// <summary>SQLite's message, with what to check for the errors an operator can fix.</summary>
     private static string Describe(Exception exception) => exception switch
     {
-        SqliteException { SqliteErrorCode: 14 } ex => $"{ex.Message} Check that its directory exists and that this process may create and write files there.",
-        SqliteException { SqliteErrorCode: 26 } ex => $"{ex.Message} The file is not a SQLite database: point Dedup:Sqlite:Path at another file.",
-        SqliteException { SqliteErrorCode: 11 } ex => $"{ex.Message} The file is damaged: restore it from a backup or move it aside (the store then starts empty).",
-        SqliteException { SqliteErrorCode: 13 } ex => $"{ex.Message} The disk is full.",
-        SqliteException { SqliteErrorCode: 8 } ex => $"{ex.Message} The file or its directory is read-only for this process.",
-        SqliteException { SqliteErrorCode: 5 or 6 } ex => $"{ex.Message} Another process held the file's write lock past {SqliteDatabase.BusyTimeout.TotalSeconds:0.#} s.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_CANTOPEN } ex => $"{ex.Message} Check that its directory exists and that this process may create and write files there.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_NOTADB } ex => $"{ex.Message} The file is not a SQLite database: point Dedup:Sqlite:Path at another file.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_CORRUPT } ex => $"{ex.Message} The file is damaged: restore it from a backup or move it aside (the store then starts empty).",
+        SqliteException { SqliteErrorCode: raw.SQLITE_FULL } ex => $"{ex.Message} The disk is full.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_READONLY } ex => $"{ex.Message} The file or its directory is read-only for this process.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_BUSY or raw.SQLITE_LOCKED } ex => $"{ex.Message} Another process held the file's write lock past {SqliteDatabase.BusyTimeout.TotalSeconds:0.#} s.",
         _ => exception.Message,
     };
 }
