@@ -24,7 +24,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(3));
 });
 
-builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
+// With no Dedup:Store, the durable file store: one node keeps its keys across restarts with no server to run.
+builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration, defaultStore: GenesysDedup.Hosting.StoreKinds.Sqlite);
 builder.Services.AddGenesysDedupEvents(builder.Configuration);
 builder.Services.AddHealthChecks().AddGenesysDedupStoreHealthCheck(tags: ["ready"]);
 // Store calls take ~0.1–5 ms; handlers up to the 3 s downstream timeout.
