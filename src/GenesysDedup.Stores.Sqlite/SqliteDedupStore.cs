@@ -73,6 +73,13 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
             return true;
         }, cancellationToken).ConfigureAwait(false);
 
+    /// <remarks>The row does not say when it was completed, so processed-at is null.</remarks>
+    public ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RunAsync("look-up", key, (key, now), static (database, r) => database.Read(r.key) is { } held ? DedupRecord.From(held, r.now) : null, cancellationToken);
+
+    public ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RunAsync("remove", key, (key, now), static (database, r) => database.Remove(r.key, r.now), cancellationToken);
+
     /// <summary>
     /// Deletes every record that no longer blocks a claim at <paramref name="now"/>, one batch per statement and the
     /// gate let go between batches, so claims are never held up for more than one batch. Returns how many.

@@ -7,9 +7,9 @@ using GenesysDedup.Testing;
 namespace GenesysDedup.Hosts.Http.Tests;
 
 /// <summary>
-/// The operator API of the built host, as a real process on real Kestrel over real HTTP, against each real store:
-/// look-up, removal, a removal while the handler runs, namespaces, and keys that need URL encoding. The handler is
-/// <c>http</c>, forwarding to a counting downstream that can hold a delivery open.
+/// The operator API of the built host, as a real process on real Kestrel over real HTTP, against each real store
+/// (sqlite, memory, redis, dynalite): look-up, removal, a removal while the handler runs, namespaces, and keys that
+/// need URL encoding. The handler is <c>http</c>, forwarding to a counting downstream that can hold a delivery open.
 /// </summary>
 public abstract class AdminApiTests<TFixture>(TFixture host) : IClassFixture<TFixture>
     where TFixture : AdminHostFixture
@@ -190,6 +190,8 @@ public abstract class AdminApiTests<TFixture>(TFixture host) : IClassFixture<TFi
     }
 }
 
+public sealed class SqliteAdminApiTests(SqliteAdminHost host) : AdminApiTests<SqliteAdminHost>(host);
+
 public sealed class MemoryAdminApiTests(MemoryAdminHost host) : AdminApiTests<MemoryAdminHost>(host)
 {
     protected override bool KeepsFingerprint => false;
@@ -277,6 +279,12 @@ public abstract class AdminHostFixture : IAsyncLifetime
             await _downstream.DisposeAsync();
         }
     }
+}
+
+public sealed class SqliteAdminHost : AdminHostFixture
+{
+    // No Dedup:Store: the host's default, on a file of its own.
+    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() => Task.FromResult(new Dictionary<string, string?>());
 }
 
 public sealed class MemoryAdminHost : AdminHostFixture
