@@ -108,7 +108,7 @@ internal sealed partial class AdminEndpoint(
     private static ProblemHttpResult Problem(int status, string title, string detail, Dictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);
 
-    [LoggerMessage(2, LogLevel.Information, "Operator removed the record of {Key} in namespace {Namespace}; its next delivery is processed again")]
+    [LoggerMessage(2, LogLevel.Information, "Operator removed the record of {Key} in namespace '{Namespace}'; its next delivery is processed again")]
     private static partial void LogRemoved(ILogger logger, LogText key, LogText @namespace);
 
     [LoggerMessage(3, LogLevel.Warning, "Operator request answered 503: {Reason}")]
