@@ -88,9 +88,7 @@ public abstract class AdminApiTests<TFixture>(TFixture host) : IClassFixture<TFi
     public async Task Get_EventBeingHandled_IsInProgressWithItsLease()
     {
         var key = NewKey();
-        var held = host.Downstream.HoldNext(key);
-        var post = host.PostEventAsync(key);
-        await held.Arrived;
+        var (held, post) = await host.PostAndHoldAsync(key);
 
         var response = await host.AdminAsync(HttpMethod.Get, key);
         held.Release();
@@ -123,9 +121,7 @@ public abstract class AdminApiTests<TFixture>(TFixture host) : IClassFixture<TFi
     public async Task Delete_WhileTheHandlerRuns_ItsCompletionIsWrittenAndARedeliveryIsADuplicate()
     {
         var key = NewKey();
-        var held = host.Downstream.HoldNext(key);
-        var post = host.PostEventAsync(key);
-        await held.Arrived;
+        var (held, post) = await host.PostAndHoldAsync(key);
 
         var removed = await host.AdminAsync(HttpMethod.Delete, key);
         var duringRun = await host.AdminAsync(HttpMethod.Get, key);
@@ -255,6 +251,15 @@ public abstract class AdminHostFixture : IAsyncLifetime
 
     /// <summary>Posts the tutorial-shaped event keyed <paramref name="key"/> with the ingest key; returns its outcome.</summary>
     public async Task<string> PostEventAsync(string key) => (await PostEventAsync(EventBuilder.Tutorial(key))).GetProperty("outcome").GetString()!;
+
+    /// <summary>Posts the event keyed <paramref name="key"/> and returns once its handler runs, held by the downstream until released.</summary>
+    public async Task<(HeldDelivery Held, Task<string> Post)> PostAndHoldAsync(string key)
+    {
+        var held = Downstream.HoldNext(key);
+        var post = PostEventAsync(key);
+        await held.Arrived;
+        return (held, post);
+    }
 
     /// <summary>Posts <paramref name="body"/> with the ingest key; returns the answer's body.</summary>
     public async Task<JsonElement> PostEventAsync(byte[] body)
