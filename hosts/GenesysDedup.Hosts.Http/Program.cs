@@ -39,6 +39,7 @@ builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
 var app = builder.Build();
 
 app.MapGenesysDedupEvents("/events");
+app.MapGenesysDedupAdmin("/admin"); // only with Http:AdminApiKey set; x-admin-key on every request
 // Health stays open for load balancers; /health/ready answers from a shared store check at most 2 s old.
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

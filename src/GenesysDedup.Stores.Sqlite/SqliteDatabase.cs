@@ -200,6 +200,20 @@ internal sealed class SqliteDatabase : IDisposable
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)));
     }
 
+    /// <summary>
+    /// Deletes the key's record when it still blocks a claim at <paramref name="now"/>; true when it did. An expired
+    /// row is left to the sweeper. Operator calls are rare, so the statement is not kept prepared.
+    /// </summary>
+    public bool Remove(string key, DateTimeOffset now)
+    {
+        using var remove = _connection.CreateCommand();
+        remove.CommandText = "DELETE FROM dedup_records WHERE key = $key AND expires_at > $now";
+        remove.CommandTimeout = (int)BusyTimeout.TotalSeconds;
+        remove.Parameters.AddWithValue("$key", key);
+        remove.Parameters.AddWithValue("$now", Ms(now));
+        return remove.ExecuteNonQuery() == 1;
+    }
+
     public void Dispose()
     {
         foreach (var command in new[] { _claim, _read, _complete, _release, _sweepRange, _sweep, _ready })

@@ -83,6 +83,13 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
             return true;
         }, cancellationToken).ConfigureAwait(false);
 
+    /// <remarks>The row does not say when it was completed, so processed-at is null.</remarks>
+    public ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RunAsync("look-up", key, (key, now), static (database, r) => database.Read(r.key) is { } held ? DedupRecord.From(held, r.now) : null, cancellationToken);
+
+    public ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RunAsync("remove", key, (key, now), static (database, r) => database.Remove(r.key, r.now), cancellationToken);
+
     /// <summary>
     /// Deletes the records that no longer block a claim at <paramref name="now"/> among the next
     /// <see cref="SweepBatchesPerCall"/> batches of keys, carrying on where the last call stopped, up to the end of the
