@@ -60,6 +60,8 @@ public static class GenesysDedupServiceCollectionExtensions
             sp.GetRequiredService<DedupMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DedupEngine>>()));
+        services.TryAddSingleton<IEventRecords>(sp => new EventRecords(
+            ValidatedOptions(sp), sp.GetRequiredService<IDedupStore>(), sp.GetRequiredService<DedupMetrics>(), sp.GetRequiredService<TimeProvider>()));
         return new GenesysDedupBuilder(services, configuration);
     }
 

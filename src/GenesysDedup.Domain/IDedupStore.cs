@@ -22,6 +22,16 @@ public interface IDedupStore
 
     /// <summary>Throws <see cref="DedupStoreUnavailableException"/> when the store cannot serve requests.</summary>
     ValueTask CheckReadyAsync(CancellationToken cancellationToken);
+
+    /// <summary>The record that holds the key at <paramref name="now"/>; null when there is none or it has expired.</summary>
+    ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes the key's record whoever owns it, so the next delivery is processed again. True when a record that held
+    /// the key at <paramref name="now"/> was removed. A delivery still running then completes into the empty key (the
+    /// completion is written, see <see cref="CompleteAsync"/>).
+    /// </summary>
+    ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 /// <summary>A claim on a key for one delivery.</summary>

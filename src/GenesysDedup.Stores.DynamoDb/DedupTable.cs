@@ -73,6 +73,12 @@ internal static class DedupTable
         return new StoredRecord(status, owner, fingerprint, DateTimeOffset.FromUnixTimeMilliseconds(leaseMs), DateTimeOffset.FromUnixTimeSeconds(ttlSeconds));
     }
 
+    /// <summary>When the item's event was completed; null when the item does not say.</summary>
+    public static DateTimeOffset? ProcessedAtOf(Dictionary<string, AttributeValue> item) =>
+        TryGetNumber(item, ProcessedAt, out var seconds) && seconds is >= MinEpochSeconds and <= MaxEpochSeconds
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
     private static bool TryGetString(Dictionary<string, AttributeValue> item, string name, out string value)
     {
         value = item.TryGetValue(name, out var attribute) ? attribute.S ?? string.Empty : string.Empty;

@@ -163,6 +163,51 @@ internal sealed class DynamoDbDedupStore : IDedupStore
         _ = await ReadAsync(ReadinessProbeKey, consistent: false, "readiness check", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>One consistent <c>GetItem</c>, judged from its stored times (an item TTL has not deleted yet may be expired).</summary>
+    public async ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var item = await ReadAsync(key, consistent: true, "look-up", cancellationToken).ConfigureAwait(false);
+        if (item.Count == 0)
+        {
+            return null;
+        }
+
+        var record = DedupTable.ToRecord(item)
+            ?? throw new DedupStoreUnavailableException($"DynamoDB table '{_tableName}' holds an item for key '{key}' that is not in the GenesysDedup layout.");
+        return DedupRecord.From(record, now, DedupTable.ProcessedAtOf(item));
+    }
+
+    /// <summary>One unconditional <c>DeleteItem</c> returning the old item, which says whether it still held the key.</summary>
+    public async ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var delete = new DeleteItemRequest
+        {
+            TableName = _tableName,
+            Key = DedupTable.Key(key),
+            ReturnValues = ReturnValue.ALL_OLD,
+        };
+
+        DeleteItemResponse response;
+        try
+        {
+            response = await _client.DeleteItemAsync(delete, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsFault(ex, cancellationToken))
+        {
+            throw Unavailable("remove", ex);
+        }
+
+        if (response.Attributes is not { Count: > 0 } old)
+        {
+            return false;
+        }
+
+        // An item not in this layout blocked every claim of the key: removing it reopens the key too.
+        return DedupTable.ToRecord(old) is not { } record || record.IsLive(now);
+    }
+
     private PutItemRequest BuildClaim(ClaimRequest request)
     {
         var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)

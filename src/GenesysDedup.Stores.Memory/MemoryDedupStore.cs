@@ -129,6 +129,38 @@ public sealed class MemoryDedupStore : IDedupStore
     /// <inheritdoc/>
     public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    /// <inheritdoc/>
+    /// <remarks>Only digests are held here, so the record has no fingerprint and no processed-at time.</remarks>
+    public ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var keyDigest = Digest.Of(key);
+        var shard = ShardOf(keyDigest);
+        lock (shard.Lock)
+        {
+            return ValueTask.FromResult(shard.Records.TryGetValue(keyDigest, out var held) ? AsRecord(held, now) : null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var keyDigest = Digest.Of(key);
+        var shard = ShardOf(keyDigest);
+        lock (shard.Lock)
+        {
+            if (!shard.Records.TryGetValue(keyDigest, out var held))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            Remove(shard, keyDigest);
+            return ValueTask.FromResult(held.IsLive(now));
+        }
+    }
+
+    private static DedupRecord? AsRecord(Held held, DateTimeOffset now) => DedupRecord.From(
+        new StoredRecord(held.Completed ? RecordStatus.Completed : RecordStatus.InProgress, string.Empty, null, held.LeaseExpiresAt, held.ExpiresAt), now);
+
     /// <summary>Removes every record that no longer blocks a claim at <paramref name="now"/>; returns how many.</summary>
     public int Sweep(DateTimeOffset now)
     {

@@ -146,6 +146,52 @@ internal sealed class RedisDedupStore : IDedupStore
         }
     }
 
+    /// <remarks>The record does not say when it was completed, so processed-at is null.</remarks>
+    public async ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var redisKey = KeyOf(key);
+        RedisValue value;
+        try
+        {
+            value = await (await _connection.ConfigureAwait(false)).GetDatabase().StringGetAsync(redisKey).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStoreFault(ex))
+        {
+            throw Unavailable(ex, "look-up", redisKey);
+        }
+
+        if (value.IsNull)
+        {
+            return null;
+        }
+
+        if (!RedisRecord.TryParse(value, out var record))
+        {
+            Log.NotARecord(_logger, redisKey);
+            throw new DedupStoreUnavailableException($"Redis key '{redisKey}' holds a value that is not a dedup record.");
+        }
+
+        return DedupRecord.From(record, now);
+    }
+
+    public async ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var redisKey = KeyOf(key);
+        RedisResult removed;
+        try
+        {
+            var database = (await _connection.ConfigureAwait(false)).GetDatabase();
+            removed = await database.ScriptEvaluateAsync(RedisScripts.Remove, [redisKey]).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStoreFault(ex))
+        {
+            throw Unavailable(ex, "remove", redisKey);
+        }
+
+        // A value that is not a dedup record blocked every claim of the key: removing it reopens the key too.
+        return !removed.IsNull && (!RedisRecord.TryParse((string?)removed, out var record) || record.IsLive(now));
+    }
+
     /// <summary>The Redis key of a scoped dedup key: <c>KeyPrefix</c> + namespace + key.</summary>
     internal string KeyOf(string key)
     {

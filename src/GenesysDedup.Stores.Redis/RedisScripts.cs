@@ -65,4 +65,16 @@ internal static class RedisScripts
         redis.call('DEL', KEYS[1])
         return 1
         """;
+
+    /// <summary>
+    /// Deletes the record whoever owns it and returns the value it held (nil when there was none), so the caller can
+    /// tell whether it still held the key. KEYS[1] key. One step: GETDEL needs Redis 6.2.
+    /// </summary>
+    public const string Remove = """
+        local value = redis.call('GET', KEYS[1])
+        if value then
+          redis.call('DEL', KEYS[1])
+        end
+        return value
+        """;
 }

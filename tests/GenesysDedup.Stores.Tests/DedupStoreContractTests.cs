@@ -41,6 +41,18 @@ public abstract class DedupStoreContractTests
     protected Task<bool> ReleaseAsync(string key, string owner, IDedupStore? store = null) =>
         (store ?? Store).ReleaseAsync(key, owner, CancellationToken.None).AsTask();
 
+    protected Task<DedupRecord?> FindAsync(string key, IDedupStore? store = null) =>
+        (store ?? Store).FindAsync(key, Clock.GetUtcNow(), CancellationToken.None).AsTask();
+
+    protected Task<bool> RemoveAsync(string key, IDedupStore? store = null) =>
+        (store ?? Store).RemoveAsync(key, Clock.GetUtcNow(), CancellationToken.None).AsTask();
+
+    /// <summary>Whether the store keeps the fingerprint's text (the memory store keeps a digest).</summary>
+    protected virtual bool KeepsFingerprint => true;
+
+    /// <summary>Whether the store records when an event was completed.</summary>
+    protected virtual bool RecordsProcessedAt => false;
+
     /// <summary>Every operation of <paramref name="store"/> fails as an unreachable store does; returns the claim's error.</summary>
     protected async Task<DedupStoreUnavailableException> AssertEveryOperationUnavailableAsync(IDedupStore store, string key, string owner)
     {
@@ -48,6 +60,8 @@ public abstract class DedupStoreContractTests
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => CompleteAsync(key, owner, store: store));
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ReleaseAsync(key, owner, store));
         await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => FindAsync(key, store));
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => RemoveAsync(key, store));
         return claim;
     }
 
@@ -366,6 +380,133 @@ public abstract class DedupStoreContractTests
         var realClaim = await ClaimAsync(real, NewOwner(), realFingerprint);
 
         Assert.Equal(ClaimStatus.Acquired, realClaim.Status);
+    }
+
+    [Fact]
+    public async Task FindAndRemove_UnknownKey_FindNothing()
+    {
+        var key = NewKey();
+
+        Assert.Null(await FindAsync(key));
+        Assert.False(await RemoveAsync(key));
+    }
+
+    [Fact]
+    public async Task Find_Claimed_IsInProgressWithItsLease()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner());
+        var leaseEnd = Clock.GetUtcNow() + Lease;
+
+        var found = await FindAsync(key);
+
+        Assert.NotNull(found);
+        Assert.Equal(DedupRecordStatus.InProgress, found.Status);
+        Assert.NotNull(found.LeaseExpiresAt);
+        Assert.InRange(found.LeaseExpiresAt.Value, leaseEnd, leaseEnd + TimeSpan.FromSeconds(1)); // stores may round expiry up
+        Assert.InRange(found.ExpiresAt, leaseEnd, leaseEnd + TimeSpan.FromSeconds(1));
+        Assert.Null(found.ProcessedAt);
+        Assert.Equal(KeepsFingerprint ? Fingerprint : null, found.Fingerprint);
+    }
+
+    [Fact]
+    public async Task Find_Completed_IsCompletedWithExpiryAndFingerprint()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        var completedAt = Clock.GetUtcNow();
+        await CompleteAsync(key, owner, fingerprint: "sha256:1111");
+        Clock.Advance(TimeSpan.FromMinutes(10));
+
+        var found = await FindAsync(key);
+
+        Assert.NotNull(found);
+        Assert.Equal(DedupRecordStatus.Completed, found.Status);
+        Assert.InRange(found.ExpiresAt, completedAt + Retention, completedAt + Retention + TimeSpan.FromSeconds(1));
+        Assert.Null(found.LeaseExpiresAt);
+        Assert.Equal(KeepsFingerprint ? "sha256:1111" : null, found.Fingerprint);
+        if (RecordsProcessedAt)
+        {
+            Assert.NotNull(found.ProcessedAt);
+            Assert.InRange(found.ProcessedAt.Value, completedAt - TimeSpan.FromSeconds(1), completedAt);
+        }
+        else
+        {
+            Assert.Null(found.ProcessedAt);
+        }
+    }
+
+    [Fact]
+    public async Task FindAndRemove_CompletedPastRetention_FindNothing()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        await CompleteAsync(key, owner, TimeSpan.FromHours(1));
+        Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+
+        Assert.Null(await FindAsync(key));
+        Assert.False(await RemoveAsync(key));
+    }
+
+    [Fact]
+    public async Task FindAndRemove_LeaseLapsed_FindNothing()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner());
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+
+        Assert.Null(await FindAsync(key));
+        Assert.False(await RemoveAsync(key));
+    }
+
+    [Fact]
+    public async Task Remove_Completed_NextClaimAcquires()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        await CompleteAsync(key, owner);
+
+        Assert.True(await RemoveAsync(key));
+
+        Assert.Null(await FindAsync(key));
+        Assert.False(await RemoveAsync(key));
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, NewOwner())).Status);
+    }
+
+    [Fact]
+    public async Task Remove_InProgress_TheOwnersCompletionIsStillWritten()
+    {
+        // Removed while its handler runs: nobody holds the key, so the owner's completion lands (complete-if-absent)
+        // and the event is not run a second time by the next delivery.
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+
+        Assert.True(await RemoveAsync(key));
+        Assert.True(await CompleteAsync(key, owner, fingerprint: "sha256:1111"));
+
+        Assert.Equal(DedupRecordStatus.Completed, (await FindAsync(key))?.Status);
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner(), "sha256:1111")).Status);
+    }
+
+    [Fact]
+    public async Task Remove_InProgress_ANewClaimAcquiresAndFencesTheOldOwner()
+    {
+        var key = NewKey();
+        var old = NewOwner();
+        var next = NewOwner();
+        await ClaimAsync(key, old);
+
+        Assert.True(await RemoveAsync(key));
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, next)).Status);
+
+        Assert.False(await CompleteAsync(key, old));
+        Assert.True(await CompleteAsync(key, next));
+        Assert.Equal(DedupRecordStatus.Completed, (await FindAsync(key))?.Status);
     }
 
     [Fact]

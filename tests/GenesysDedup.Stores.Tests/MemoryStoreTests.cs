@@ -13,6 +13,8 @@ public sealed class MemoryStoreTests : DedupStoreContractTests
 
     protected override IDedupStore Store => _store;
 
+    protected override bool KeepsFingerprint => false;
+
     [Fact]
     public async Task Sweep_RemovesOnlyRecordsThatNoLongerBlock()
     {

@@ -46,6 +46,12 @@ public sealed class FaultyStore(IDedupStore inner) : IDedupStore
         return Down ? throw Unavailable() : inner.CheckReadyAsync(cancellationToken);
     }
 
+    public ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Fails(key) ? throw Unavailable() : inner.FindAsync(key, now, cancellationToken);
+
+    public ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Fails(key) ? throw Unavailable() : inner.RemoveAsync(key, now, cancellationToken);
+
     private bool Fails(string key) => Down || _failingKeys.ContainsKey(key);
 
     private static DedupStoreUnavailableException Unavailable() =>

@@ -45,4 +45,8 @@ public sealed class CountingDedupStore(IDedupStore inner) : IDedupStore
     }
 
     public ValueTask CheckReadyAsync(CancellationToken cancellationToken) => inner.CheckReadyAsync(cancellationToken);
+
+    public ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) => inner.FindAsync(key, now, cancellationToken);
+
+    public ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) => inner.RemoveAsync(key, now, cancellationToken);
 }

@@ -16,6 +16,8 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
 
     protected override IDedupStore Store => _store;
 
+    protected override bool RecordsProcessedAt => true;
+
     [Fact]
     public async Task TryClaimAndComplete_WriteEveryAttributeOfTheLayout()
     {
