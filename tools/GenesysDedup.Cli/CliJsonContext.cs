@@ -1,9 +1,20 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace GenesysDedup.Cli;
 
-/// <summary>Every JSON document the tool writes, source-generated (camelCase, absent members left out).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+/// <summary>Every JSON document the tool writes, source-generated.</summary>
 [JsonSerializable(typeof(KeyLine))]
 [JsonSerializable(typeof(ReplayReport))]
-internal sealed partial class CliJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(RecordView))]
+internal sealed partial class CliJsonContext : JsonSerializerContext
+{
+    /// <summary>camelCase, absent members left out, and text as operators read it: only what JSON requires escaped.</summary>
+    public static CliJsonContext Output { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

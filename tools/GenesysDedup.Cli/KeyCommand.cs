@@ -25,7 +25,7 @@ internal static class KeyCommand
             }
 
             output.WriteLine(json
-                ? JsonSerializer.Serialize(line, CliJsonContext.Default.KeyLine)
+                ? JsonSerializer.Serialize(line, CliJsonContext.Output.KeyLine)
                 : line.Error is null ? $"{item.Location}\t{line.Key}\t{line.Source}" : $"{item.Location}\tinvalid\t{line.Error}");
         }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
+using GenesysDedup.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GenesysDedup.Cli;
@@ -15,7 +16,7 @@ internal static class Program
 {
     private static readonly Option<string?> Store = new("--store")
     {
-        Description = "The store (Dedup:Store): sqlite, memory, redis or dynamodb.",
+        Description = $"The store (Dedup:Store): {string.Join(", ", StoreKinds.All)}.",
         Recursive = true,
     };
 
@@ -38,7 +39,7 @@ internal static class Program
         var root = new RootCommand("genesys-dedup: look up, reopen and replay Genesys Cloud events through GenesysDedup's engine and store.")
         {
             Options = { Store, Set, Json },
-            Subcommands = { KeyCommandLine(), ReplayCommandLine() },
+            Subcommands = { KeyCommandLine(), StatusCommandLine(), ReopenCommandLine(), ReplayCommandLine() },
         };
 
         var parsed = root.Parse(args);
@@ -68,6 +69,45 @@ internal static class Program
         }));
         return command;
     }
+
+    private static Command StatusCommandLine()
+    {
+        var key = new Argument<string>("KEY") { Description = "The key, as the hosts and 'genesys-dedup key' report it." };
+        var keyNamespace = NamespaceOption();
+        var command = new Command("status", "Show the record that holds a key: status, fingerprint, lease, processed and expiry times (exit 1 when none).") { key, keyNamespace };
+        command.SetAction(parse => OnRecords(parse, records =>
+            RecordCommands.StatusAsync(records, parse.GetValue(key)!, parse.GetValue(keyNamespace), Console.Out, Console.Error)));
+        return command;
+    }
+
+    private static Command ReopenCommandLine()
+    {
+        var key = new Argument<string>("KEY") { Description = "The key, as the hosts and 'genesys-dedup key' report it." };
+        var keyNamespace = NamespaceOption();
+        var command = new Command("reopen", "Remove the record that holds a key, so the event's next delivery is processed again (exit 1 when none).") { key, keyNamespace };
+        command.SetAction(parse => OnRecords(parse, records =>
+            RecordCommands.ReopenAsync(records, parse.GetValue(key)!, parse.GetValue(keyNamespace), Console.Out, Console.Error)));
+        return command;
+    }
+
+    private static Option<string?> NamespaceOption() => new("--namespace") { Description = "The namespace the key lives in; default Dedup:Namespace." };
+
+    private static Task<int> OnRecords(ParseResult parse, Func<IEventRecords, Task<int>> command) => Guarded(async () =>
+    {
+        using var host = await CliHost.StartAsync(Overrides(parse), CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            return await command(host.Services.GetRequiredService<IEventRecords>()).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message, ex);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    });
 
     private static Command ReplayCommandLine()
     {
@@ -101,7 +141,9 @@ internal static class Program
             var items = EventInputs.Read(parse.GetValue(files)!, Console.OpenStandardInput);
             using var host = await CliHost.StartAsync(overrides, CancellationToken.None).ConfigureAwait(false);
             var time = host.Services.GetRequiredService<TimeProvider>();
-            var deliver = ReplayRunner.Through(host.Services.GetRequiredService<IEventDeduplicator>());
+            var deliver = settings.DryRun
+                ? new DryRunPreview(host.Services.GetRequiredService<IDedupStore>(), CliHost.Options(host), time).PreviewAsync
+                : ReplayRunner.Through(host.Services.GetRequiredService<IEventDeduplicator>());
 
             using var stop = new CancellationTokenSource();
             using var sigint = OnSignal(PosixSignal.SIGINT, stop);

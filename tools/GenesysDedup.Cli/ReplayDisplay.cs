@@ -35,7 +35,7 @@ internal static class ReplayDisplay
     {
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ReplayReport));
+            output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.ReplayReport));
             return;
         }
 

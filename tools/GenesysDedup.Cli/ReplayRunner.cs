@@ -30,7 +30,7 @@ internal static class Outcomes
         [.. Enum.GetValues<DedupOutcome>().Select(o => o.ToWireName()), NotAttempted];
 
     public static IReadOnlyList<string> DryRun { get; } =
-        [New, DedupOutcome.Duplicate.ToWireName(), DedupOutcome.InProgress.ToWireName(), DedupOutcome.Conflict.ToWireName(), Invalid, NotAttempted];
+        [New, DedupOutcome.Duplicate.ToWireName(), DedupOutcome.InProgress.ToWireName(), DedupOutcome.Conflict.ToWireName(), Invalid, DedupOutcome.StoreUnavailable.ToWireName(), NotAttempted];
 }
 
 /// <summary>Receives each input's result as it is known (the progress display).</summary>
