@@ -33,6 +33,11 @@ internal static class EventInputs
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
+    /// <summary>How messages name a value read from a file or a body; a value inside it is named by its path.</summary>
+    private const string TopLevel = "the value";
+
+    private static string PathOf(string what, string member) => what == TopLevel ? member.TrimStart('.') : what + member;
+
     /// <summary>Reads every path in order; <c>-</c> reads <paramref name="stdin"/>.</summary>
     public static List<InputItem> Read(IEnumerable<string> paths, Func<Stream> stdin)
     {
@@ -124,7 +129,7 @@ internal static class EventInputs
     private static IEnumerable<InputItem> Unwrap(ReadOnlyMemory<byte> json, Func<int, InputLocation> locate, int nestedBodies = 0)
     {
         using var document = JsonDocument.Parse(json, DocumentOptions);
-        foreach (var item in Unwrap(document.RootElement, json, locate, nestedBodies, "the value"))
+        foreach (var item in Unwrap(document.RootElement, json, locate, nestedBodies, TopLevel))
         {
             yield return item;
         }
@@ -140,7 +145,7 @@ internal static class EventInputs
                 var index = 0;
                 foreach (var child in element.EnumerateArray())
                 {
-                    foreach (var item in Unwrap(child, buffer, locate, nestedBodies, $"{what}[{index++}]"))
+                    foreach (var item in Unwrap(child, buffer, locate, nestedBodies, PathOf(what, $"[{index++}]")))
                     {
                         yield return item;
                     }
@@ -158,15 +163,15 @@ internal static class EventInputs
         IEnumerable<InputItem> items;
         if (Array(element, "Messages") is { } messages)
         {
-            items = Bodies(messages, "Body", buffer, locate, nestedBodies, $"{what}.Messages");
+            items = Bodies(messages, "Body", buffer, locate, nestedBodies, PathOf(what, ".Messages"));
         }
         else if (Array(element, "Records") is { } records && IsSqsBatch(records))
         {
-            items = Bodies(records, "body", buffer, locate, nestedBodies, $"{what}.Records");
+            items = Bodies(records, "body", buffer, locate, nestedBodies, PathOf(what, ".Records"));
         }
         else if (OnFailurePayload(element) is { } payload)
         {
-            items = Unwrap(payload, buffer, locate, nestedBodies, $"{what}.requestPayload");
+            items = Unwrap(payload, buffer, locate, nestedBodies, PathOf(what, ".requestPayload"));
         }
         else
         {
