@@ -15,6 +15,8 @@ namespace GenesysDedup.Cli.Tests;
 internal sealed partial class CliProcess : IAsyncDisposable
 {
     private const int SigInt = 2;
+    private const nint SigDfl = 0;
+    private const nint SigIgn = 1;
 
     private static readonly string[] NotInherited = ["Dedup__", "Handler__", "Http__", "Logging__", "AWS_", "DEDUP_"];
 
@@ -29,6 +31,18 @@ internal sealed partial class CliProcess : IAsyncDisposable
     private readonly List<(string Text, TaskCompletionSource Seen)> _watches = [];
 
     private CliProcess(Process process) => _process = process;
+
+    static CliProcess()
+    {
+        // A test run started in the background (`dotnet test &`, some CI runners) inherits SIGINT ignored; a child
+        // inherits that too, and .NET then leaves Ctrl-C ignored in the tool. Give the tool the default disposition
+        // an operator's terminal gives it. (sa_handler is the first field of struct sigaction on Linux.)
+        Span<byte> action = stackalloc byte[512];
+        if (SigAction(SigInt, IntPtr.Zero, ref MemoryMarshal.GetReference(action)) == 0 && BitConverter.ToInt64(action) == SigIgn)
+        {
+            Signal(SigInt, SigDfl);
+        }
+    }
 
     /// <summary>Starts the tool with <paramref name="args"/>; <paramref name="stdin"/> is written to it and closed.</summary>
     public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args, string? stdin = null)
@@ -192,6 +206,12 @@ internal sealed partial class CliProcess : IAsyncDisposable
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "sigaction")]
+    private static partial int SigAction(int signal, IntPtr action, ref byte oldAction);
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint Signal(int signal, nint handler);
 }
 
 /// <summary>How a run ended: its exit code, stdout and stderr.</summary>
