@@ -24,7 +24,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(3));
 });
 
-builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
+// With no Dedup:Store, the durable file store: one node keeps its keys across restarts with no server to run.
+builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration, defaultStore: GenesysDedup.Hosting.StoreKinds.Sqlite);
 builder.Services.AddGenesysDedupEvents(builder.Configuration);
 builder.Services.AddHealthChecks().AddGenesysDedupStoreHealthCheck(tags: ["ready"]);
 // Store calls take ~0.1–5 ms; handlers up to the 3 s downstream timeout.
@@ -38,6 +39,7 @@ builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
 var app = builder.Build();
 
 app.MapGenesysDedupEvents("/events");
+app.MapGenesysDedupAdmin("/admin"); // only with Http:AdminApiKey set; x-admin-key on every request
 // Health stays open for load balancers; /health/ready answers from a shared store check at most 2 s old.
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

@@ -43,9 +43,8 @@ internal sealed class EventRecords(IOptions<DedupOptions> options, IDedupStore s
     {
         var scope = ScopeOf(key, keyNamespace);
         var budget = new StoreBudget(_options.StoreTimeout, time, metrics);
-        foreach (var source in _sources)
+        foreach (var (source, storedForm) in StoredForms(key, scope))
         {
-            var storedForm = new DedupKey(key, string.Empty, source).StoredForm(scope);
             var record = await budget.CallAsync("find", () => store.FindAsync(storedForm, time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
             if (record is not null)
             {
@@ -61,14 +60,17 @@ internal sealed class EventRecords(IOptions<DedupOptions> options, IDedupStore s
         var scope = ScopeOf(key, keyNamespace);
         var budget = new StoreBudget(_options.StoreTimeout, time, metrics);
         var removed = false;
-        foreach (var source in _sources)
+        foreach (var (_, storedForm) in StoredForms(key, scope))
         {
-            var storedForm = new DedupKey(key, string.Empty, source).StoredForm(scope);
             removed |= await budget.CallAsync("remove", () => store.RemoveAsync(storedForm, time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
         }
 
         return removed;
     }
+
+    /// <summary>The stored form under each source; none for a key longer than any the engine stores (it hashes those).</summary>
+    private IEnumerable<(string Source, string StoredForm)> StoredForms(string key, string scope) =>
+        key.Length > KeyResolver.MaxKeyLength ? [] : _sources.Select(source => (source, new DedupKey(key, string.Empty, source).StoredForm(scope)));
 
     /// <summary>The namespace to look in, checked by the rule <c>Dedup:Namespace</c> is checked by.</summary>
     private string ScopeOf(string key, string? keyNamespace)

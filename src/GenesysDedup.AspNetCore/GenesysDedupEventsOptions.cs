@@ -33,7 +33,15 @@ public sealed class GenesysDedupEventsOptions
     /// <summary>The request body limit; unset, it is <c>Dedup:MaxEventBytes</c> (a body is one event).</summary>
     public int? MaxBodyBytes { get; set; }
 
+    /// <summary>
+    /// Turns on the operator API (<c>MapGenesysDedupAdmin</c>): every request to it must carry this value in header
+    /// <c>x-admin-key</c>. Unset, the operator API is not mapped. No ingest credential opens it, and it opens nothing else.
+    /// </summary>
+    public string? AdminApiKey { get; set; }
+
     internal bool HasApiKey => !string.IsNullOrEmpty(ApiKey);
+
+    internal bool HasAdminApiKey => !string.IsNullOrEmpty(AdminApiKey);
 
     internal bool HasBasic => !string.IsNullOrEmpty(BasicUser) && !string.IsNullOrEmpty(BasicPassword);
 
@@ -94,6 +102,10 @@ internal sealed class GenesysDedupEventsOptionsChecks(IConfiguration configurati
         }
 
         CheckJwt(failures, options.Jwt);
+        if (options.HasAdminApiKey && (options.AdminApiKey == options.ApiKey || options.AdminApiKey == options.BasicPassword))
+        {
+            failures.AddError("Http:AdminApiKey must differ from Http:ApiKey and Http:BasicPassword: a sender of events must not be able to remove their records.");
+        }
 
         if (!options.HasApiKey && !options.HasBasic && !options.HasJwt && !options.AllowAnonymous
             && ListeningAddresses(configuration).FirstOrDefault(address => !IsLoopback(address)) is { } exposed)

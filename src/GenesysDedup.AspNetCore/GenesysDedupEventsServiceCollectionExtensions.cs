@@ -28,6 +28,7 @@ public static class GenesysDedupEventsServiceCollectionExtensions
             new GenesysDedupEventsOptionsChecks(configuration, sp.GetRequiredService<IOptions<DedupOptions>>()));
         services.TryAddSingleton<RequestAuthenticator>();
         services.TryAddSingleton<EventsEndpoint>();
+        services.TryAddSingleton<AdminEndpoint>();
         services.AddProblemDetails();
         services.AddAuthentication().AddJwtBearer(RequestAuthenticator.JwtScheme, _ => { });
         services.AddOptions<JwtBearerOptions>(RequestAuthenticator.JwtScheme)

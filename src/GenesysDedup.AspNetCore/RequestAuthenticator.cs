@@ -125,10 +125,10 @@ internal sealed class RequestAuthenticator
             ? header
             : null;
 
-    private static bool Matches(byte[] expectedDigest, string presented) =>
+    internal static bool Matches(byte[] expectedDigest, string presented) =>
         CryptographicOperations.FixedTimeEquals(expectedDigest, Digest(presented));
 
-    private static byte[] Digest(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+    internal static byte[] Digest(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
     // The digest of the decoded UTF-8 bytes equals Digest($"{user}:{password}"), so no string is made of them.
     private static bool MatchesBasic(byte[] expectedDigest, ReadOnlySpan<char> base64)

@@ -7,16 +7,19 @@ public static class DedupHostingExtensions
 {
     /// <summary>
     /// Composes the engine from configuration alone, as both hosts do: the store from <c>Dedup:Store</c>
-    /// (<c>memory</c> | <c>redis</c> | <c>dynamodb</c>) and the handler from <c>Handler:Kind</c> (<c>log</c> | <c>http</c>).
-    /// An unknown value fails here, at start-up, naming the key.
+    /// (<c>sqlite</c> | <c>memory</c> | <c>redis</c> | <c>dynamodb</c>; <paramref name="defaultStore"/> when unset) and the
+    /// handler from <c>Handler:Kind</c> (<c>log</c> | <c>http</c>). An unknown value fails here, at start-up, naming the key.
     /// </summary>
-    public static GenesysDedupBuilder AddGenesysDedupFromConfiguration(this IServiceCollection services, IConfiguration configuration)
+    public static GenesysDedupBuilder AddGenesysDedupFromConfiguration(this IServiceCollection services, IConfiguration configuration, string defaultStore = StoreKinds.Memory)
     {
         var builder = services.AddGenesysDedup(configuration);
 
-        var store = StoreKinds.Chosen(configuration);
+        var store = StoreKinds.Chosen(configuration, defaultStore);
         _ = store switch
         {
+            StoreKinds.Sqlite when StoreKinds.SqliteCarried => builder.UseSqliteStore(),
+            StoreKinds.Sqlite => throw new InvalidOperationException(
+                $"{StoreKinds.ConfigKey} is 'sqlite', which this host does not carry: its instances share no disk that outlives them. Use dynamodb or redis (memory to try it out)."),
             StoreKinds.Memory => builder.UseMemoryStore(),
             StoreKinds.Redis => builder.UseRedisStore(),
             StoreKinds.DynamoDb => builder.UseDynamoDbStore(),

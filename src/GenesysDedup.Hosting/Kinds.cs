@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 
 namespace GenesysDedup.Hosting;
@@ -6,14 +7,28 @@ namespace GenesysDedup.Hosting;
 public static class StoreKinds
 {
     public const string ConfigKey = "Dedup:Store";
+    public const string Sqlite = "sqlite";
     public const string Memory = "memory";
     public const string Redis = "redis";
     public const string DynamoDb = "dynamodb";
 
-    public static IReadOnlyList<string> All { get; } = [Memory, Redis, DynamoDb];
+    /// <summary>
+    /// The runtime switch a host sets to false to leave the sqlite store out: with <c>Trim="true"</c> its publish
+    /// drops the store and Microsoft.Data.Sqlite (the Lambda host, whose instances share no disk that outlives them).
+    /// </summary>
+    public const string SqliteSwitch = "GenesysDedup.Hosting.SqliteStore";
 
-    /// <summary>The store configuration chose: <c>Dedup:Store</c> trimmed and lower-cased, <c>memory</c> when unset.</summary>
-    public static string Chosen(IConfiguration configuration) => Setting.Read(configuration, ConfigKey, Memory);
+    public static IReadOnlyList<string> All { get; } = [Sqlite, Memory, Redis, DynamoDb];
+
+    /// <summary>Whether this process carries the sqlite store (<see cref="SqliteSwitch"/> not set to false).</summary>
+    [FeatureSwitchDefinition(SqliteSwitch)]
+    public static bool SqliteCarried => !AppContext.TryGetSwitch(SqliteSwitch, out var carried) || carried;
+
+    /// <summary>
+    /// The store configuration chose: <c>Dedup:Store</c> trimmed and lower-cased, <paramref name="defaultStore"/>
+    /// when unset (the HTTP host passes <c>sqlite</c>).
+    /// </summary>
+    public static string Chosen(IConfiguration configuration, string defaultStore = Memory) => Setting.Read(configuration, ConfigKey, defaultStore);
 }
 
 /// <summary>Values of <c>Handler:Kind</c>.</summary>

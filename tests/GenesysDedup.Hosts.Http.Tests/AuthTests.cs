@@ -212,13 +212,23 @@ public sealed class AuthTests
     [InlineData("Handler__Kind", "email", "Handler:Kind")]
     [InlineData("Dedup__Lease", "not-a-timespan", "Dedup:Lease")]
     [InlineData("Dedup__KeySources__0", "detail..x", "Dedup:KeySources")]
-    [InlineData("Dedup__Memory__MaxEntries", "0", "Dedup:Memory:MaxEntries")]
+    [InlineData("Dedup__Sqlite__Synchronous", "sometimes", "Dedup:Sqlite:Synchronous")]
+    [InlineData("Dedup__Sqlite__Path", " ", "Dedup:Sqlite:Path")]
     public async Task Start_BadConfiguration_FailsNamingTheKey(string variable, string value, string named)
     {
         var (exitCode, output) = await HostProcess.RunExpectingExitAsync(new Dictionary<string, string> { [variable] = value });
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains(named, output);
+    }
+
+    [Fact]
+    public async Task Start_MemoryStoreBoundBelowOne_FailsNamingTheKey()
+    {
+        var (exitCode, output) = await HostProcess.RunExpectingExitAsync(new Dictionary<string, string> { ["Dedup__Store"] = "memory", ["Dedup__Memory__MaxEntries"] = "0" });
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Dedup:Memory:MaxEntries", output);
     }
 
     private static AuthenticationHeaderValue Basic(string user, string password) =>

@@ -11,10 +11,13 @@ namespace GenesysDedup.Hosts.Http.Tests;
 
 /// <summary>
 /// The real HTTP host (its own Program, configuration and pipeline) in process, with a controllable handler added
-/// beside the configured one and the configured store wrapped so a test can take it down.
+/// beside the configured one and the configured store wrapped so a test can take it down. Its default store, sqlite,
+/// gets a file of its own unless the settings name one, so no test finds another's keys.
 /// </summary>
 internal class DedupHostFactory(IDictionary<string, string?>? settings = null, TimeProvider? clock = null) : WebApplicationFactory<Program>
 {
+    private readonly TempDirectory _files = new();
+
     public ControllableHandler Handler { get; } = new();
 
     /// <summary>The configured store behind a switch that takes it down.</summary>
@@ -22,6 +25,7 @@ internal class DedupHostFactory(IDictionary<string, string?>? settings = null, T
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting("Dedup:Sqlite:Path", _files.File("dedup.db"));
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
@@ -63,5 +67,9 @@ internal class DedupHostFactory(IDictionary<string, string?>? settings = null, T
         }
 
         base.Dispose(disposing);
+        if (disposing)
+        {
+            _files.Dispose();
+        }
     }
 }

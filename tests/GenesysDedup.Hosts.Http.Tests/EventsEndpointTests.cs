@@ -4,7 +4,7 @@ using GenesysDedup.Testing;
 
 namespace GenesysDedup.Hosts.Http.Tests;
 
-/// <summary>One test per row of the status table (docs/behaviour.md#http-status-table), through the real host on the memory store.</summary>
+/// <summary>One test per row of the status table (docs/behaviour.md#http-status-table), through the real host on its default store (sqlite, a file of the test's own).</summary>
 public sealed class EventsEndpointTests : IDisposable
 {
     private readonly DedupHostFactory _factory = new();

@@ -15,7 +15,8 @@ public sealed class HostileBodyTests : IDisposable
 {
     private static readonly KeyResolver DefaultKeys = KeyResolver.FromNames(null);
 
-    private readonly DedupHostFactory _factory = new();
+    // The memory store, whose record count the test reads.
+    private readonly DedupHostFactory _factory = new(new Dictionary<string, string?> { ["Dedup:Store"] = "memory" });
 
     public void Dispose() => _factory.Dispose();
 

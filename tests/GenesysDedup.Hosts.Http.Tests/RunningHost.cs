@@ -8,12 +8,14 @@ namespace GenesysDedup.Hosts.Http.Tests;
 internal sealed class RunningHost : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly ProcessStartInfo _start;
     private readonly DirectoryInfo? _directory;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private RunningHost(Process process, int port, DirectoryInfo? directory)
+    private RunningHost(Process process, ProcessStartInfo start, int port, DirectoryInfo? directory)
     {
         _process = process;
+        _start = start;
         Port = port;
         _directory = directory;
     }
@@ -27,20 +29,26 @@ internal sealed class RunningHost : IAsyncDisposable
 
     /// <summary>Starts the host with <paramref name="environment"/> added to its environment; from its own folder, or
     /// with <paramref name="freshDirectory"/> from an empty one (no earlier run's files, no appsettings.json beside it)
-    /// that goes when the host is disposed.</summary>
-    public static async Task<RunningHost> StartAsync(IReadOnlyDictionary<string, string>? environment = null, bool freshDirectory = false)
+    /// that goes when the host is disposed, or from <paramref name="workingDirectory"/>, which stays. From either of
+    /// those the host keeps its keys in the default sqlite file there.</summary>
+    public static async Task<RunningHost> StartAsync(IReadOnlyDictionary<string, string>? environment = null, bool freshDirectory = false, string? workingDirectory = null)
     {
         var port = LoopbackPort.GetFree();
         var start = HostProcess.StartInfo("--urls", $"http://127.0.0.1:{port}");
         var directory = freshDirectory ? Directory.CreateTempSubdirectory("genesys-dedup-host-") : null;
-        start.WorkingDirectory = directory?.FullName ?? start.WorkingDirectory;
+        if ((directory?.FullName ?? workingDirectory) is { } chosen)
+        {
+            start.WorkingDirectory = chosen;
+            start.Environment.Remove(HostProcess.DatabaseVariable);
+        }
+
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }
 
         var process = Process.Start(start)!;
-        var host = new RunningHost(process, port, directory);
+        var host = new RunningHost(process, start, port, directory);
         process.OutputDataReceived += (_, line) => host.Collect(line.Data);
         process.ErrorDataReceived += (_, line) => host.Collect(line.Data);
         process.BeginOutputReadLine();
@@ -90,5 +98,6 @@ internal sealed class RunningHost : IAsyncDisposable
         await _process.WaitForExitAsync();
         _process.Dispose();
         _directory?.Delete(recursive: true);
+        HostProcess.DeleteDatabase(_start);
     }
 }

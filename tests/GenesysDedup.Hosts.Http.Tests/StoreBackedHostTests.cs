@@ -91,6 +91,13 @@ public abstract class StoreBackedHostTests : IAsyncLifetime
     }
 }
 
+public sealed class SqliteDefaultHostTests : StoreBackedHostTests
+{
+    // No Dedup:Store: the host's default, on a file the factory gives each test.
+    protected override Task<IDictionary<string, string?>> StoreSettingsAsync() =>
+        Task.FromResult<IDictionary<string, string?>>(new Dictionary<string, string?>());
+}
+
 public sealed class MemoryHostTests : StoreBackedHostTests
 {
     protected override Task<IDictionary<string, string?>> StoreSettingsAsync() =>

@@ -18,6 +18,7 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
     private static readonly Dictionary<string, string[]> Expected = new()
     {
         ["GenesysDedup"] = ["GenesysDedup.Domain", "GenesysDedup.Application", "GenesysDedup.Stores.Memory"],
+        ["GenesysDedup.Sqlite"] = ["GenesysDedup.Stores.Sqlite"],
         ["GenesysDedup.Redis"] = ["GenesysDedup.Stores.Redis"],
         ["GenesysDedup.DynamoDb"] = ["GenesysDedup.Stores.DynamoDb"],
         ["GenesysDedup.AspNetCore"] = ["GenesysDedup.AspNetCore"],
@@ -37,6 +38,7 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
 
     [Theory]
     [InlineData("GenesysDedup")]
+    [InlineData("GenesysDedup.Sqlite")]
     [InlineData("GenesysDedup.Redis")]
     [InlineData("GenesysDedup.DynamoDb")]
     [InlineData("GenesysDedup.AspNetCore")]
@@ -56,6 +58,7 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
 
     [Theory]
     [InlineData("GenesysDedup")]
+    [InlineData("GenesysDedup.Sqlite")]
     [InlineData("GenesysDedup.Redis")]
     [InlineData("GenesysDedup.DynamoDb")]
     [InlineData("GenesysDedup.AspNetCore")]

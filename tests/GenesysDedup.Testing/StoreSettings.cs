@@ -15,6 +15,9 @@ public static class StoreSettings
         return settings;
     }
 
+    /// <summary>The sqlite store on the file at <paramref name="path"/>.</summary>
+    public static Dictionary<string, string?> Sqlite(string path) => new() { ["Dedup:Store"] = "sqlite", ["Dedup:Sqlite:Path"] = path };
+
     /// <summary>The store on <paramref name="serviceUrl"/>, creating <paramref name="table"/> at start.</summary>
     public static Dictionary<string, string?> DynamoDb(Uri serviceUrl, string table) => new()
     {

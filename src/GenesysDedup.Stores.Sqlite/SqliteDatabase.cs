@@ -1,0 +1,278 @@
+using System.Globalization;
+using GenesysDedup.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace GenesysDedup.Stores.Sqlite;
+
+/// <summary>
+/// One open connection to the store's file and its prepared statements (docs/stores.md#sqlite). Not thread-safe: the
+/// store lets one call at a time in. Times are epoch milliseconds of the engine's clock, passed in; SQLite's own clock
+/// is never read. A claim writes <c>expires_at</c> = its lease, so "no longer blocks a claim at now" is
+/// <c>expires_at &lt;= now</c> for both statuses, one indexed column for the statements and the sweeper alike.
+/// </summary>
+internal sealed class SqliteDatabase : IDisposable
+{
+    /// <summary>The layout this build writes (<c>PRAGMA user_version</c>); a file with none or an older one is migrated.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>
+    /// How long a statement waits while another process holds the write lock. A delivery's claim (at most two writes)
+    /// and completion together then stay under <c>Dedup:StoreTimeout</c> (4 s by default), so a file held too long
+    /// answers store_unavailable instead of hanging; another process's own writes hold the lock for milliseconds.
+    /// </summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Rows one sweep statement deletes: it holds the write lock for a few milliseconds at most.</summary>
+    public const int SweepBatch = 500;
+
+    // A claim whose row is rewritten by another process between its two statements tries again, a few times.
+    private const int MaxClaimRounds = 4;
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS dedup_records (
+          key              TEXT    NOT NULL PRIMARY KEY,
+          completed        INTEGER NOT NULL,
+          owner            TEXT    NOT NULL,
+          fingerprint      TEXT    NOT NULL,
+          lease_expires_at INTEGER NOT NULL,
+          expires_at       INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS dedup_records_expires_at ON dedup_records (expires_at);
+        PRAGMA user_version = 1;
+        """;
+
+    private const string ClaimSql = """
+        INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at)
+        VALUES ($key, 0, $owner, $fingerprint, $lease, $lease)
+        ON CONFLICT (key) DO UPDATE SET completed = 0, owner = excluded.owner, fingerprint = excluded.fingerprint,
+          lease_expires_at = excluded.lease_expires_at, expires_at = excluded.expires_at
+        WHERE expires_at <= $now
+        """;
+
+    private const string ReadSql = """
+        SELECT completed, owner, fingerprint, lease_expires_at, expires_at FROM dedup_records WHERE key = $key
+        """;
+
+    // Over our own record (keeping its lease), over none, or over one that no longer blocks; never over another
+    // owner's live record (fencing).
+    private const string CompleteSql = """
+        INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at)
+        VALUES ($key, 1, $owner, $fingerprint, $now, $expires)
+        ON CONFLICT (key) DO UPDATE SET completed = 1, owner = excluded.owner, fingerprint = excluded.fingerprint,
+          lease_expires_at = CASE WHEN owner = excluded.owner THEN lease_expires_at ELSE excluded.lease_expires_at END,
+          expires_at = excluded.expires_at
+        WHERE owner = excluded.owner OR expires_at <= $now
+        """;
+
+    private const string ReleaseSql = "DELETE FROM dedup_records WHERE key = $key AND owner = $owner";
+
+    private const string SweepSql = """
+        DELETE FROM dedup_records WHERE key IN (SELECT key FROM dedup_records WHERE expires_at <= $now LIMIT $batch)
+        """;
+
+    // Reads the table's root page, so a file damaged there or swapped for another answers not ready.
+    private const string ReadySql = "SELECT count(*) FROM (SELECT 1 FROM dedup_records LIMIT 1)";
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _claim;
+    private readonly SqliteCommand _read;
+    private readonly SqliteCommand _complete;
+    private readonly SqliteCommand _release;
+    private readonly SqliteCommand _sweep;
+    private readonly SqliteCommand _ready;
+
+    private SqliteDatabase(SqliteConnection connection)
+    {
+        _connection = connection;
+        _claim = Prepare(ClaimSql, "$key", "$owner", "$fingerprint", "$lease", "$now");
+        _read = Prepare(ReadSql, "$key");
+        _complete = Prepare(CompleteSql, "$key", "$owner", "$fingerprint", "$now", "$expires");
+        _release = Prepare(ReleaseSql, "$key", "$owner");
+        _sweep = Prepare(SweepSql, "$now", "$batch");
+        _ready = Prepare(ReadySql);
+    }
+
+    /// <summary>The connection, for tests that change its limits (<c>PRAGMA max_page_count</c>).</summary>
+    internal SqliteConnection Connection => _connection;
+
+    /// <summary>
+    /// Opens (creating when absent) the file at <paramref name="path"/> in WAL mode and brings its schema to
+    /// <see cref="SchemaVersion"/>. Throws <see cref="SqliteException"/> for what SQLite refuses and
+    /// <see cref="NewerSchemaException"/> for a file written by a later layout.
+    /// </summary>
+    public static SqliteDatabase Open(string path, bool fullSync)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false, // one connection for the process's life; disposing it closes the file
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds, // Microsoft.Data.Sqlite's own retry of a busy statement
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)BusyTimeout.TotalMilliseconds}"));
+            var journal = Convert.ToString(Scalar(connection, "PRAGMA journal_mode = WAL"), CultureInfo.InvariantCulture);
+            if (!string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"SQLite kept journal mode '{journal}' instead of WAL (the file system may not support it).");
+            }
+
+            Execute(connection, fullSync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            Migrate(connection);
+            return new SqliteDatabase(connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The file's <c>PRAGMA user_version</c>.</summary>
+    public static int VersionOf(SqliteConnection connection) =>
+        Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+
+    public ClaimResult Claim(ClaimRequest request)
+    {
+        for (var round = 0; round < MaxClaimRounds; round++)
+        {
+            if (Run(_claim, request.Key, request.Owner, request.Fingerprint, Ms(request.LeaseExpiresAt), Ms(request.Now)) == 1)
+            {
+                return ClaimResult.Acquired;
+            }
+
+            // A live record holds the key: say what it is. Between the two statements another process may have
+            // released, swept or taken it over; then the claim is tried again.
+            if (Read(request.Key) is { } held)
+            {
+                var found = held.Judge(request);
+                if (found.Status != ClaimStatus.Acquired || held.Owner == request.Owner)
+                {
+                    return found;
+                }
+            }
+        }
+
+        throw new DedupStoreUnavailableException($"SQLite claim of '{request.Key}' lost {MaxClaimRounds} races with other processes in a row.");
+    }
+
+    public bool Complete(CompleteRequest request) =>
+        Run(_complete, request.Key, request.Owner, request.Fingerprint, Ms(request.Now), Ms(request.ExpiresAt)) == 1;
+
+    public bool Release(string key, string owner) => Run(_release, key, owner) == 1;
+
+    /// <summary>Deletes up to <see cref="SweepBatch"/> records that no longer block a claim at <paramref name="now"/>.</summary>
+    public int SweepOnce(DateTimeOffset now) => Run(_sweep, Ms(now), SweepBatch);
+
+    public void CheckReady() => _ready.ExecuteScalar();
+
+    public StoredRecord? Read(string key)
+    {
+        _read.Parameters[0].Value = key;
+        using var reader = _read.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        return new StoredRecord(
+            reader.GetInt64(0) == 1 ? RecordStatus.Completed : RecordStatus.InProgress,
+            reader.GetString(1),
+            reader.GetString(2),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)));
+    }
+
+    /// <summary>
+    /// Deletes the key's record when it still blocks a claim at <paramref name="now"/>; true when it did. An expired
+    /// row is left to the sweeper. Operator calls are rare, so the statement is not kept prepared.
+    /// </summary>
+    public bool Remove(string key, DateTimeOffset now)
+    {
+        using var remove = _connection.CreateCommand();
+        remove.CommandText = "DELETE FROM dedup_records WHERE key = $key AND expires_at > $now";
+        remove.CommandTimeout = (int)BusyTimeout.TotalSeconds;
+        remove.Parameters.AddWithValue("$key", key);
+        remove.Parameters.AddWithValue("$now", Ms(now));
+        return remove.ExecuteNonQuery() == 1;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in new[] { _claim, _read, _complete, _release, _sweep, _ready })
+        {
+            command.Dispose();
+        }
+
+        _connection.Dispose();
+    }
+
+    private static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    private static int Run(SqliteCommand command, params ReadOnlySpan<object> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i];
+        }
+
+        return command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Prepare(string sql, params ReadOnlySpan<string> parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = (int)BusyTimeout.TotalSeconds;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    /// <summary>Creates the schema in a file that has none (version 0) or an older one; refuses a newer one.</summary>
+    private static void Migrate(SqliteConnection connection)
+    {
+        var version = VersionOf(connection);
+        if (version > SchemaVersion)
+        {
+            throw new NewerSchemaException(version);
+        }
+
+        if (version == SchemaVersion)
+        {
+            return;
+        }
+
+        // BEGIN IMMEDIATE: two processes starting on one new file migrate it one after the other.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (VersionOf(connection) < SchemaVersion)
+        {
+            Execute(connection, Schema);
+        }
+
+        transaction.Commit();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
+
+/// <summary>The file's schema was written by a later build of the store, whose layout this one cannot read.</summary>
+internal sealed class NewerSchemaException(int version)
+    : Exception($"it holds schema version {version}, newer than version {SqliteDatabase.SchemaVersion} that this build reads: it was written by a later release of GenesysDedup. Run that release, or point Dedup:Sqlite:Path at another file.");

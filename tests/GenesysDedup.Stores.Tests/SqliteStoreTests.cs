@@ -1,0 +1,313 @@
+using GenesysDedup.Domain;
+using GenesysDedup.Stores.Sqlite;
+using GenesysDedup.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GenesysDedup.Stores.Tests;
+
+/// <summary>
+/// The contract suite against the real SQLite library on a file, plus what only this store has: its layout, two stores
+/// (as two processes would) on one file, a restart, the sweep, and every hostile condition of the file.
+/// </summary>
+public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly List<SqliteDedupStore> _stores = [];
+    private readonly SqliteDedupStore _store;
+
+    public SqliteStoreTests()
+    {
+        _store = NewStore();
+    }
+
+    protected override IDedupStore Store => _store;
+
+    private string DatabasePath => _directory.File("dedup.db");
+
+    public void Dispose()
+    {
+        foreach (var store in _stores)
+        {
+            store.Dispose();
+        }
+
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task ClaimAndComplete_Rows_FollowTheDocumentedLayout()
+    {
+        var now = Clock.GetUtcNow();
+        await ClaimAsync("billing:k1", "owner1", "sha256:abc");
+        var claimed = await _store.RunAsync(db => db.Read("billing:k1"));
+        await CompleteAsync("billing:k1", "owner1", fingerprint: "sha256:abc");
+        var completed = await _store.RunAsync(db => db.Read("billing:k1"));
+
+        Assert.Equal(new StoredRecord(RecordStatus.InProgress, "owner1", "sha256:abc", now + Lease, now + Lease), claimed);
+        Assert.Equal(new StoredRecord(RecordStatus.Completed, "owner1", "sha256:abc", now + Lease, now + Retention), completed);
+        Assert.Equal(
+            [$"1|owner1|sha256:abc|{(now + Lease).ToUnixTimeMilliseconds()}|{(now + Retention).ToUnixTimeMilliseconds()}"],
+            await QueryAsync("SELECT completed || '|' || owner || '|' || fingerprint || '|' || lease_expires_at || '|' || expires_at FROM dedup_records WHERE key = 'billing:k1'"));
+    }
+
+    [Fact]
+    public async Task Open_NewFile_UsesWalAndTheSchemaVersion()
+    {
+        await _store.CheckReadyAsync(CancellationToken.None);
+
+        Assert.Equal(["wal"], await QueryAsync("PRAGMA journal_mode"));
+        Assert.Equal(["1"], await QueryAsync("PRAGMA synchronous")); // NORMAL
+        Assert.Equal([SqliteDatabase.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)], await QueryAsync("PRAGMA user_version"));
+        Assert.Equal(["2"], await QueryAsync("PRAGMA synchronous", NewStore(_directory.File("full.db"), fullSync: true))); // FULL
+    }
+
+    [Fact]
+    public async Task TryClaim_TwoStoresOnOneFile_OneClaimWinsAcrossThem()
+    {
+        // Two stores, two connections: as two processes sharing the file, each with its own gate.
+        var other = NewStore();
+        var key = NewKey();
+        var now = Clock.GetUtcNow();
+        using var start = new Barrier(16);
+        var claims = Enumerable.Range(0, 16).Select(i => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                var store = i % 2 == 0 ? _store : other;
+                return store.TryClaimAsync(new ClaimRequest(key, $"owner{i}", Fingerprint, now, now + Lease), CancellationToken.None).AsTask();
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).Unwrap());
+
+        var answers = await Task.WhenAll(claims);
+
+        Assert.Single(answers, a => a.Status == ClaimStatus.Acquired);
+        Assert.All(answers.Where(a => a.Status != ClaimStatus.Acquired), a => Assert.Equal(ClaimStatus.InProgress, a.Status));
+    }
+
+    [Fact]
+    public async Task Complete_ThroughOneStore_IsADuplicateThroughAnotherOnTheSameFile()
+    {
+        var other = NewStore();
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        Assert.True(await CompleteAsync(key, owner));
+
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner(), store: other)).Status);
+        Assert.False(await CompleteAsync(key, NewOwner(), store: other));
+    }
+
+    [Fact]
+    public async Task Complete_SurvivesClosingTheStoreAndOpeningTheFileAgain()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        Assert.True(await CompleteAsync(key, owner));
+        var claimedOnly = NewKey();
+        await ClaimAsync(claimedOnly, NewOwner());
+
+        _store.Dispose();
+        var reopened = NewStore();
+
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(key, NewOwner(), store: reopened)).Status);
+        Assert.Equal(ClaimStatus.InProgress, (await ClaimAsync(claimedOnly, NewOwner(), store: reopened)).Status);
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(NewKey(), NewOwner()));
+    }
+
+    [Fact]
+    public async Task Sweep_RemovesOnlyRecordsThatNoLongerBlock_InBatches()
+    {
+        var expired = SqliteDatabase.SweepBatch * 2 + 7;
+        for (var i = 0; i < expired; i++)
+        {
+            await ClaimAsync($"gone{i}", "o", lease: TimeSpan.FromSeconds(10));
+        }
+
+        await ClaimAsync("done", "o");
+        await CompleteAsync("done", "o", TimeSpan.FromHours(1));
+        await ClaimAsync("live", "o", lease: TimeSpan.FromMinutes(5));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+
+        var removed = await _store.SweepAsync(Clock.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal(expired, removed);
+        Assert.Equal(["2"], await QueryAsync("SELECT count(*) FROM dedup_records"));
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync("done", "other")).Status);
+        Assert.Equal(ClaimStatus.InProgress, (await ClaimAsync("live", "other")).Status);
+    }
+
+    [Fact]
+    public void Open_DirectoryMissing_FailsNamingThePathAndTheCause()
+    {
+        var store = NewStore(_directory.File("missing/dedup.db"));
+
+        var error = Assert.Throws<InvalidOperationException>(store.Open);
+
+        Assert.Contains("Dedup:Sqlite:Path", error.Message, StringComparison.Ordinal);
+        Assert.Contains(_directory.File("missing/dedup.db"), error.Message, StringComparison.Ordinal);
+        Assert.Contains("unable to open database file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Operations_DirectoryMissing_AreUnavailable_AndWorkOnceItExists()
+    {
+        var store = NewStore(_directory.File("later/dedup.db"));
+
+        await AssertEveryOperationUnavailableAsync(store, NewKey(), NewOwner());
+        Directory.CreateDirectory(_directory.File("later"));
+
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(NewKey(), NewOwner(), store: store)).Status);
+    }
+
+    [Fact]
+    public void Open_DirectoryNobodyMayCreateFilesIn_FailsNamingThePath()
+    {
+        // Root may write anywhere chmod forbids; nobody may create a file under /proc.
+        var store = NewStore("/proc/genesys-dedup.db");
+
+        var error = Assert.Throws<InvalidOperationException>(store.Open);
+
+        Assert.Contains("Dedup:Sqlite:Path '/proc/genesys-dedup.db'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_FileThatIsNotADatabase_FailsNamingThePath_AndLeavesTheFileAlone()
+    {
+        var text = string.Concat(Enumerable.Repeat("these are somebody's notes, not a database\n", 200));
+        await File.WriteAllTextAsync(DatabasePath, text);
+        var store = NewStore(DatabasePath);
+
+        var error = Assert.Throws<InvalidOperationException>(store.Open);
+
+        Assert.Contains("Dedup:Sqlite:Path", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not a database", error.Message, StringComparison.Ordinal);
+        Assert.Equal(text, await File.ReadAllTextAsync(DatabasePath));
+        await AssertEveryOperationUnavailableAsync(store, NewKey(), NewOwner());
+    }
+
+    [Fact]
+    public void Open_SchemaOfANewerRelease_FailsNamingThePathAndTheVersion()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 7";
+            command.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(NewStore(DatabasePath).Open);
+
+        Assert.Contains("Dedup:Sqlite:Path", error.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 7", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Operations_OnACorruptFile_AreUnavailable_NeverACrash()
+    {
+        var completed = new List<string>();
+        for (var i = 0; i < 2_000; i++)
+        {
+            var key = $"{NewKey()}:{i}";
+            await ClaimAsync(key, "o");
+            await CompleteAsync(key, "o");
+            completed.Add(key);
+        }
+
+        _store.Dispose(); // the last connection out checkpoints the WAL into the file
+        Overwrite(DatabasePath, fromPage: 2, pages: (int)(new FileInfo(DatabasePath).Length / 4096) - 3);
+        var store = NewStore(DatabasePath);
+
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => store.CheckReadyAsync(CancellationToken.None).AsTask());
+        foreach (var key in completed.Take(20))
+        {
+            await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(key, NewOwner(), store: store));
+        }
+    }
+
+    [Fact]
+    public async Task Operations_DiskFull_AreUnavailable_KeepWhatWasWritten_AndRecoverWithRoom()
+    {
+        var kept = NewKey();
+        await ClaimAsync(kept, "o");
+        await CompleteAsync(kept, "o");
+        // The real SQLITE_FULL: the connection may not grow the file past the pages it has.
+        var pages = await _store.RunAsync(db => Scalar(db.Connection, "PRAGMA page_count"));
+        await _store.RunAsync(db => Scalar(db.Connection, $"PRAGMA max_page_count = {pages}"));
+
+        DedupStoreUnavailableException? full = null;
+        for (var i = 0; i < 10_000 && full is null; i++)
+        {
+            full = await Record.ExceptionAsync(() => ClaimAsync($"{NewKey()}:{new string('x', 200)}", NewOwner())) as DedupStoreUnavailableException;
+        }
+
+        Assert.NotNull(full);
+        Assert.Contains("full", full.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(kept, NewOwner())).Status);
+        await _store.RunAsync(db => Scalar(db.Connection, "PRAGMA max_page_count = 1073741823"));
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(NewKey(), NewOwner())).Status);
+    }
+
+    [Fact]
+    public async Task Operations_FileLockedPastTheBusyTimeout_AreUnavailable_AndRecoverWhenReleased()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        using var holder = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        holder.Open();
+        Scalar(holder, "BEGIN EXCLUSIVE");
+
+        var error = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(NewKey(), NewOwner()));
+        await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => CompleteAsync(key, owner));
+
+        Assert.Contains("locked", error.Message, StringComparison.OrdinalIgnoreCase);
+        Scalar(holder, "ROLLBACK");
+        Assert.True(await CompleteAsync(key, owner));
+    }
+
+    private SqliteDedupStore NewStore(string? path = null, bool fullSync = false)
+    {
+        var store = new SqliteDedupStore(path ?? DatabasePath, fullSync, NullLogger<SqliteDedupStore>.Instance);
+        _stores.Add(store);
+        return store;
+    }
+
+    private Task<List<string>> QueryAsync(string sql, SqliteDedupStore? store = null) => (store ?? _store).RunAsync(db =>
+    {
+        using var command = db.Connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+        }
+
+        return rows;
+    }).AsTask();
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    /// <summary>Overwrites <paramref name="pages"/> 4 KiB pages from page <paramref name="fromPage"/> (1-based) with garbage.</summary>
+    private static void Overwrite(string path, int fromPage, int pages)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
+        file.Position = (fromPage - 1) * 4096L;
+        var garbage = new byte[4096];
+        new Random(14).NextBytes(garbage);
+        for (var i = 0; i < pages; i++)
+        {
+            file.Write(garbage);
+        }
+    }
+}
