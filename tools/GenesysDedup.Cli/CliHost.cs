@@ -1,5 +1,6 @@
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
+using GenesysDedup.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -79,7 +80,8 @@ internal static class CliHost
 
         try
         {
-            builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration);
+            // The HTTP host's default store: on the host's machine, in its working directory, the tool opens its file.
+            builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration, defaultStore: StoreKinds.Sqlite);
             return builder.Build();
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
