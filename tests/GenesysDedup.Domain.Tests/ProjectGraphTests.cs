@@ -37,6 +37,7 @@ public sealed partial class ProjectGraphTests
             "Stores" or "Handlers" or "AspNetCore" => ["GenesysDedup.Application"],
             "Hosting" => ["GenesysDedup.Application", "GenesysDedup.Stores.", "GenesysDedup.Handlers."],
             "Hosts" => ["GenesysDedup.Hosting", "GenesysDedup.AspNetCore"],
+            "Cli" => ["GenesysDedup.Hosting"],
             var other => throw new InvalidOperationException($"{project} is in no known layer ({other})"),
         };
 
@@ -60,7 +61,7 @@ public sealed partial class ProjectGraphTests
     [MemberData(nameof(Projects))]
     public void HostsAndAspNetCore_NeverReferenceAStoreSdk(string project)
     {
-        if (Layer(project) is not ("Hosts" or "AspNetCore"))
+        if (Layer(project) is not ("Hosts" or "AspNetCore" or "Cli"))
         {
             return;
         }
@@ -83,7 +84,7 @@ public sealed partial class ProjectGraphTests
     }
 
     private static IEnumerable<string> ProductProjects() =>
-        new[] { "src", "hosts" }
+        new[] { "src", "hosts", "tools" }
             .SelectMany(dir => Directory.EnumerateFiles(Path.Combine(Root, dir), "*.csproj", SearchOption.AllDirectories))
             .Select(Path.GetFileNameWithoutExtension)
             .OfType<string>()

@@ -66,6 +66,21 @@ public sealed class PackagesFixture : IAsyncLifetime
         return Process.Start(start)!;
     }
 
+    /// <summary>Runs <paramref name="command"/> with <paramref name="stdin"/> as its input; returns its output once it exits.</summary>
+    public static async Task<string> RunAsync(string command, string stdin, params string[] args)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        return await CollectAsync(process, command);
+    }
+
     /// <summary>Runs a sample with <paramref name="stdin"/> as its input; returns its output once it exits.</summary>
     public async Task<string> RunSampleAsync(string name, string stdin)
     {
@@ -73,6 +88,17 @@ public sealed class PackagesFixture : IAsyncLifetime
         await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
         return await CollectAsync(process, $"sample {name}");
+    }
+
+    /// <summary>
+    /// Installs the genesys-dedup tool from the feed as a user does (<c>dotnet tool install</c>, into a tool path of its
+    /// own) and returns the command's path.
+    /// </summary>
+    public async Task<string> InstallToolAsync()
+    {
+        var toolPath = Path.Combine(_work, "tools");
+        await DotnetAsync(_work, "tool", "install", "GenesysDedup.Cli", "--version", Version, "--tool-path", toolPath, "--add-source", Feed);
+        return Path.Combine(toolPath, "genesys-dedup");
     }
 
     /// <summary>Runs dotnet with the test's own packages folder; fails with its output when it exits non-zero.</summary>

@@ -22,6 +22,8 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
         ["GenesysDedup.Redis"] = ["GenesysDedup.Stores.Redis"],
         ["GenesysDedup.DynamoDb"] = ["GenesysDedup.Stores.DynamoDb"],
         ["GenesysDedup.AspNetCore"] = ["GenesysDedup.AspNetCore"],
+        // A .NET tool: its assemblies and their dependencies travel under tools/, not lib/ (ToolPackage_* below).
+        ["GenesysDedup.Cli"] = ["genesys-dedup"],
     };
 
     [Fact]
@@ -83,6 +85,39 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
             Assert.Equal(["GenesysDedup"], ours);
             Assert.Equal(packages.Version, dependencies["GenesysDedup"]);
         }
+    }
+
+    [Fact]
+    public void ToolPackage_IsTheGenesysDedupCommandWithEverythingItRunsOnAndAReadme()
+    {
+        var metadata = Nuspec("GenesysDedup.Cli");
+        using var package = ZipFile.OpenRead(Path.Combine(packages.Feed, $"GenesysDedup.Cli.{packages.Version}.nupkg"));
+        var entries = package.Entries.Select(e => e.FullName).ToList();
+        using var settings = package.Entries.Single(e => e.FullName == "tools/net10.0/any/DotnetToolSettings.xml").Open();
+        var command = XDocument.Load(settings).Descendants("Command").Single();
+
+        Assert.Equal("DotnetTool", metadata.Descendants().Single(e => e.Name.LocalName == "packageType").Attribute("name")?.Value);
+        Assert.Equal("genesys-dedup", command.Attribute("Name")?.Value);
+        Assert.Equal("genesys-dedup.dll", command.Attribute("EntryPoint")?.Value);
+        Assert.DoesNotContain(metadata.Descendants(), e => e.Name.LocalName == "dependency");
+        Assert.Equal("README.md", Text(metadata, "readme"));
+        Assert.Contains(package.Entries, e => e.FullName == "README.md" && e.Length > 0);
+        Assert.False(string.IsNullOrWhiteSpace(Text(metadata, "description")));
+        Assert.Subset(
+            entries.ToHashSet(),
+            new[] { "genesys-dedup", "GenesysDedup.Hosting", "GenesysDedup.Stores.Redis", "GenesysDedup.Stores.DynamoDb", "System.CommandLine", "Spectre.Console" }
+                .Select(a => $"tools/net10.0/any/{a}.dll").ToHashSet());
+    }
+
+    /// <summary>README's Operate section: install the tool from the packed folder and ask it for an event's key.</summary>
+    [Fact]
+    public async Task Tool_InstalledFromTheFeed_PrintsAnEventsKeyAndItsSource()
+    {
+        var tool = await packages.InstallToolAsync();
+
+        var output = await PackagesFixture.RunAsync(tool, Samples.Text(Samples.Audit).ReplaceLineEndings(" "), "key", "-");
+
+        Assert.Equal("-:1\tsha256:625852834bdcb0e566dc7fc18aa558371819488bb718c741b73750dad32d3cbe\tfingerprint", output.Trim());
     }
 
     /// <summary>The worker, and an app whose own Mediator source generator runs beside GenesysDedup (no clash).</summary>
