@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -17,15 +18,6 @@ internal static class JsonCanonicalizer
     public static bool TryWrite(JsonElement element, IBufferWriter<byte> output, out string? error) =>
         TryWrite(element, static (JsonElement e, ref Writer w) => w.TryAppend(e), output, out error);
 
-    /// <summary>The canonical form as a string (tests and diagnostics).</summary>
-    public static string Canonicalize(JsonElement element)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        return TryWrite(element, buffer, out var error)
-            ? Encoding.UTF8.GetString(buffer.WrittenSpan)
-            : throw new ArgumentException(error, nameof(element));
-    }
-
     /// <summary>Appends canonical JSON made from <paramref name="root"/> to <paramref name="writer"/>.</summary>
     internal delegate bool Appender(JsonElement root, ref Writer writer);
 
@@ -33,16 +25,22 @@ internal static class JsonCanonicalizer
     internal static bool TryWrite(JsonElement root, Appender append, IBufferWriter<byte> output, out string? error)
     {
         ArgumentNullException.ThrowIfNull(output);
+        return TryWrite(root, append, written =>
+        {
+            output.Write(written);
+            return true;
+        }, out _, out error);
+    }
+
+    /// <summary>Runs <paramref name="append"/> on a fresh <see cref="Writer"/> and, when it succeeds, returns what <paramref name="finish"/> makes of the bytes.</summary>
+    internal static bool TryWrite<T>(JsonElement root, Appender append, Func<ReadOnlySpan<byte>, T> finish, [NotNullWhen(true)] out T? result, out string? error)
+    {
         var writer = new Writer();
         try
         {
             var ok = append(root, ref writer);
             error = writer.Error;
-            if (ok)
-            {
-                output.Write(writer.Written);
-            }
-
+            result = ok ? finish(writer.Written)! : default;
             return ok;
         }
         finally
