@@ -67,12 +67,7 @@ public sealed class CanonicalDecimalTests
         Assert.Equal("""{"a":[0.914,1.5,1e-7,-2.25,100,0.30000000000000004]}""", TestJson.Canonicalize(document.RootElement));
     }
 
-    private static string Format(string raw)
-    {
-        Span<char> text = stackalloc char[32];
-        var length = EcmaScriptNumber.Format(double.Parse(raw, CultureInfo.InvariantCulture), text);
-        return new string(text[..length]);
-    }
+    private static string Format(string raw) => EcmaScriptNumber.Format(double.Parse(raw, CultureInfo.InvariantCulture));
 
     // Random plain decimals: 1–17 digits, a point anywhere, optional sign, leading zeros after "0." and trailing zeros.
     private static string RandomDecimal(Random random)
