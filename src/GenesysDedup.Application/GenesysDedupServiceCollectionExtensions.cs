@@ -2,7 +2,6 @@ using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -51,23 +50,13 @@ public static class GenesysDedupServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DedupMetrics>();
-        services.TryAddSingleton<IEventDeduplicator>(sp => new DedupEngine(
-            // Validated first, so a missing store or handler fails with CompositionCheck's message, not DI's.
-            ValidatedOptions(sp),
-            sp.GetRequiredService<IDedupStore>(),
-            sp.GetRequiredService<IServiceScopeFactory>(),
-            sp.GetServices<HandlerTopics>(),
-            sp.GetRequiredService<DedupMetrics>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DedupEngine>>()));
+        services.TryAddSingleton<IEventDeduplicator>(static sp =>
+        {
+            // Options validated first, so a missing store or handler fails with CompositionCheck's message, not DI's.
+            _ = sp.GetRequiredService<IOptions<DedupOptions>>().Value;
+            return ActivatorUtilities.CreateInstance<DedupEngine>(sp);
+        });
         return new GenesysDedupBuilder(services, configuration);
-    }
-
-    private static IOptions<DedupOptions> ValidatedOptions(IServiceProvider services)
-    {
-        var options = services.GetRequiredService<IOptions<DedupOptions>>();
-        _ = options.Value;
-        return options;
     }
 
     /// <summary>A store and a handler must be registered: without them the first event would throw, or be completed
