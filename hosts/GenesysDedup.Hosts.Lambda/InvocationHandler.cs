@@ -15,16 +15,12 @@ namespace GenesysDedup.Hosts.Lambda;
 internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogger<InvocationHandler> logger)
 {
     /// <summary>
-    /// Added to the time left until the deadline to make a claim's lease (ADR 0002): Lambda stops the invocation at its
-    /// deadline, so the claim outlives its handler even with clocks a few seconds apart, and lapses long before
-    /// Lambda's first retry (about a minute later) or SQS's next delivery.
+    /// Added to the time left until the deadline to make a claim's lease (ADR 0002): the claim outlives its handler even
+    /// with clocks a few seconds apart, and lapses long before Lambda's first retry or SQS's next delivery.
     /// </summary>
     public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// Handlers are cancelled this long before the deadline, so a handler that would overrun is released and reported
-    /// (and the rest of an SQS batch is handed back) while the invocation can still answer.
-    /// </summary>
+    /// <summary>Handlers are cancelled this long before the deadline, so an overrun is released and reported while the invocation can still answer.</summary>
     public static readonly TimeSpan DeadlineReserve = TimeSpan.FromMilliseconds(500);
 
     public async Task<InvocationResult> HandleAsync(Invocation invocation)
@@ -45,7 +41,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
             : await HandleEventAsync(invocation, deadline.Token).ConfigureAwait(false);
     }
 
-    /// <summary>The lease of a claim made now: the time left until the deadline plus <see cref="LeaseMargin"/>; with no deadline, <c>Dedup:Lease</c>.</summary>
+    // With no deadline, null: the engine uses Dedup:Lease.
     internal TimeSpan? LeaseFor(DateTimeOffset? deadline) =>
         deadline - time.GetUtcNow() is { } left ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) + LeaseMargin : null;
 
@@ -138,9 +134,8 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
         }
     }
 
-    // The one place the host sends to the engine.
-    private async Task<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline, int? attempt = null) =>
-        await sender.Send(new ProcessEvent(utf8Event) { Delivery = new DeliveryInfo(LeaseFor(invocationDeadline), attempt) }, deadline).ConfigureAwait(false);
+    private ValueTask<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline, int? attempt = null) =>
+        sender.Send(new ProcessEvent(utf8Event, new DeliveryInfo(LeaseFor(invocationDeadline), attempt)), deadline);
 
     private static string Describe(DedupResult result)
     {
@@ -149,7 +144,6 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
     }
 }
 
-/// <summary>What to post for an invocation: a response body, or an error.</summary>
 internal readonly record struct InvocationResult(byte[]? Response, LambdaError? Error)
 {
     public static InvocationResult Respond(byte[] utf8Json) => new(utf8Json, null);
@@ -164,22 +158,13 @@ internal readonly record struct InvocationResult(byte[]? Response, LambdaError? 
 internal static class ErrorTypes
 {
     public const string InProgress = "GenesysDedup.InProgress";
-    public const string Failed = "GenesysDedup.Failed";
     public const string StoreUnavailable = "GenesysDedup.StoreUnavailable";
     public const string Invalid = "GenesysDedup.Invalid";
-    public const string Conflict = "GenesysDedup.Conflict";
     public const string InvalidBatch = "GenesysDedup.InvalidBatch";
     public const string Unhandled = "GenesysDedup.Unhandled";
     public const string InvalidConfiguration = "GenesysDedup.InvalidConfiguration";
     public const string InitFailed = "GenesysDedup.InitFailed";
 
-    public static string For(DedupOutcome outcome) => outcome switch
-    {
-        DedupOutcome.InProgress => InProgress,
-        DedupOutcome.Failed => Failed,
-        DedupOutcome.StoreUnavailable => StoreUnavailable,
-        DedupOutcome.Conflict => Conflict,
-        DedupOutcome.Invalid => Invalid,
-        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "an acknowledged outcome is not an error"),
-    };
+    /// <summary>The type of an outcome that is not acknowledged: <c>GenesysDedup.</c> and the outcome's name.</summary>
+    public static string For(DedupOutcome outcome) => $"GenesysDedup.{outcome}";
 }

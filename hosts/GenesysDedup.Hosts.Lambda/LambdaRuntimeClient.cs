@@ -10,13 +10,9 @@ namespace GenesysDedup.Hosts.Lambda;
 /// </summary>
 internal sealed class LambdaRuntimeClient : IDisposable
 {
-    /// <summary>The environment variable Lambda sets to the Runtime API's <c>host:port</c>.</summary>
     public const string ApiVariable = "AWS_LAMBDA_RUNTIME_API";
 
-    /// <summary>
-    /// The largest invocation payload read: Lambda's own limit (6 MB, a synchronous invocation such as an SQS batch)
-    /// plus one MiB, so nothing Lambda accepted is refused; the bound only keeps a runaway body from exhausting memory.
-    /// </summary>
+    /// <summary>Lambda's own limit (6 MB, a synchronous invocation) plus one MiB: it only keeps a runaway body from exhausting memory.</summary>
     public const int MaxPayloadBytes = 7 * 1024 * 1024;
 
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
@@ -43,9 +39,8 @@ internal sealed class LambdaRuntimeClient : IDisposable
     }
 
     /// <summary>
-    /// Long-polls for the next invocation. <paramref name="stopping"/> cancels only the wait for it: once Lambda has
-    /// handed an invocation over (its headers have arrived), its payload is read to the end, or up to
-    /// <see cref="MaxPayloadBytes"/> (past it, <see cref="Invocation.PayloadTooLarge"/>: the invocation is answered with an error).
+    /// Long-polls for the next invocation. <paramref name="stopping"/> cancels only the wait: once Lambda has handed an
+    /// invocation over, its payload is read to the end, or up to <see cref="MaxPayloadBytes"/>.
     /// </summary>
     public async Task<Invocation> NextAsync(CancellationToken stopping)
     {
@@ -98,7 +93,6 @@ internal sealed class LambdaRuntimeClient : IDisposable
         ? PostAsync(new Uri($"runtime/invocation/{Uri.EscapeDataString(requestId)}/error", UriKind.Relative), error.ToUtf8Json(), error.Type)
         : PostAsync(new Uri($"runtime/invocation/{Uri.EscapeDataString(requestId)}/response", UriKind.Relative), result.Response!, errorType: null);
 
-    /// <summary>Posts an initialisation error; the runtime then exits.</summary>
     public Task PostInitErrorAsync(LambdaError error) =>
         PostAsync(new Uri("runtime/init/error", UriKind.Relative), error.ToUtf8Json(), error.Type);
 
@@ -131,7 +125,7 @@ internal sealed class LambdaRuntimeClient : IDisposable
 /// <param name="PayloadTooLarge">The payload was over <see cref="LambdaRuntimeClient.MaxPayloadBytes"/> and was not read.</param>
 internal sealed record Invocation(string RequestId, DateTimeOffset? Deadline, string? TraceId, byte[] Payload, bool PayloadTooLarge = false);
 
-/// <summary>What the Runtime API's error endpoints take: a type (also sent as a header) and a message without payload content.</summary>
+/// <summary>What the Runtime API's error endpoints take; the message holds no payload content.</summary>
 internal readonly record struct LambdaError(string Type, string Message)
 {
     public byte[] ToUtf8Json() =>

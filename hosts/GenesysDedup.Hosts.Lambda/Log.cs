@@ -9,7 +9,6 @@ namespace GenesysDedup.Hosts.Lambda;
 /// </summary>
 internal static partial class Log
 {
-    /// <summary>The category of the runtime's own lines (init, the loop, shutdown).</summary>
     public const string Category = "GenesysDedup.Hosts.Lambda";
 
     [LoggerMessage(1, LogLevel.Information, "Initialised in {ElapsedMs:F1} ms: Dedup:Store={Store}, Handler:Kind={Handler}")]

@@ -78,7 +78,6 @@ internal static class Program
         return builder;
     }
 
-    /// <summary>The host's services: the engine from configuration, as the HTTP host composes it, and the invocation handler.</summary>
     internal static void ComposeServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddGenesysDedupFromConfiguration(configuration);
@@ -86,11 +85,9 @@ internal static class Program
     }
 
     /// <summary>
-    /// Init is the host's start (options validated, hosted services started in order) and one store check; a failure
-    /// is posted to <c>/runtime/init/error</c>. Then the runtime loop runs until the host stops (SIGTERM/SIGINT through
-    /// its console lifetime, or a failed background service), and the host stops its services newest first. The loop
-    /// runs here rather than as a <see cref="BackgroundService"/> so that no <c>next</c> is asked for before the whole
-    /// init succeeded: until then every failure can still be posted as an init error.
+    /// Init (the host's start, then one store check) posts any failure to <c>/runtime/init/error</c>; then the runtime
+    /// loop runs until the host stops. The loop is not a <see cref="BackgroundService"/> so that no <c>next</c> is asked
+    /// for before the whole init succeeded: until then every failure can still be posted as an init error.
     /// </summary>
     internal static async Task<int> RunAsync(HostApplicationBuilder builder, LambdaRuntimeClient runtime, long startedAt)
     {
@@ -206,9 +203,8 @@ internal static class Program
     };
 
     /// <summary>
-    /// next → handle → post the response or error, one invocation at a time. <paramref name="stopping"/> cancels only
-    /// the wait for the next invocation: the one in flight is finished and its result posted. Exit code 0 when stopped,
-    /// 1 when the Runtime API failed.
+    /// next → handle → post, one invocation at a time. <paramref name="stopping"/> cancels only the wait for the next
+    /// invocation: the one in flight is finished and its result posted.
     /// </summary>
     private static async Task<(int ExitCode, long Invocations)> LoopAsync(
         LambdaRuntimeClient runtime, InvocationHandler handler, ILogger logger, CancellationToken stopping)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -108,18 +109,14 @@ internal static class SqsBatch
 
     /// <summary>How many times SQS has delivered the record (<c>ApproximateReceiveCount</c>), when it says.</summary>
     public static int? ReceiveCount(JsonElement record) =>
-        record.TryGetProperty("attributes"u8, out var attributes)
-        && attributes.ValueKind == JsonValueKind.Object
-        && attributes.TryGetProperty("ApproximateReceiveCount"u8, out var count)
-        && count.ValueKind == JsonValueKind.String
-        && int.TryParse(count.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
-            ? value
-            : null;
+        int.TryParse(Attribute(record, "ApproximateReceiveCount"u8)?.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>Whether the record came from a FIFO queue (it carries a message group id).</summary>
-    public static bool IsFifo(JsonElement record) =>
-        record.TryGetProperty("attributes"u8, out var attributes)
-        && attributes.ValueKind == JsonValueKind.Object
-        && attributes.TryGetProperty("MessageGroupId"u8, out var group)
-        && group.ValueKind == JsonValueKind.String;
+    public static bool IsFifo(JsonElement record) => Attribute(record, "MessageGroupId"u8) is not null;
+
+    private static JsonElement? Attribute(JsonElement record, ReadOnlySpan<byte> name) =>
+        record.TryGetProperty("attributes"u8, out var attributes) && attributes.ValueKind == JsonValueKind.Object
+        && attributes.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value
+            : null;
 }

@@ -25,10 +25,6 @@ public sealed class DedupOptions
     /// </summary>
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(4);
 
-    internal static readonly TimeSpan MinStoreTimeout = TimeSpan.FromMilliseconds(100);
-
-    internal static readonly TimeSpan MaxStoreTimeout = TimeSpan.FromMinutes(15);
-
     /// <summary>Scope of the keys, one per consuming application sharing a store.</summary>
     [RegularExpression("^[A-Za-z0-9_.-]{0,64}$", ErrorMessage = "Dedup:Namespace may hold up to 64 letters, digits, '_', '.' or '-'.")]
     public string Namespace { get; set; } = string.Empty;
@@ -46,29 +42,15 @@ internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
     public ValidateOptionsResult Validate(string? name, DedupOptions options)
     {
         var failures = new ValidateOptionsResultBuilder();
-        if (options.Retention < TimeSpan.FromSeconds(1))
-        {
-            failures.AddError("Dedup:Retention must be at least 00:00:01.");
-        }
-
-        if (options.Lease < TimeSpan.FromSeconds(1) || options.Lease > TimeSpan.FromDays(1))
-        {
-            failures.AddError("Dedup:Lease must be between 00:00:01 and 1.00:00:00.");
-        }
-
-        if (options.StoreTimeout < DedupOptions.MinStoreTimeout || options.StoreTimeout > DedupOptions.MaxStoreTimeout)
-        {
-            failures.AddError("Dedup:StoreTimeout must be between 00:00:00.100 and 00:15:00.");
-        }
-
-        if (options.MaxEventBytes is < 1024 or > 16 * 1024 * 1024)
-        {
-            failures.AddError("Dedup:MaxEventBytes must be between 1024 and 16777216.");
-        }
-
+        Check(options.Retention >= TimeSpan.FromSeconds(1), "Dedup:Retention must be at least 00:00:01.");
+        Check(options.Lease >= TimeSpan.FromSeconds(1) && options.Lease <= TimeSpan.FromDays(1), "Dedup:Lease must be between 00:00:01 and 1.00:00:00.");
+        Check(
+            options.StoreTimeout >= TimeSpan.FromMilliseconds(100) && options.StoreTimeout <= TimeSpan.FromMinutes(15),
+            "Dedup:StoreTimeout must be between 00:00:00.100 and 00:15:00.");
+        Check(options.MaxEventBytes is >= 1024 and <= 16 * 1024 * 1024, "Dedup:MaxEventBytes must be between 1024 and 16777216.");
         try
         {
-            _ = Domain.KeyResolver.FromNames(options.KeySources);
+            _ = KeyResolver.FromNames(options.KeySources);
         }
         catch (ArgumentException ex)
         {
@@ -76,5 +58,13 @@ internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
         }
 
         return failures.Build();
+
+        void Check(bool valid, string error)
+        {
+            if (!valid)
+            {
+                failures.AddError(error);
+            }
+        }
     }
 }

@@ -1,8 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -51,25 +51,9 @@ public static class GenesysDedupServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DedupMetrics>();
-        services.TryAddSingleton<IEventDeduplicator>(sp => new DedupEngine(
-            // Validated first, so a missing store or handler fails with CompositionCheck's message, not DI's.
-            ValidatedOptions(sp),
-            sp.GetRequiredService<IDedupStore>(),
-            sp.GetRequiredService<IServiceScopeFactory>(),
-            sp.GetServices<HandlerTopics>(),
-            sp.GetRequiredService<DedupMetrics>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DedupEngine>>()));
-        services.TryAddSingleton<IEventRecords>(sp => new EventRecords(
-            ValidatedOptions(sp), sp.GetRequiredService<IDedupStore>(), sp.GetRequiredService<DedupMetrics>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IEventDeduplicator>(static sp => CreateValidated<DedupEngine>(sp));
+        services.TryAddSingleton<IEventRecords>(static sp => CreateValidated<EventRecords>(sp));
         return new GenesysDedupBuilder(services, configuration);
-    }
-
-    private static IOptions<DedupOptions> ValidatedOptions(IServiceProvider services)
-    {
-        var options = services.GetRequiredService<IOptions<DedupOptions>>();
-        _ = options.Value;
-        return options;
     }
 
     /// <summary>A store and a handler must be registered: without them the first event would throw, or be completed
@@ -81,7 +65,7 @@ public static class GenesysDedupServiceCollectionExtensions
             var failures = new ValidateOptionsResultBuilder();
             if (!services.Any(d => d.ServiceType == typeof(IDedupStore)))
             {
-                failures.AddError("No dedup store is registered: chain .UseMemoryStore(), .UseRedisStore() or .UseDynamoDbStore() onto AddGenesysDedup(...).");
+                failures.AddError("No dedup store is registered: chain .UseSqliteStore(), .UseMemoryStore(), .UseRedisStore() or .UseDynamoDbStore() onto AddGenesysDedup(...).");
             }
 
             if (!services.Any(d => d.ServiceType == typeof(IDedupHandler)))
@@ -91,5 +75,12 @@ public static class GenesysDedupServiceCollectionExtensions
 
             return failures.Build();
         }
+    }
+
+    // Options validated first, so a missing store or handler fails with CompositionCheck's message, not DI's.
+    private static T CreateValidated<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(IServiceProvider services)
+    {
+        _ = services.GetRequiredService<IOptions<DedupOptions>>().Value;
+        return ActivatorUtilities.CreateInstance<T>(services);
     }
 }

@@ -4,21 +4,18 @@ namespace GenesysDedup.Domain;
 
 /// <summary>
 /// One parsed event: the original UTF-8 JSON plus the envelope fields every component looks at.
-/// A parsed event owns its document (and, when given, the buffer it was parsed from) until disposed: both are pooled
-/// and reused afterwards. <see cref="ToOwned"/> makes a copy on memory of its own, which stays readable for as long as
+/// A parsed event owns its pooled document until disposed. <see cref="ToOwned"/> makes a copy on memory of its own, which stays readable for as long as
 /// anyone holds it.
 /// </summary>
 public sealed class DedupEvent : IDisposable
 {
     private readonly JsonElement _root;
     private readonly JsonDocument? _document;
-    private readonly IDisposable? _bufferOwner;
 
-    internal DedupEvent(ReadOnlyMemory<byte> utf8Json, JsonDocument document, IDisposable? bufferOwner)
+    internal DedupEvent(ReadOnlyMemory<byte> utf8Json, JsonDocument document)
     {
         Utf8Json = utf8Json;
         _document = document;
-        _bufferOwner = bufferOwner;
         var root = _root = document.RootElement;
         Id = root.GetStringOrNull("id");
         DetailType = root.GetStringOrNull("detail-type");
@@ -64,11 +61,7 @@ public sealed class DedupEvent : IDisposable
     }
 
     /// <summary>Returns the parsed document's pooled buffers; the event must not be read afterwards.</summary>
-    public void Dispose()
-    {
-        _document?.Dispose();
-        _bufferOwner?.Dispose();
-    }
+    public void Dispose() => _document?.Dispose();
 }
 
 internal static class JsonElementExtensions

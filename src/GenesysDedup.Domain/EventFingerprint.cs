@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Security.Cryptography;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
 namespace GenesysDedup.Domain;
@@ -13,64 +13,28 @@ namespace GenesysDedup.Domain;
 /// </summary>
 internal static class EventFingerprint
 {
-    public const string Prefix = "sha256:";
-
     /// <summary>The default fingerprint (key source <c>fingerprint</c>).</summary>
-    public static bool TryCompute(DedupEvent dedupEvent, out string fingerprint, out string? error)
-    {
-        ArgumentNullException.ThrowIfNull(dedupEvent);
-        return TryHash(dedupEvent.Root, AppendIdentity, out fingerprint, out error);
-    }
+    public static bool TryCompute(DedupEvent dedupEvent, [NotNullWhen(true)] out string? fingerprint, out string? error) =>
+        JsonCanonicalizer.TryWrite(dedupEvent.Root, AppendIdentity, Sha256Text.Of, out fingerprint, out error);
 
     /// <summary>
     /// The older, wider identity (key source <c>eventbody-fingerprint</c>): the same hash of
     /// <c>{"eventBody","topicName"}</c> only. Fails with a reason when <c>detail</c> lacks either member.
     /// </summary>
-    public static bool TryComputeEventBody(DedupEvent dedupEvent, out string fingerprint, out string? error)
-    {
-        ArgumentNullException.ThrowIfNull(dedupEvent);
-        return TryHash(dedupEvent.Root, AppendEventBodyIdentity, out fingerprint, out error);
-    }
+    public static bool TryComputeEventBody(DedupEvent dedupEvent, [NotNullWhen(true)] out string? fingerprint, out string? error) =>
+        JsonCanonicalizer.TryWrite(dedupEvent.Root, AppendEventBodyIdentity, Sha256Text.Of, out fingerprint, out error);
 
     /// <summary>Whether <c>detail</c> is an object carrying both <c>topicName</c> and <c>eventBody</c>.</summary>
     public static bool HasTopicNameAndEventBody(JsonElement root) =>
         TryGetTopicNameAndEventBody(root, out _, out _);
 
-    /// <summary>Writes the canonical JSON the default fingerprint hashes; exposed so tests can check exactly what identifies an event.</summary>
+    /// <summary>Writes the canonical JSON the default fingerprint hashes, so tests can check exactly what identifies an event.</summary>
     public static bool TryWriteIdentity(JsonElement root, IBufferWriter<byte> output, out string? error) =>
         JsonCanonicalizer.TryWrite(root, AppendIdentity, output, out error);
 
     /// <summary>Writes the canonical JSON the <c>eventbody-fingerprint</c> source hashes: <c>{"eventBody":…,"topicName":…}</c>.</summary>
     public static bool TryWriteEventBodyIdentity(JsonElement root, IBufferWriter<byte> output, out string? error) =>
         JsonCanonicalizer.TryWrite(root, AppendEventBodyIdentity, output, out error);
-
-    private static bool TryHash(JsonElement root, JsonCanonicalizer.Appender append, out string fingerprint, out string? error)
-    {
-        var writer = new JsonCanonicalizer.Writer();
-        try
-        {
-            fingerprint = string.Empty;
-            if (!append(root, ref writer))
-            {
-                error = writer.Error;
-                return false;
-            }
-
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(writer.Written, hash);
-            fingerprint = string.Create(Prefix.Length + (SHA256.HashSizeInBytes * 2), hash, static (text, digest) =>
-            {
-                Prefix.CopyTo(text);
-                Convert.TryToHexStringLower(digest, text[Prefix.Length..], out _);
-            });
-            error = null;
-            return true;
-        }
-        finally
-        {
-            writer.Dispose();
-        }
-    }
 
     private static bool AppendIdentity(JsonElement root, ref JsonCanonicalizer.Writer writer)
     {

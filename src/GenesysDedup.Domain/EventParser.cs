@@ -30,20 +30,9 @@ internal static class EventParser
 {
     private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
-    /// <summary>Parses one event. <paramref name="bufferOwner"/>, when given, is disposed with the event (or at once on failure).</summary>
-    public static EventParseResult Parse(ReadOnlyMemory<byte> utf8Json, EventLimits? limits = null, IDisposable? bufferOwner = null)
+    public static EventParseResult Parse(ReadOnlyMemory<byte> utf8Json, EventLimits? limits = null)
     {
-        var result = ParseCore(utf8Json, limits ?? EventLimits.Default, bufferOwner);
-        if (!result.IsValid)
-        {
-            bufferOwner?.Dispose();
-        }
-
-        return result;
-    }
-
-    private static EventParseResult ParseCore(ReadOnlyMemory<byte> utf8Json, EventLimits limits, IDisposable? bufferOwner)
-    {
+        limits ??= EventLimits.Default;
         if (utf8Json.Length > limits.MaxBytes)
         {
             return Fail($"event is {utf8Json.Length} bytes; the limit is {limits.MaxBytes} (Dedup:MaxEventBytes)");
@@ -94,7 +83,7 @@ internal static class EventParser
             return Fail($"event must be a JSON object, not {kind.ToString().ToLowerInvariant()}");
         }
 
-        return new EventParseResult(new DedupEvent(utf8Json, document, bufferOwner), null);
+        return new EventParseResult(new DedupEvent(utf8Json, document), null);
     }
 
     private static EventParseResult Fail(string error) => new(null, error);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -17,15 +18,6 @@ internal static class JsonCanonicalizer
     public static bool TryWrite(JsonElement element, IBufferWriter<byte> output, out string? error) =>
         TryWrite(element, static (JsonElement e, ref Writer w) => w.TryAppend(e), output, out error);
 
-    /// <summary>The canonical form as a string (tests and diagnostics).</summary>
-    public static string Canonicalize(JsonElement element)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        return TryWrite(element, buffer, out var error)
-            ? Encoding.UTF8.GetString(buffer.WrittenSpan)
-            : throw new ArgumentException(error, nameof(element));
-    }
-
     /// <summary>Appends canonical JSON made from <paramref name="root"/> to <paramref name="writer"/>.</summary>
     internal delegate bool Appender(JsonElement root, ref Writer writer);
 
@@ -33,16 +25,22 @@ internal static class JsonCanonicalizer
     internal static bool TryWrite(JsonElement root, Appender append, IBufferWriter<byte> output, out string? error)
     {
         ArgumentNullException.ThrowIfNull(output);
+        return TryWrite(root, append, written =>
+        {
+            output.Write(written);
+            return true;
+        }, out _, out error);
+    }
+
+    /// <summary>Runs <paramref name="append"/> on a fresh <see cref="Writer"/> and, when it succeeds, returns what <paramref name="finish"/> makes of the bytes.</summary>
+    internal static bool TryWrite<T>(JsonElement root, Appender append, Func<ReadOnlySpan<byte>, T> finish, [NotNullWhen(true)] out T? result, out string? error)
+    {
         var writer = new Writer();
         try
         {
             var ok = append(root, ref writer);
             error = writer.Error;
-            if (ok)
-            {
-                output.Write(writer.Written);
-            }
-
+            result = ok ? finish(writer.Written)! : default;
             return ok;
         }
         finally
@@ -346,10 +344,9 @@ internal static class JsonCanonicalizer
                 return Fail("number is outside the IEEE 754 double range, which JCS cannot represent");
             }
 
-            Span<char> text = stackalloc char[32];
-            var length = EcmaScriptNumber.Format(value, text);
-            Reserve(length);
-            _length += Encoding.ASCII.GetBytes(text[..length], _output.AsSpan(_length));
+            var text = EcmaScriptNumber.Format(value);
+            Reserve(text.Length);
+            _length += Encoding.ASCII.GetBytes(text, _output.AsSpan(_length));
             return true;
         }
 
@@ -478,102 +475,28 @@ internal static class JsonCanonicalizer
 /// <summary>ECMAScript's Number.prototype.toString for finite doubles (ECMA-262 §6.1.6.1.20), as JCS requires.</summary>
 internal static class EcmaScriptNumber
 {
-    public static int Format(double value, Span<char> destination)
+    public static string Format(double value)
     {
         if (value == 0)
         {
-            destination[0] = '0';
-            return 1;
+            return "0";
         }
 
-        var pos = 0;
-        if (value < 0)
-        {
-            destination[pos++] = '-';
-            value = -value;
-        }
-
-        // "R" is the shortest text that round-trips, e.g. "1E+21", "1.5E-07", "333333333.3333333".
-        Span<char> shortest = stackalloc char[32];
-        value.TryFormat(shortest, out var written, "R", CultureInfo.InvariantCulture);
-        shortest = shortest[..written];
-
-        var exponent = 0;
-        var e = shortest.IndexOfAny('E', 'e');
-        if (e >= 0)
-        {
-            exponent = int.Parse(shortest[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            shortest = shortest[..e];
-        }
-
-        // digits (k of them, no leading/trailing zeros) and n such that value = 0.digits × 10^n.
-        Span<char> digits = stackalloc char[32];
-        var k = 0;
-        var point = shortest.IndexOf('.');
-        var n = (point < 0 ? shortest.Length : point) + exponent;
-        var leading = true;
-        foreach (var c in shortest)
-        {
-            if (c == '.')
-            {
-                continue;
-            }
-
-            if (leading && c == '0')
-            {
-                n--;
-                continue;
-            }
-
-            leading = false;
-            digits[k++] = c;
-        }
-
-        while (k > 1 && digits[k - 1] == '0')
-        {
-            k--;
-        }
-
-        var d = digits[..k];
-        if (k <= n && n <= 21)
-        {
-            d.CopyTo(destination[pos..]);
-            pos += k;
-            destination.Slice(pos, n - k).Fill('0');
-            return pos + n - k;
-        }
-
-        if (0 < n && n <= 21)
-        {
-            d[..n].CopyTo(destination[pos..]);
-            pos += n;
-            destination[pos++] = '.';
-            d[n..].CopyTo(destination[pos..]);
-            return pos + k - n;
-        }
-
-        if (-6 < n && n <= 0)
-        {
-            destination[pos++] = '0';
-            destination[pos++] = '.';
-            destination.Slice(pos, -n).Fill('0');
-            pos += -n;
-            d.CopyTo(destination[pos..]);
-            return pos + k;
-        }
-
-        destination[pos++] = d[0];
-        if (k > 1)
-        {
-            destination[pos++] = '.';
-            d[1..].CopyTo(destination[pos..]);
-            pos += k - 1;
-        }
-
-        destination[pos++] = 'e';
-        var e10 = n - 1;
-        destination[pos++] = e10 < 0 ? '-' : '+';
-        Math.Abs(e10).TryFormat(destination[pos..], out var exponentLength, default, CultureInfo.InvariantCulture);
-        return pos + exponentLength;
+        // "R" is the shortest text that round-trips, e.g. "1E+21", "1.5E-07", "333333333.3333333", "0.0001": read as its
+        // significant digits d (k of them) and n such that the value is 0.d × 10^n, then laid out as ECMAScript does.
+        var shortest = Math.Abs(value).ToString("R", CultureInfo.InvariantCulture);
+        var e = shortest.IndexOf('E', StringComparison.Ordinal);
+        var mantissa = e < 0 ? shortest : shortest[..e];
+        var point = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var all = mantissa.Replace(".", string.Empty, StringComparison.Ordinal);
+        var d = all.TrimStart('0');
+        var n = (point < 0 ? mantissa.Length : point) + (e < 0 ? 0 : int.Parse(shortest.AsSpan(e + 1), CultureInfo.InvariantCulture)) - (all.Length - d.Length);
+        d = d.TrimEnd('0');
+        var k = d.Length;
+        var text = k <= n && n <= 21 ? d + new string('0', n - k)
+            : 0 < n && n <= 21 ? $"{d[..n]}.{d[n..]}"
+            : -6 < n && n <= 0 ? $"0.{new string('0', -n)}{d}"
+            : string.Create(CultureInfo.InvariantCulture, $"{d[..1]}{(k > 1 ? "." : "")}{d[1..]}e{(n > 0 ? "+" : "-")}{Math.Abs(n - 1)}");
+        return value < 0 ? "-" + text : text;
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace GenesysDedup.Domain;
 
 /// <summary>
@@ -56,31 +58,9 @@ internal static class JsonEscapes
 
     private static bool TryReadHex4(ReadOnlySpan<byte> utf8, int start, out char unit)
     {
-        unit = '\0';
-        if (start + 4 > utf8.Length)
-        {
-            return false;
-        }
-
-        var value = 0;
-        foreach (var b in utf8.Slice(start, 4))
-        {
-            var digit = b switch
-            {
-                >= (byte)'0' and <= (byte)'9' => b - '0',
-                >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
-                >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
-                _ => -1,
-            };
-            if (digit < 0)
-            {
-                return false;
-            }
-
-            value = (value << 4) | digit;
-        }
-
+        ushort value = 0;
+        var ok = start + 4 <= utf8.Length && ushort.TryParse(utf8.Slice(start, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
         unit = (char)value;
-        return true;
+        return ok;
     }
 }

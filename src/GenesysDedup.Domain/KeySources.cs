@@ -2,83 +2,51 @@ using System.Text.Json;
 
 namespace GenesysDedup.Domain;
 
-/// <summary>What one key source found: a key, nothing (try the next source), or an error that makes the event invalid.</summary>
-internal readonly record struct KeySourceResult(string? Value, string? Error)
+/// <summary>The dedup key of one event: its value (unscoped), the event's fingerprint and the source that gave it.</summary>
+public readonly record struct DedupKey(string Value, string Fingerprint, string Source)
 {
-    public static KeySourceResult NotFound => default;
+    /// <summary>Separates the parts of the stored form; neither a namespace nor a key source name may hold it.</summary>
+    public const char StoredFormSeparator = ':';
 
-    public bool Found => Value is not null;
-}
+    /// <summary>
+    /// The key as stores hold it: <c>namespace:source:value</c>, the separator written even for the empty namespace.
+    /// Neither the namespace nor the source name may contain <c>:</c>, so the first two separators always split the
+    /// form the same way: two consumers sharing a store, or a sender-chosen path value shaped like a fingerprint,
+    /// never meet another key's record, whatever the value holds.
+    /// </summary>
+    public string StoredForm(string @namespace) => string.Concat(@namespace, ":", Source, ":", Value);
 
-/// <summary>One way of deriving a dedup key from an event (docs/behaviour.md#keys). Configured by name in <c>Dedup:KeySources</c>.</summary>
-internal interface IKeySource
-{
-    /// <summary>The configuration text that names this source, e.g. <c>fingerprint</c> or <c>detail.event_id</c>.</summary>
-    string Name { get; }
-
-    KeySourceResult Resolve(DedupEvent dedupEvent);
-}
-
-/// <summary>The default JCS fingerprint (<see cref="EventFingerprint.TryCompute"/>); yields a key for every event it can canonicalize.</summary>
-internal sealed class FingerprintKeySource : IKeySource
-{
-    public const string SourceName = "fingerprint";
-
-    public static FingerprintKeySource Instance { get; } = new();
-
-    public string Name => SourceName;
-
-    public KeySourceResult Resolve(DedupEvent dedupEvent) =>
-        EventFingerprint.TryCompute(dedupEvent, out var fingerprint, out var error)
-            ? new KeySourceResult(fingerprint, null)
-            : new KeySourceResult(null, $"cannot fingerprint the event: {error}");
+    /// <summary>The unscoped key value.</summary>
+    public override string ToString() => Value;
 }
 
 /// <summary>
-/// The older, wider identity, opt-in: the fingerprint of <c>detail.topicName</c> + <c>detail.eventBody</c> only, for
-/// topics whose bodies carry their own identity. Two notifications with equal bodies get one key (ADR 0006). Yields
-/// nothing (the next source is tried) when <c>detail</c> lacks either member.
+/// One way of deriving a key, named in <c>Dedup:KeySources</c> (docs/behaviour.md#keys): one of the two fingerprints,
+/// or a dotted path into the event (<c>detail.metadata.CorrelationId</c>, <c>resources.0</c>; <c>eventbridge-id</c> is
+/// <c>id</c>) that yields a non-empty string or a number's JSON text. Paths joined with <c>+</c> form a composite that
+/// yields only when every path does, joined with <c>|</c> (a <c>|</c> or <c>\</c> inside a value is escaped with
+/// <c>\</c>, so two different tuples never make one key).
 /// </summary>
-internal sealed class EventBodyFingerprintKeySource : IKeySource
+internal sealed class KeySource
 {
-    public const string SourceName = "eventbody-fingerprint";
+    /// <summary>The default JCS fingerprint (<see cref="EventFingerprint.TryCompute"/>).</summary>
+    public const string Fingerprint = "fingerprint";
 
-    public static EventBodyFingerprintKeySource Instance { get; } = new();
+    /// <summary>
+    /// The older, wider identity, opt-in: the fingerprint of <c>detail.topicName</c> + <c>detail.eventBody</c> only,
+    /// for topics whose bodies carry their own identity; two notifications with equal bodies get one key (ADR 0006).
+    /// Yields nothing when <c>detail</c> lacks either member.
+    /// </summary>
+    public const string EventBodyFingerprint = "eventbody-fingerprint";
 
-    public string Name => SourceName;
-
-    public KeySourceResult Resolve(DedupEvent dedupEvent)
-    {
-        ArgumentNullException.ThrowIfNull(dedupEvent);
-        if (!EventFingerprint.HasTopicNameAndEventBody(dedupEvent.Root))
-        {
-            return KeySourceResult.NotFound;
-        }
-
-        return EventFingerprint.TryComputeEventBody(dedupEvent, out var fingerprint, out var error)
-            ? new KeySourceResult(fingerprint, null)
-            : new KeySourceResult(null, $"cannot fingerprint the event body: {error}");
-    }
-}
-
-/// <summary>
-/// A dotted path into the event (<c>detail.metadata.CorrelationId</c>, <c>resources.0</c>); yields a non-empty
-/// string or a number's JSON text. Several paths joined with <c>+</c> form a composite that yields only when every
-/// path does, joined with <c>|</c> (a <c>|</c> or <c>\</c> inside a value is escaped with <c>\</c>, so two different
-/// tuples never make one key).
-/// </summary>
-internal sealed class PathKeySource : IKeySource
-{
-    public const string EventBridgeIdName = "eventbridge-id";
-    private const char CompositeSeparator = '+';
-    private const char ValueSeparator = '|';
-
-    private readonly string[][] _paths;
+    public const string EventBridgeId = "eventbridge-id";
 
     /// <summary>Bounds the stored form: with a 64-character namespace and a 512-character key it fits DynamoDB's key.</summary>
     public const int MaxNameLength = 256;
 
-    private PathKeySource(string name, string[][] paths)
+    private readonly string[][] _paths; // none for a fingerprint
+
+    private KeySource(string name, string[][] paths)
     {
         Name = name;
         _paths = paths;
@@ -86,13 +54,16 @@ internal sealed class PathKeySource : IKeySource
 
     public string Name { get; }
 
-    /// <summary>Parses a configured path or composite; throws <see cref="ArgumentException"/> naming the bad part.</summary>
-    public static PathKeySource Parse(string text)
+    /// <summary>Parses a configured name; throws <see cref="ArgumentException"/> naming the bad part.</summary>
+    public static KeySource Parse(string text)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
-        if (text == EventBridgeIdName)
+        switch (text)
         {
-            return new PathKeySource(text, [["id"]]);
+            case Fingerprint or EventBodyFingerprint:
+                return new KeySource(text, []);
+            case EventBridgeId:
+                return new KeySource(text, [["id"]]);
         }
 
         if (text.Contains(DedupKey.StoredFormSeparator, StringComparison.Ordinal) || text.Length > MaxNameLength)
@@ -102,42 +73,38 @@ internal sealed class PathKeySource : IKeySource
                 nameof(text));
         }
 
-        var paths = text.Split(CompositeSeparator, StringSplitOptions.TrimEntries)
-            .Select(path => path.Split('.'))
-            .ToArray();
+        var paths = text.Split('+', StringSplitOptions.TrimEntries).Select(path => path.Split('.')).ToArray();
         if (paths.Any(segments => segments.Any(string.IsNullOrWhiteSpace)))
         {
-            throw new ArgumentException($"key source '{text}' is not a dotted path (or paths joined with '{CompositeSeparator}')", nameof(text));
+            throw new ArgumentException($"key source '{text}' is not a dotted path (or paths joined with '+')", nameof(text));
         }
 
-        return new PathKeySource(text, paths);
+        return new KeySource(text, paths);
     }
 
-    public KeySourceResult Resolve(DedupEvent dedupEvent)
+    /// <summary>The value a path source finds in <paramref name="root"/>; null when any of its paths finds none.</summary>
+    public string? Find(JsonElement root)
     {
         if (_paths.Length == 1)
         {
-            return new KeySourceResult(Find(dedupEvent.Root, _paths[0]), null);
+            return Find(root, _paths[0]);
         }
 
         var parts = new string[_paths.Length];
         for (var i = 0; i < _paths.Length; i++)
         {
-            if (Find(dedupEvent.Root, _paths[i]) is not { } part)
+            if (Find(root, _paths[i]) is not { } part)
             {
-                return KeySourceResult.NotFound;
+                return null;
             }
 
-            parts[i] = part;
+            parts[i] = part.AsSpan().IndexOfAny('\\', '|') < 0
+                ? part
+                : part.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal);
         }
 
-        return new KeySourceResult(string.Join(ValueSeparator, parts.Select(EscapePart)), null);
+        return string.Join('|', parts);
     }
-
-    private static string EscapePart(string part) =>
-        part.AsSpan().IndexOfAny('\\', ValueSeparator) < 0
-            ? part
-            : part.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal);
 
     private static string? Find(JsonElement element, string[] segments)
     {
@@ -167,89 +134,55 @@ internal sealed class PathKeySource : IKeySource
     }
 }
 
-/// <summary>The dedup key of one event: its value (unscoped), the event's fingerprint and the source that gave it.</summary>
-public readonly record struct DedupKey(string Value, string Fingerprint, string Source)
-{
-    /// <summary>Separates the parts of the stored form; neither a namespace nor a key source name may hold it.</summary>
-    public const char StoredFormSeparator = ':';
-
-    /// <summary>
-    /// The key as stores hold it: <c>namespace:source:value</c>, the separator written even for the empty namespace.
-    /// Neither the namespace nor the source name may contain <c>:</c>, so the first two separators always split the
-    /// form the same way: two consumers sharing a store, or a sender-chosen path value shaped like a fingerprint,
-    /// never meet another key's record, whatever the value holds.
-    /// </summary>
-    public string StoredForm(string @namespace) => string.Concat(@namespace, ":", Source, ":", Value);
-
-    /// <summary>The unscoped key value.</summary>
-    public override string ToString() => Value;
-}
-
 /// <summary>Resolves an event's key with the ordered list of sources: the first one that yields wins (docs/behaviour.md#keys).</summary>
 internal sealed class KeyResolver
 {
     /// <summary>The default order (docs/behaviour.md#default-order): the tutorial's <c>detail.event_id</c>, then the fingerprint.</summary>
-    public static IReadOnlyList<string> DefaultSources { get; } = ["detail.event_id", FingerprintKeySource.SourceName];
+    public static IReadOnlyList<string> DefaultSources { get; } = ["detail.event_id", KeySource.Fingerprint];
 
-    private readonly IKeySource[] _sources;
+    /// <summary>Path keys longer than this are replaced by a hash of themselves (DynamoDB keys stop at 2048 bytes).</summary>
+    public const int MaxKeyLength = 512;
 
-    public KeyResolver(IEnumerable<IKeySource> sources)
-    {
-        _sources = [.. sources];
-        if (_sources.Length == 0)
-        {
-            throw new ArgumentException("at least one key source is required", nameof(sources));
-        }
-    }
+    private readonly KeySource[] _sources;
 
-    public IReadOnlyList<IKeySource> Sources => _sources;
+    private KeyResolver(KeySource[] sources) => _sources = sources;
+
+    public IReadOnlyList<KeySource> Sources => _sources;
 
     /// <summary>Builds the sources from their configured names; throws <see cref="ArgumentException"/> naming a bad one.</summary>
     public static KeyResolver FromNames(IEnumerable<string>? names)
     {
         var list = names?.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()).ToList();
-        if (list is null || list.Count == 0)
-        {
-            list = [.. DefaultSources];
-        }
-
-        return new KeyResolver(list.Select(name => name switch
-        {
-            FingerprintKeySource.SourceName => FingerprintKeySource.Instance,
-            EventBodyFingerprintKeySource.SourceName => EventBodyFingerprintKeySource.Instance,
-            _ => (IKeySource)PathKeySource.Parse(name),
-        }));
+        return new KeyResolver([.. (list is { Count: > 0 } ? list : DefaultSources).Select(KeySource.Parse)]);
     }
-
-    /// <summary>Path keys longer than this are replaced by a hash of themselves (DynamoDB keys stop at 2048 bytes).</summary>
-    public const int MaxKeyLength = 512;
 
     /// <summary>The key, or the reason the event has none. A path key carries the fingerprint too, for conflict detection.</summary>
     public KeyResolution Resolve(DedupEvent dedupEvent)
     {
         foreach (var source in _sources)
         {
-            var found = source.Resolve(dedupEvent);
-            if (found.Error is not null)
+            string? fingerprint, error;
+            switch (source.Name)
             {
-                return KeyResolution.Fail(found.Error);
+                // A fingerprint key is its own fingerprint: an event can never conflict with itself.
+                case KeySource.Fingerprint:
+                    return EventFingerprint.TryCompute(dedupEvent, out fingerprint, out error)
+                        ? new KeyResolution(new DedupKey(fingerprint, fingerprint, source.Name), null)
+                        : KeyResolution.Fail($"cannot fingerprint the event: {error}");
+                case KeySource.EventBodyFingerprint when EventFingerprint.HasTopicNameAndEventBody(dedupEvent.Root):
+                    return EventFingerprint.TryComputeEventBody(dedupEvent, out fingerprint, out error)
+                        ? new KeyResolution(new DedupKey(fingerprint, fingerprint, source.Name), null)
+                        : KeyResolution.Fail($"cannot fingerprint the event body: {error}");
+                case KeySource.EventBodyFingerprint:
+                    continue;
             }
 
-            if (!found.Found)
+            if (source.Find(dedupEvent.Root) is { } value)
             {
-                continue;
+                return EventFingerprint.TryCompute(dedupEvent, out fingerprint, out error)
+                    ? new KeyResolution(new DedupKey(BoundLength(value), fingerprint, source.Name), null)
+                    : KeyResolution.Fail($"cannot fingerprint the event: {error}");
             }
-
-            // A fingerprint key is its own fingerprint: an event can never conflict with itself.
-            if (source is FingerprintKeySource or EventBodyFingerprintKeySource)
-            {
-                return new KeyResolution(new DedupKey(found.Value!, found.Value!, source.Name), null);
-            }
-
-            var fingerprint = FingerprintKeySource.Instance.Resolve(dedupEvent);
-            return fingerprint.Error is not null
-                ? KeyResolution.Fail(fingerprint.Error)
-                : new KeyResolution(new DedupKey(BoundLength(found.Value!), fingerprint.Value!, source.Name), null);
         }
 
         return KeyResolution.Fail($"no key source yielded a key (tried {string.Join(", ", _sources.Select(s => s.Name))})");

@@ -1,6 +1,5 @@
 using GenesysDedup.Domain;
 using GenesysDedup.Handlers.Http;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -17,8 +16,14 @@ public static class HttpHandlerBuilderExtensions
             options.Bind(configuration.GetSection(HttpHandlerOptions.SectionName));
         }
 
-        options.ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpHandlerOptions>, HttpHandlerOptionsChecks>());
+        options
+            .Validate(
+                static o => o.Url is { IsAbsoluteUri: true } url && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps),
+                "Handler:Http:Url must be an absolute http(s) URL when Handler:Kind is 'http'.")
+            .Validate(
+                static o => o.Timeout > TimeSpan.Zero && o.Timeout <= TimeSpan.FromMinutes(5),
+                "Handler:Http:Timeout must be between 00:00:00.001 and 00:05:00.")
+            .ValidateOnStart();
         builder.Services.AddHttpClient(HttpForwardingHandler.ClientName, static (sp, client) =>
         {
             var handler = sp.GetRequiredService<IOptions<HttpHandlerOptions>>().Value;

@@ -18,7 +18,7 @@ internal static class IdempotencyKeyHeader
     public static string Encode(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (!NeedsEscape(key))
+        if (!key.AsSpan().ContainsAnyExcept(SafeChars))
         {
             return key;
         }
@@ -42,10 +42,7 @@ internal static class IdempotencyKeyHeader
 
     private const string HexUpper = "0123456789ABCDEF";
 
-    private static readonly SearchValues<char> SafeChars = SearchValues.Create(
-        "!\"#$&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
-
-    private static bool NeedsEscape(string key) => key.AsSpan().ContainsAnyExcept(SafeChars);
+    private static readonly SearchValues<char> SafeChars = SearchValues.Create([.. Enumerable.Range('!', '~' - '!' + 1).Where(c => c != '%').Select(c => (char)c)]);
 
     private static bool IsSafe(byte b) => b is >= (byte)'!' and <= (byte)'~' and not (byte)'%';
 }

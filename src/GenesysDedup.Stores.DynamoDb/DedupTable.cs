@@ -14,26 +14,12 @@ internal static class DedupTable
 {
     public const string DefaultTableName = "EventDeduplication";
 
-    /// <summary>Partition key (S): the scoped dedup key.</summary>
-    public const string EventId = "EventId";
-
-    /// <summary><c>IN_PROGRESS</c> or <c>COMPLETED</c> (S).</summary>
-    public const string Status = "Status";
-
-    /// <summary>The claimer's random token (S); fences complete and release.</summary>
-    public const string Owner = "Owner";
-
-    /// <summary>Lease expiry, epoch milliseconds (N).</summary>
-    public const string LeaseExpiresAt = "LeaseExpiresAt";
-
-    /// <summary>Record expiry, epoch seconds (N); the table's TTL attribute. Lease expiry on a claim, retention expiry on completion.</summary>
-    public const string Ttl = "TTL";
-
-    /// <summary>When the event was completed, epoch seconds (N).</summary>
-    public const string ProcessedAt = "ProcessedAt";
-
-    /// <summary>The event's fingerprint (S): the same key with another fingerprint is a conflict.</summary>
-    public const string Fingerprint = "Fingerprint";
+    public const string EventId = "EventId"; // partition key (S): the scoped dedup key
+    public const string Status = "Status"; // IN_PROGRESS or COMPLETED (S)
+    public const string Owner = "Owner"; // the claimer's random token (S); fences complete and release
+    public const string LeaseExpiresAt = "LeaseExpiresAt"; // epoch milliseconds (N)
+    public const string Ttl = "TTL"; // record expiry, epoch seconds (N): the lease's on a claim, the retention's once completed
+    public const string Fingerprint = "Fingerprint"; // (S) the same key with another fingerprint is a conflict
 
     private const long TicksPerSecond = TimeSpan.TicksPerSecond;
     private const long TicksPerMillisecond = TimeSpan.TicksPerMillisecond;

@@ -3,8 +3,6 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using GenesysDedup.Domain;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GenesysDedup.Stores.DynamoDb;
 
@@ -36,18 +34,15 @@ internal sealed class DynamoDbDedupStore : IDedupStore
 
     private readonly IAmazonDynamoDB _client;
     private readonly string _tableName;
-    private readonly ILogger _logger;
 
     /// <param name="client">The process's one DynamoDB client; its timeouts bound every call.</param>
     /// <param name="tableName">A table whose partition key is <c>EventId</c> (S).</param>
-    /// <param name="logger">Optional.</param>
-    public DynamoDbDedupStore(IAmazonDynamoDB client, string tableName, ILogger<DynamoDbDedupStore>? logger = null)
+    public DynamoDbDedupStore(IAmazonDynamoDB client, string tableName)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
         _client = client;
         _tableName = tableName;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>The table this store reads and writes.</summary>
@@ -70,7 +65,6 @@ internal sealed class DynamoDbDedupStore : IDedupStore
             if (blocker.Count == 0)
             {
                 // The endpoint did not return the record that failed the condition (dynalite does not): read it.
-                Log.ClaimReadBack(_logger, request.Key);
                 blocker = await ReadAsync(request.Key, consistent: true, "claim read-back", cancellationToken).ConfigureAwait(false);
             }
 
@@ -86,7 +80,6 @@ internal sealed class DynamoDbDedupStore : IDedupStore
             }
 
             // The record that blocked the write vanished or expired before it was read: claim again.
-            Log.ClaimRetried(_logger, request.Key, attempt);
         }
 
         throw new DedupStoreUnavailableException($"DynamoDB claim of key '{request.Key}' did not settle after {MaxClaimAttempts} attempts.");

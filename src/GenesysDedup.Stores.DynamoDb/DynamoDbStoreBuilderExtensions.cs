@@ -5,7 +5,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -47,16 +46,12 @@ public static class DynamoDbStoreBuilderExtensions
         services.TryAddSingleton<IAmazonDynamoDB>(static sp => DynamoDbClientFactory.Create(
             sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value,
             sp.GetRequiredService<AwsEnvironment>(),
-            LoggerFor<DynamoDbDedupStore>(sp)));
+            sp.GetRequiredService<ILogger<DynamoDbDedupStore>>()));
         services.TryAddSingleton(static sp => new DynamoDbDedupStore(
             sp.GetRequiredService<IAmazonDynamoDB>(),
-            sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value.TableName,
-            LoggerFor<DynamoDbDedupStore>(sp)));
+            sp.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value.TableName));
         services.Replace(ServiceDescriptor.Singleton<IDedupStore>(static sp => sp.GetRequiredService<DynamoDbDedupStore>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DynamoDbTableSetup>());
         return builder;
     }
-
-    private static ILogger<T> LoggerFor<T>(IServiceProvider services) =>
-        services.GetService<ILogger<T>>() ?? NullLogger<T>.Instance;
 }

@@ -14,7 +14,7 @@ namespace GenesysDedup.Stores.DynamoDb;
 /// </summary>
 internal sealed class DynamoDbTableSetup(IAmazonDynamoDB client, IOptions<DynamoDbStoreOptions> options, TimeProvider time, ILogger<DynamoDbTableSetup> logger) : IHostedService
 {
-    /// <summary>How long to wait for a new table to become ACTIVE (DynamoDB takes seconds; dynalite well under one).</summary>
+    // DynamoDB takes seconds to make a table ACTIVE; dynalite well under one.
     internal static readonly TimeSpan ActivationTimeout = TimeSpan.FromMinutes(2);
 
     internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
@@ -85,18 +85,9 @@ internal sealed class DynamoDbTableSetup(IAmazonDynamoDB client, IOptions<Dynamo
         {
             var current = await client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = tableName }, cancellationToken).ConfigureAwait(false);
             var status = current.TimeToLiveDescription?.TimeToLiveStatus;
-            var attribute = current.TimeToLiveDescription?.AttributeName;
             if (status == TimeToLiveStatus.ENABLED || status == TimeToLiveStatus.ENABLING)
             {
-                if (attribute == DedupTable.Ttl)
-                {
-                    Log.TtlAlreadyOn(logger, tableName, status?.Value, attribute);
-                }
-                else
-                {
-                    Log.TtlOnOtherAttribute(logger, tableName, attribute, DedupTable.Ttl);
-                }
-
+                Log.TtlAlreadyOn(logger, tableName, status.Value, current.TimeToLiveDescription?.AttributeName);
                 return;
             }
 

@@ -1,4 +1,3 @@
-using GenesysDedup.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace GenesysDedup.Stores.DynamoDb;
@@ -6,12 +5,6 @@ namespace GenesysDedup.Stores.DynamoDb;
 /// <summary>Every log line of the DynamoDB store. Keys, table names and outcomes only: never payloads or secrets.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Debug, "Claim of {Key} failed its condition and the endpoint returned no item; reading the record with a consistent read")]
-    public static partial void ClaimReadBack(ILogger logger, LogText key);
-
-    [LoggerMessage(2, LogLevel.Debug, "Claim of {Key}: the blocking record vanished or expired before it was read (attempt {Attempt}); claiming again")]
-    public static partial void ClaimRetried(ILogger logger, LogText key, int attempt);
-
     [LoggerMessage(3, LogLevel.Information, "Created DynamoDB table {TableName} (on-demand, partition key EventId)")]
     public static partial void TableCreated(ILogger logger, string tableName);
 
@@ -21,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Information, "Enabled TTL on attribute {Attribute} of DynamoDB table {TableName}")]
     public static partial void TtlEnabled(ILogger logger, string attribute, string tableName);
 
-    [LoggerMessage(6, LogLevel.Debug, "TTL on DynamoDB table {TableName} is already {Status} on attribute {Attribute}")]
+    [LoggerMessage(6, LogLevel.Information, "TTL on DynamoDB table {TableName} is already {Status} on attribute {Attribute}: left as it is (expiry is judged from stored timestamps)")]
     public static partial void TtlAlreadyOn(ILogger logger, string tableName, string? status, string? attribute);
 
     [LoggerMessage(7, LogLevel.Warning, "The DynamoDB endpoint does not support TTL ({ErrorCode}): expired records of table {TableName} are not deleted by the server. Dedup is unaffected (expiry is judged from stored timestamps); this is expected on dynalite")]
@@ -29,7 +22,4 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "Dedup:DynamoDb:ServiceUrl is {ServiceUrl} and no AWS credentials are configured: signing with placeholder credentials for the local endpoint")]
     public static partial void PlaceholderCredentials(ILogger logger, Uri serviceUrl);
-
-    [LoggerMessage(9, LogLevel.Information, "TTL on DynamoDB table {TableName} is on attribute {Attribute}, not {Expected}: left as it is; expiry is judged from stored timestamps")]
-    public static partial void TtlOnOtherAttribute(ILogger logger, string tableName, string? attribute, string expected);
 }

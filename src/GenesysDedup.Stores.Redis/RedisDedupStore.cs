@@ -6,19 +6,11 @@ namespace GenesysDedup.Stores.Redis;
 
 /// <summary>
 /// Redis store (docs/behaviour.md#stores): one string per key at <c>KeyPrefix + key</c>, laid out as <see cref="RedisRecord"/> says.
-/// <list type="bullet">
-/// <item>Claim: <c>SET key value NX PX lease</c>. When the key exists, <c>GET</c> it and judge it with
-/// <see cref="StoredRecord.Judge(ClaimRequest)"/> from its stored timestamps; a record judged expired is taken over with the
-/// <see cref="RedisScripts.Takeover"/> compare-and-set (replace only if the value is still what was read), and a lost
-/// race is judged again. Our own owner token read back (an ambiguous write retried) is acquired.</item>
-/// <item>Complete and release: one owner-checked script each (<see cref="RedisScripts.Complete"/>,
-/// <see cref="RedisScripts.Release"/>). Completion moves the key's expiry to the retention, and writes the whole
-/// record when the claim is gone (Redis expired it with its lease while a slow handler ran).</item>
-/// </list>
-/// Every call touches one key, so it runs unchanged on Redis Cluster. Client faults (connection, timeout, server
-/// errors such as <c>LOADING</c> or <c>BUSY</c>, a disposed connection) become
-/// <see cref="DedupStoreUnavailableException"/>. Commands are bounded by the client's timeouts rather than the
-/// cancellation token: a write abandoned once sent would leave its outcome unknown.
+/// A claim is <c>SET key value NX PX lease</c>; when the key exists, the record read back is judged with
+/// <see cref="StoredRecord.Judge(ClaimRequest)"/>, and one judged expired is taken over by compare-and-set
+/// (<see cref="RedisScripts.Takeover"/>). Complete and release are one owner-checked script each. Every call touches
+/// one key (so it runs unchanged on Redis Cluster) and is bounded by the client's timeouts rather than the cancellation
+/// token: a write abandoned once sent would leave its outcome unknown.
 /// </summary>
 internal sealed class RedisDedupStore : IDedupStore
 {
@@ -32,18 +24,10 @@ internal sealed class RedisDedupStore : IDedupStore
     private readonly string _keyPrefix;
     private readonly ILogger<RedisDedupStore> _logger;
 
-    /// <param name="connection">The process's one connection.</param>
+    /// <param name="connection">The process's one connection, being made: each call awaits it, so none blocks while it is.</param>
     /// <param name="keyPrefix">Put before every key (<see cref="RedisStoreOptions.KeyPrefix"/>).</param>
     /// <param name="logger">Where faults are logged.</param>
-    public RedisDedupStore(IConnectionMultiplexer connection, string keyPrefix, ILogger<RedisDedupStore> logger)
-        : this(Task.FromResult(connection ?? throw new ArgumentNullException(nameof(connection))), keyPrefix, logger)
-    {
-    }
-
-    /// <param name="connection">The connection being made: each call awaits it, so none blocks while it is.</param>
-    /// <param name="keyPrefix">Put before every key.</param>
-    /// <param name="logger">Where faults are logged.</param>
-    internal RedisDedupStore(Task<IConnectionMultiplexer> connection, string? keyPrefix, ILogger<RedisDedupStore> logger)
+    public RedisDedupStore(Task<IConnectionMultiplexer> connection, string? keyPrefix, ILogger<RedisDedupStore> logger)
     {
         ArgumentNullException.ThrowIfNull(logger);
         _connection = connection;
@@ -57,9 +41,8 @@ internal sealed class RedisDedupStore : IDedupStore
         var key = KeyOf(request.Key);
         RedisValue claim = RedisRecord.Format(RecordStatus.InProgress, request.LeaseExpiresAt, request.LeaseExpiresAt, request.Owner, request.Fingerprint);
         var leaseMs = TimeToLiveMs(request.Now, request.LeaseExpiresAt);
-        try
+        var outcome = await CallAsync("claim", key, async database =>
         {
-            var database = (await _connection.ConfigureAwait(false)).GetDatabase();
             for (var round = 0; round < MaxClaimRounds; round++)
             {
                 if (await database.StringSetAsync(key, claim, TimeSpan.FromMilliseconds(leaseMs), When.NotExists).ConfigureAwait(false))
@@ -87,15 +70,17 @@ internal sealed class RedisDedupStore : IDedupStore
 
                 // Judged expired from its stored timestamps while Redis still holds it: take it over, unless another
                 // delivery changed it since we read it (then judge what it wrote).
-                if (await EvaluateAsync(RedisScripts.Takeover, key, [current, claim, leaseMs]).ConfigureAwait(false) == 1)
+                if (await EvaluateAsync(database, RedisScripts.Takeover, key, [current, claim, leaseMs]).ConfigureAwait(false) == 1)
                 {
                     return ClaimResult.Acquired;
                 }
             }
-        }
-        catch (Exception ex) when (IsStoreFault(ex))
+
+            return (ClaimResult?)null;
+        }).ConfigureAwait(false);
+        if (outcome is { } result)
         {
-            throw Unavailable(ex, "claim", key);
+            return result;
         }
 
         Log.Contended(_logger, key, MaxClaimRounds);
@@ -106,43 +91,30 @@ internal sealed class RedisDedupStore : IDedupStore
     {
         CheckOwner(request.Owner);
         var key = KeyOf(request.Key);
-        try
-        {
-            var completed = await EvaluateAsync(
-                RedisScripts.Complete,
-                key,
-                [request.Owner, request.Fingerprint, request.Now.ToUnixTimeMilliseconds(), request.ExpiresAt.ToUnixTimeMilliseconds(), TimeToLiveMs(request.Now, request.ExpiresAt)]).ConfigureAwait(false);
-            return completed == 1;
-        }
-        catch (Exception ex) when (IsStoreFault(ex))
-        {
-            throw Unavailable(ex, "complete", key);
-        }
+        RedisValue[] arguments = [request.Owner, request.Fingerprint, request.Now.ToUnixTimeMilliseconds(), request.ExpiresAt.ToUnixTimeMilliseconds(), TimeToLiveMs(request.Now, request.ExpiresAt)];
+        return await CallAsync("complete", key, database => EvaluateAsync(database, RedisScripts.Complete, key, arguments)).ConfigureAwait(false) == 1;
     }
 
     public async ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
     {
         CheckOwner(owner);
         var redisKey = KeyOf(key);
-        try
-        {
-            return await EvaluateAsync(RedisScripts.Release, redisKey, [owner]).ConfigureAwait(false) == 1;
-        }
-        catch (Exception ex) when (IsStoreFault(ex))
-        {
-            throw Unavailable(ex, "release", redisKey);
-        }
+        return await CallAsync("release", redisKey, database => EvaluateAsync(database, RedisScripts.Release, redisKey, [owner])).ConfigureAwait(false) == 1;
     }
 
-    public async ValueTask CheckReadyAsync(CancellationToken cancellationToken)
+    public async ValueTask CheckReadyAsync(CancellationToken cancellationToken) =>
+        await CallAsync("ping", string.Empty, database => database.PingAsync()).ConfigureAwait(false);
+
+    /// <summary>Runs <paramref name="call"/> on the connection; a client fault becomes <see cref="DedupStoreUnavailableException"/>.</summary>
+    private async Task<T> CallAsync<T>(string operation, string key, Func<IDatabase, Task<T>> call)
     {
         try
         {
-            await (await _connection.ConfigureAwait(false)).GetDatabase().PingAsync().ConfigureAwait(false);
+            return await call((await _connection.ConfigureAwait(false)).GetDatabase()).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsStoreFault(ex))
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            throw Unavailable(ex, "ping", string.Empty);
+            throw Unavailable(ex, operation, key);
         }
     }
 
@@ -199,13 +171,9 @@ internal sealed class RedisDedupStore : IDedupStore
         return string.Concat(_keyPrefix, key);
     }
 
-    private async Task<long> EvaluateAsync(string script, string key, RedisValue[] arguments)
-    {
-        // By text, not hash: the client loads it once per server and sends EVALSHA, re-loading on NOSCRIPT.
-        var database = (await _connection.ConfigureAwait(false)).GetDatabase();
-        var result = await database.ScriptEvaluateAsync(script, [key], arguments).ConfigureAwait(false);
-        return (long)result;
-    }
+    // By text, not hash: the client loads it once per server and sends EVALSHA, re-loading on NOSCRIPT.
+    private static async Task<long> EvaluateAsync(IDatabase database, string script, string key, RedisValue[] arguments) =>
+        (long)await database.ScriptEvaluateAsync(script, [key], arguments).ConfigureAwait(false);
 
     /// <summary>Milliseconds from <paramref name="now"/> to <paramref name="until"/>, at least 1 (PX must be positive).</summary>
     private static long TimeToLiveMs(DateTimeOffset now, DateTimeOffset until)
@@ -222,9 +190,6 @@ internal sealed class RedisDedupStore : IDedupStore
             throw new ArgumentException($"An owner token may not contain '{RedisRecord.Separator}'.", nameof(owner));
         }
     }
-
-    private static bool IsStoreFault(Exception exception) =>
-        exception is RedisException or TimeoutException or ObjectDisposedException;
 
     private DedupStoreUnavailableException Unavailable(Exception exception, string operation, string key)
     {

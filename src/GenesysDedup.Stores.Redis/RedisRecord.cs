@@ -38,13 +38,9 @@ internal static class RedisRecord
             return false;
         }
 
-        var statusText = status switch
-        {
-            _ when status.SequenceEqual(RecordStatus.InProgress) => RecordStatus.InProgress,
-            _ when status.SequenceEqual(RecordStatus.Completed) => RecordStatus.Completed,
-            _ => null,
-        };
-
+        var statusText = status.SequenceEqual(RecordStatus.InProgress) ? RecordStatus.InProgress
+            : status.SequenceEqual(RecordStatus.Completed) ? RecordStatus.Completed
+            : null;
         if (statusText is null || owner.IsEmpty || !TryParseTime(lease, out var leaseAt) || !TryParseTime(expires, out var expiresAt))
         {
             return false;

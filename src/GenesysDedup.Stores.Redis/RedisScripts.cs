@@ -3,8 +3,6 @@ namespace GenesysDedup.Stores.Redis;
 /// <summary>
 /// The server-side steps, each one atomic on one key (so they run unchanged on Redis Cluster). Lua rather than
 /// <c>SET … IFEQ</c>: IFEQ needs Redis 8.4 or Valkey 9, and managed Redis/Valkey fleets still run 6 and 7.
-/// StackExchange.Redis sends <c>SCRIPT LOAD</c> with the first call on each server and <c>EVALSHA</c> after that,
-/// re-loading on <c>NOSCRIPT</c> (after a flush, restart or failover): one round trip per call.
 /// The value layout is <see cref="RedisRecord"/>'s: <c>Status|LeaseExpiresAt|ExpiresAt|Owner|Fingerprint</c>.
 /// </summary>
 internal static class RedisScripts

@@ -69,34 +69,12 @@ internal static class RedisConnectionSettings
         options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
 
-        if (!Sets(configuration, "connectTimeout"))
-        {
-            options.ConnectTimeout = DefaultConnectTimeoutMs;
-        }
-
-        if (!Sets(configuration, "syncTimeout"))
-        {
-            options.SyncTimeout = DefaultCommandTimeoutMs;
-        }
-
-        if (!Sets(configuration, "asyncTimeout"))
-        {
-            options.AsyncTimeout = DefaultCommandTimeoutMs;
-        }
-
+        var parts = configuration.Split(',', StringSplitOptions.TrimEntries);
+        bool Sets(string keyword) => parts.Any(part =>
+            part.StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && part.AsSpan(keyword.Length).TrimStart().StartsWith("="));
+        options.ConnectTimeout = Sets("connectTimeout") ? options.ConnectTimeout : DefaultConnectTimeoutMs;
+        options.SyncTimeout = Sets("syncTimeout") ? options.SyncTimeout : DefaultCommandTimeoutMs;
+        options.AsyncTimeout = Sets("asyncTimeout") ? options.AsyncTimeout : DefaultCommandTimeoutMs;
         return options;
-    }
-
-    private static bool Sets(string configuration, string keyword)
-    {
-        foreach (var part in configuration.Split(',', StringSplitOptions.TrimEntries))
-        {
-            if (part.StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && part.AsSpan(keyword.Length).TrimStart().StartsWith("="))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -35,7 +35,7 @@ public sealed class DedupKeyTests
     public void StoredForm_PathValueShapedLikeAFingerprint_DiffersFromTheFingerprintKey()
     {
         const string Fingerprint = "sha256:9c1e0000000000000000000000000000000000000000000000000000000000ff";
-        var real = new DedupKey(Fingerprint, Fingerprint, FingerprintKeySource.SourceName);
+        var real = new DedupKey(Fingerprint, Fingerprint, KeySource.Fingerprint);
         var forged = new DedupKey(Fingerprint, "sha256:other", "detail.event_id");
 
         Assert.NotEqual(real.StoredForm("crm"), forged.StoredForm("crm"));

@@ -76,10 +76,5 @@ public sealed class EcmaScriptNumberTests
         Assert.Equal("0", Format(-0.0));
     }
 
-    private static string Format(double value)
-    {
-        Span<char> text = stackalloc char[32];
-        var length = EcmaScriptNumber.Format(value, text);
-        return new string(text[..length]);
-    }
+    private static string Format(double value) => EcmaScriptNumber.Format(value);
 }

@@ -116,7 +116,7 @@ public sealed partial class EventFingerprintTests
 
         Assert.False(EventFingerprint.HasTopicNameAndEventBody(dedupEvent.Root));
         Assert.False(EventFingerprint.TryComputeEventBody(dedupEvent, out var fingerprint, out var error));
-        Assert.Equal(string.Empty, fingerprint);
+        Assert.Null(fingerprint);
         Assert.Equal("detail has no topicName and eventBody", error);
     }
 
@@ -129,7 +129,7 @@ public sealed partial class EventFingerprintTests
         Assert.True(EventFingerprint.TryCompute(dedupEvent, out var fingerprint, out var error));
 
         Assert.Null(error);
-        Assert.Equal("sha256:", EventFingerprint.Prefix);
+        Assert.Equal("sha256:", Sha256Text.Prefix);
         Assert.Matches(FingerprintFormat(), fingerprint);
     }
 
@@ -347,8 +347,8 @@ public sealed partial class EventFingerprintTests
     {
         using var dedupEvent = TestJson.Event(Samples.Bytes(sample));
         var detail = dedupEvent.Root.GetProperty("detail");
-        var identity = "{\"eventBody\":" + JsonCanonicalizer.Canonicalize(detail.GetProperty("eventBody"))
-            + ",\"topicName\":" + JsonCanonicalizer.Canonicalize(detail.GetProperty("topicName")) + "}";
+        var identity = "{\"eventBody\":" + TestJson.Canonicalize(detail.GetProperty("eventBody"))
+            + ",\"topicName\":" + TestJson.Canonicalize(detail.GetProperty("topicName")) + "}";
 
         Assert.True(EventFingerprint.TryComputeEventBody(dedupEvent, out var fingerprint, out var error), error);
         Assert.Equal(Sha256Fingerprint(identity), fingerprint);
@@ -385,7 +385,7 @@ public sealed partial class EventFingerprintTests
     public void TryCompute_DetailWithoutTimestamp_IsSha256OfCanonicalDetail(string json)
     {
         using var dedupEvent = TestJson.Event(json);
-        var expected = Sha256Fingerprint(JsonCanonicalizer.Canonicalize(dedupEvent.Root.GetProperty("detail")));
+        var expected = Sha256Fingerprint(TestJson.Canonicalize(dedupEvent.Root.GetProperty("detail")));
 
         Assert.Equal(expected, TestJson.Fingerprint(dedupEvent));
     }
@@ -473,7 +473,7 @@ public sealed partial class EventFingerprintTests
         Assert.Equal(!fails, ok);
         if (fails)
         {
-            Assert.Equal(string.Empty, fingerprint);
+            Assert.Null(fingerprint);
             Assert.Equal("number is outside the IEEE 754 double range, which JCS cannot represent", error);
         }
         else

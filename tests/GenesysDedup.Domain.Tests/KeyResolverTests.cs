@@ -16,8 +16,6 @@ public sealed class KeyResolverTests
             var resolver = KeyResolver.FromNames(names);
 
             Assert.Equal(["detail.event_id", "fingerprint"], resolver.Sources.Select(s => s.Name));
-            Assert.IsType<PathKeySource>(resolver.Sources[0]);
-            Assert.Same(FingerprintKeySource.Instance, resolver.Sources[1]);
         }
     }
 
@@ -26,7 +24,6 @@ public sealed class KeyResolverTests
     {
         var resolver = KeyResolver.FromNames([" eventbody-fingerprint ", "fingerprint"]);
 
-        Assert.Same(EventBodyFingerprintKeySource.Instance, resolver.Sources[0]);
         Assert.Equal("eventbody-fingerprint", resolver.Sources[0].Name);
     }
 
@@ -334,29 +331,6 @@ public sealed class KeyResolverTests
         Assert.StartsWith("cannot fingerprint the event:", resolution.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Resolve_CustomKeySource_IsConsultedInOrder()
-    {
-        using var dedupEvent = TestJson.Event(Samples.Bytes(Samples.Audit));
-        var resolver = new KeyResolver([new FixedSource("none", KeySourceResult.NotFound), new FixedSource("mine", new("k-1", null)), FingerprintKeySource.Instance]);
-
-        var key = resolver.Resolve(dedupEvent).Key!.Value;
-
-        Assert.Equal(new DedupKey("k-1", TestJson.Fingerprint(dedupEvent), "mine"), key);
-    }
-
-    [Fact]
-    public void Resolve_CustomKeySourceError_MakesTheEventInvalid()
-    {
-        using var dedupEvent = TestJson.Event("{}");
-        var resolver = new KeyResolver([new FixedSource("broken", new(null, "bad thing")), FingerprintKeySource.Instance]);
-
-        var resolution = resolver.Resolve(dedupEvent);
-
-        Assert.Null(resolution.Key);
-        Assert.Equal("bad thing", resolution.Error);
-    }
-
     [Theory]
     [InlineData("detail..event_id")]
     [InlineData(".detail")]
@@ -373,19 +347,6 @@ public sealed class KeyResolverTests
         var ex = Assert.Throws<ArgumentException>(() => KeyResolver.FromNames(["fingerprint", source]));
 
         Assert.Contains($"'{source}'", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Constructor_NoSources_ThrowsArgumentException()
-    {
-        Assert.Throws<ArgumentException>(() => new KeyResolver([]));
-    }
-
-    private sealed class FixedSource(string name, KeySourceResult result) : IKeySource
-    {
-        public string Name => name;
-
-        public KeySourceResult Resolve(DedupEvent dedupEvent) => result;
     }
 
     [Fact]

@@ -249,15 +249,7 @@ internal static class ReferenceCanonicalizer
                 return Fail("number is outside the IEEE 754 double range, which JCS cannot represent");
             }
 
-            Span<char> text = stackalloc char[32];
-            var length = EcmaScriptNumber.Format(value, text);
-            Span<byte> bytes = stackalloc byte[32];
-            for (var i = 0; i < length; i++)
-            {
-                bytes[i] = (byte)text[i];
-            }
-
-            Write(bytes[..length]);
+            Write(Encoding.ASCII.GetBytes(EcmaScriptNumber.Format(value)));
             return true;
         }
 

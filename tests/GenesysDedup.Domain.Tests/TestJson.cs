@@ -23,7 +23,15 @@ internal static class TestJson
     public static string Canonical(string json)
     {
         using var document = JsonDocument.Parse(json);
-        return JsonCanonicalizer.Canonicalize(document.RootElement);
+        return Canonicalize(document.RootElement);
+    }
+
+    /// <summary>The JCS form of <paramref name="element"/>, which must have one.</summary>
+    public static string Canonicalize(JsonElement element)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Assert.True(JsonCanonicalizer.TryWrite(element, buffer, out var error), error);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public static string Fingerprint(string json)

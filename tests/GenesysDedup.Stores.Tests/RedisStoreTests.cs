@@ -238,5 +238,5 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
     }
 
     internal static RedisDedupStore NewStore(IConnectionMultiplexer connection, string prefix) =>
-        new(connection, prefix, NullLogger<RedisDedupStore>.Instance);
+        new(Task.FromResult(connection), prefix, NullLogger<RedisDedupStore>.Instance);
 }

@@ -2,7 +2,7 @@ using GenesysDedup.Domain;
 
 namespace GenesysDedup.Domain.Tests;
 
-public sealed class PathKeySourceTests
+public sealed class KeySourceTests
 {
     [Theory]
     [InlineData("detail.event_id")]
@@ -11,7 +11,7 @@ public sealed class PathKeySourceTests
     [InlineData("resources.0")]
     public void Parse_ValidText_KeepsTheTextAsName(string text)
     {
-        Assert.Equal(text, PathKeySource.Parse(text).Name);
+        Assert.Equal(text, KeySource.Parse(text).Name);
     }
 
     [Theory]
@@ -20,13 +20,13 @@ public sealed class PathKeySourceTests
     [InlineData("\t")]
     public void Parse_BlankText_ThrowsArgumentException(string text)
     {
-        Assert.Throws<ArgumentException>(() => PathKeySource.Parse(text));
+        Assert.Throws<ArgumentException>(() => KeySource.Parse(text));
     }
 
     [Fact]
     public void Parse_Null_ThrowsArgumentNullException()
     {
-        Assert.Throws<ArgumentNullException>(() => PathKeySource.Parse(null!));
+        Assert.Throws<ArgumentNullException>(() => KeySource.Parse(null!));
     }
 
     [Theory]
@@ -35,7 +35,7 @@ public sealed class PathKeySourceTests
     [InlineData("a.b+c.")]
     public void Parse_MalformedPath_ThrowsArgumentException(string text)
     {
-        var ex = Assert.Throws<ArgumentException>(() => PathKeySource.Parse(text));
+        var ex = Assert.Throws<ArgumentException>(() => KeySource.Parse(text));
 
         Assert.Equal("text", ex.ParamName);
     }
@@ -52,11 +52,7 @@ public sealed class PathKeySourceTests
     {
         using var dedupEvent = TestJson.Event(json);
 
-        var result = PathKeySource.Parse("eventbridge-id").Resolve(dedupEvent);
-
-        Assert.Null(result.Error);
-        Assert.Equal(expected, result.Value);
-        Assert.Equal(expected is not null, result.Found);
+        Assert.Equal(expected, KeySource.Parse("eventbridge-id").Find(dedupEvent.Root));
     }
 
     [Fact]
@@ -64,22 +60,21 @@ public sealed class PathKeySourceTests
     {
         using var complete = TestJson.Event("{\"a\":\"x\",\"b\":{\"c\":[\"y\",7]}}");
         using var partial = TestJson.Event("{\"a\":\"x\",\"b\":{\"c\":[\"y\"]}}");
-        var source = PathKeySource.Parse("a+b.c.0+b.c.1");
+        var source = KeySource.Parse("a+b.c.0+b.c.1");
 
-        Assert.Equal("x|y|7", source.Resolve(complete).Value);
-        Assert.False(source.Resolve(partial).Found);
-        Assert.Null(source.Resolve(partial).Error);
+        Assert.Equal("x|y|7", source.Find(complete.Root));
+        Assert.Null(source.Find(partial.Root));
     }
 
     [Fact]
     public void Resolve_CompositeValuesHoldingTheSeparator_NeverCollide()
     {
-        var source = PathKeySource.Parse("detail.a+detail.b");
+        var source = KeySource.Parse("detail.a+detail.b");
         using var left = TestJson.Event("""{"detail":{"a":"x|y","b":"z"}}""");
         using var right = TestJson.Event("""{"detail":{"a":"x","b":"y|z"}}""");
         using var slashes = TestJson.Event("""{"detail":{"a":"x\\","b":"|z"}}""");
 
-        var keys = new[] { source.Resolve(left).Value, source.Resolve(right).Value, source.Resolve(slashes).Value };
+        var keys = new[] { source.Find(left.Root), source.Find(right.Root), source.Find(slashes.Root) };
 
         Assert.Equal(@"x\|y|z", keys[0]);
         Assert.Equal(@"x|y\|z", keys[1]);
