@@ -20,6 +20,7 @@ internal static class DedupTable
     public const string LeaseExpiresAt = "LeaseExpiresAt"; // epoch milliseconds (N)
     public const string Ttl = "TTL"; // record expiry, epoch seconds (N): the lease's on a claim, the retention's once completed
     public const string Fingerprint = "Fingerprint"; // (S) the same key with another fingerprint is a conflict
+    public const string ProcessedAt = "ProcessedAt"; // epoch seconds (N), written on completion
 
     private const long TicksPerSecond = TimeSpan.TicksPerSecond;
     private const long TicksPerMillisecond = TimeSpan.TicksPerMillisecond;

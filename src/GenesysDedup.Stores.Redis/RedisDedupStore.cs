@@ -122,15 +122,7 @@ internal sealed class RedisDedupStore : IDedupStore
     public async ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var redisKey = KeyOf(key);
-        RedisValue value;
-        try
-        {
-            value = await (await _connection.ConfigureAwait(false)).GetDatabase().StringGetAsync(redisKey).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsStoreFault(ex))
-        {
-            throw Unavailable(ex, "look-up", redisKey);
-        }
+        var value = await CallAsync("look-up", redisKey, database => database.StringGetAsync(redisKey)).ConfigureAwait(false);
 
         if (value.IsNull)
         {
@@ -149,16 +141,7 @@ internal sealed class RedisDedupStore : IDedupStore
     public async ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var redisKey = KeyOf(key);
-        RedisResult removed;
-        try
-        {
-            var database = (await _connection.ConfigureAwait(false)).GetDatabase();
-            removed = await database.ScriptEvaluateAsync(RedisScripts.Remove, [redisKey]).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsStoreFault(ex))
-        {
-            throw Unavailable(ex, "remove", redisKey);
-        }
+        var removed = await CallAsync("remove", redisKey, database => database.ScriptEvaluateAsync(RedisScripts.Remove, [redisKey])).ConfigureAwait(false);
 
         // A value that is not a dedup record blocked every claim of the key: removing it reopens the key too.
         return !removed.IsNull && (!RedisRecord.TryParse((string?)removed, out var record) || record.IsLive(now));
