@@ -27,6 +27,9 @@ internal sealed class ScenarioSummary
 
     public int Outages { get; set; }
 
+    /// <summary>What the outage was: <c>stop</c> (the server killed), or for SQLite <c>lock</c> or <c>full-disk</c>.</summary>
+    public string? Fault { get; set; }
+
     public OutageRecord? Outage { get; set; }
 
     /// <summary>HTTP attempts the sender made, and what answered them (status code, <c>timeout</c>, <c>connection error</c>).</summary>
@@ -79,7 +82,7 @@ internal sealed class ScenarioSummary
 internal sealed record KillRecord(int Number, int AfterEventsDispatched, DateTimeOffset KilledAt, DateTimeOffset GoneAt, DateTimeOffset ReadyAgainAt);
 
 /// <summary>
-/// One store outage: the server stopped (kill -9) at <see cref="StoppedAt"/> and was started again at
+/// One store outage: the store was down from <see cref="StoppedAt"/> until its recovery began at
 /// <see cref="RestartingAt"/>. Requests that started after the one and ended before the other are the outage's.
 /// </summary>
 internal sealed record OutageRecord(
@@ -90,6 +93,7 @@ internal sealed record OutageRecord(
     DateTimeOffset RestartedAt,
     int RequestsDuringOutage,
     int Answered503,
+    int AnsweredDuplicate,
     int Acknowledged,
     int OtherAnswers);
 
