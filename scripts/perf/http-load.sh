@@ -2,10 +2,12 @@
 # Load test of the real HTTP host (Release build, its own appsettings: log handler at Information, console log to a
 # file) with wrk at 64 connections, per store, next to the floor measured in the same round:
 #   - memory: GET /health/live on the same host (Kestrel + routing, no dedup work), same wrk settings;
-#   - redis:  redis-benchmark SET key v NX EX 86400 at 50 clients against the same redis-server.
+#   - redis:  redis-benchmark SET key v NX EX 86400 at 50 clients against the same redis-server;
+#   - sqlite: the memory store of the same round (sqlite-full: Dedup:Sqlite:Synchronous=full), on a fresh file per run
+#     in the temp folder, deleted after it.
 # The host's RSS is sampled from /proc every 100 ms during each run (maximum reported).
 #
-#   scripts/perf/http-load.sh [memory] [redis] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
+#   scripts/perf/http-load.sh [memory] [redis] [sqlite] [sqlite-full] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
 #   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
 #
@@ -45,8 +47,9 @@ tag() { # json label round extra-json
 run_host() {
   local store=$1 label=$2; shift 2
   local port; port=$(free_port)
+  local db; db=$(mktemp -u "${TMPDIR:-/tmp}/genesysdedup-http-XXXXXX.db")
   env ASPNETCORE_URLS="http://127.0.0.1:$port" Dedup__Store="$store" Dedup__Redis__Configuration="127.0.0.1:$redis_port" \
-      Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "$host_dll" > "$OUT/host-$store.log" 2>&1 &
+      Dedup__Sqlite__Path="$db" Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "$host_dll" > "$OUT/host-$store.log" 2>&1 &
   local host=$!
   pids+=($host)
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -69,6 +72,7 @@ run_host() {
   fi
   kill "$host" 2>/dev/null || true
   wait "$host" 2>/dev/null || true
+  rm -f "$db" "$db-wal" "$db-shm"
 }
 
 redis_floor() {
@@ -86,6 +90,13 @@ for round in $(seq "$ROUNDS"); do
         $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
         $gc && run_host memory "http memory, server GC" DOTNET_gcServer=1
         ;;
+      sqlite)
+        run_host sqlite "http sqlite"
+        $quiet && run_host sqlite "http sqlite, log level Warning" Logging__LogLevel__Default=Warning
+        ;;
+      sqlite-full)
+        run_host sqlite "http sqlite synchronous=full" Dedup__Sqlite__Synchronous=full
+        ;;
       redis)
         tag "$(redis_floor)" "redis-benchmark SET NX EX c=50" "$round"
         run_host redis "http redis"
@@ -102,6 +113,9 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["http memory quiet / GET /health/live", "http memory, log level Warning", "http floor GET /health/live"],
   ["http redis / redis-benchmark SET NX EX c=50", "http redis", "redis-benchmark SET NX EX c=50"],
   ["http redis quiet / redis-benchmark c=50", "http redis, log level Warning", "redis-benchmark SET NX EX c=50"],
+  ["http sqlite / http memory", "http sqlite", "http memory"],
+  ["http sqlite quiet / http memory quiet", "http sqlite, log level Warning", "http memory, log level Warning"],
+  ["http sqlite synchronous=full / normal", "http sqlite synchronous=full", "http sqlite"],
   ["http memory (workstation GC) / server GC", "http memory", "http memory, server GC"],
   ["http redis (workstation GC) / server GC", "http redis", "http redis, server GC"]
 ]
