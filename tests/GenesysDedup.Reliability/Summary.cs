@@ -84,6 +84,7 @@ internal sealed record KillRecord(int Number, int AfterEventsDispatched, DateTim
 /// <summary>
 /// One store outage: the store was down from <see cref="StoppedAt"/> until its recovery began at
 /// <see cref="RestartingAt"/>. Requests that started after the one and ended before the other are the outage's.
+/// <see cref="AnsweredFromRecords"/>: 200 duplicate and 429 in_progress, which a store that still reads can give.
 /// </summary>
 internal sealed record OutageRecord(
     int AfterEventsDispatched,
@@ -93,7 +94,7 @@ internal sealed record OutageRecord(
     DateTimeOffset RestartedAt,
     int RequestsDuringOutage,
     int Answered503,
-    int AnsweredDuplicate,
+    int AnsweredFromRecords,
     int Acknowledged,
     int OtherAnswers);
 
