@@ -5,7 +5,8 @@
 #   - redis:  redis-benchmark SET key v NX EX 86400 at 50 clients against the same redis-server;
 #   - sqlite: the memory store of the same round (sqlite-full: Dedup:Sqlite:Synchronous=full), on a fresh file per run
 #     in the temp folder, deleted after it.
-# The host's RSS is sampled from /proc every 100 ms during each run (maximum reported).
+# The host's RSS is sampled from /proc every 100 ms during each run (maximum reported), and its CPU time per request
+# (user + system from /proc/<pid>/stat over the run): a figure that a machine busy with other work inflates less.
 #
 #   scripts/perf/http-load.sh [memory] [redis] [sqlite] [sqlite-full] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
@@ -39,8 +40,9 @@ start_redis
 
 tag() { # json label round extra-json
   node -e 'const r=JSON.parse(process.argv[1]); Object.assign(r, JSON.parse(process.argv[4]||"{}")); r.label=process.argv[2]; r.round=Number(process.argv[3]);
+           if (r.hostCpuTicks !== undefined) r.hostCpuMsPerEvent=Math.round(r.hostCpuTicks*10000/r.requests)/1000;
            r.load1=Number(require("fs").readFileSync("/proc/loadavg","utf8").split(" ")[0]); console.log(JSON.stringify(r))' "$@" >> "$results"
-  tail -n 1 "$results" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(`   ${r.label.padEnd(40)} ${r.eventsPerSecond} /s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${r.maxRssMb?`  max RSS ${r.maxRssMb} MB`:""}${r.statuses?`  ${JSON.stringify(r.statuses)}`:""}`)'
+  tail -n 1 "$results" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(`   ${r.label.padEnd(40)} ${r.eventsPerSecond} /s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${r.maxRssMb?`  max RSS ${r.maxRssMb} MB`:""}${r.hostCpuMsPerEvent?`  host CPU ${r.hostCpuMsPerEvent} ms/event`:""}  load ${r.load1}${r.statuses?`  ${JSON.stringify(r.statuses)}`:""}`)'
 }
 
 # run_host STORE LABEL [extra env...]: start the host, warm it up, load it while sampling RSS, stop it.
@@ -60,11 +62,13 @@ run_host() {
   : > "$rss_file"
   ( while kill -0 "$host" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$host/status" >> "$rss_file" 2>/dev/null || true; sleep 0.1; done ) &
   local sampler=$!
-  local line
+  local line cpu_before cpu_after
+  cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat")
   line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/post-events.lua "http://127.0.0.1:$port" | tail -n 1)
+  cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
   kill "$sampler" 2>/dev/null || true
   local max_rss; max_rss=$(sort -n "$rss_file" | tail -n 1)
-  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\"}"
+  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\",\"hostCpuTicks\":$(( cpu_after - cpu_before ))}"
 
   if [ "$store" = memory ] && [ "$label" = "http memory" ]; then
     line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/get-live.lua "http://127.0.0.1:$port" | tail -n 1)
@@ -125,3 +129,6 @@ node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().sp
   const by={}, idle={}; for (const r of rows) { (by[r.label]??=[]).push(r.maxRssMb); (idle[r.label]??=[]).push(r.idleRssMb); }
   for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); const i=idle[k].sort((a,b)=>a-b);
     console.log(`RSS ${k}: max during load median ${v[v.length>>1]} MB (${v[0]}–${v[v.length-1]}), idle after start ${i[i.length>>1]} MB`); }' "$results" | tee -a "$OUT/summary.md"
+node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(r=>r.hostCpuMsPerEvent!==undefined);
+  const by={}; for (const r of rows) (by[r.label]??=[]).push(r.hostCpuMsPerEvent);
+  for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); console.log(`host CPU ${k}: median ${v[v.length>>1]} ms per event (${v[0]}–${v[v.length-1]})`); }' "$results" | tee -a "$OUT/summary.md"
