@@ -8,7 +8,8 @@ namespace GenesysDedup.Stores.Sqlite;
 /// One open connection to the store's file and its prepared statements (docs/stores.md#sqlite). Not thread-safe: the
 /// store lets one call at a time in. Times are epoch milliseconds of the engine's clock, passed in; SQLite's own clock
 /// is never read. A claim writes <c>expires_at</c> = its lease, so "no longer blocks a claim at now" is
-/// <c>expires_at &lt;= now</c> for both statuses, one indexed column for the statements and the sweeper alike.
+/// <c>expires_at &lt;= now</c> for both statuses. No index on it, so a write changes one B-tree, not two
+/// (docs/stores.md#file-layout); the sweeper walks the keys in order instead.
 /// </summary>
 internal sealed class SqliteDatabase : IDisposable
 {
@@ -22,7 +23,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// </summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>Rows one sweep statement deletes: it holds the write lock for a few milliseconds at most.</summary>
+    /// <summary>Keys one sweep statement looks at: it holds the write lock for a millisecond or so.</summary>
     public const int SweepBatch = 500;
 
     // A claim whose row is rewritten by another process between its two statements tries again, a few times.
@@ -37,7 +38,6 @@ internal sealed class SqliteDatabase : IDisposable
           lease_expires_at INTEGER NOT NULL,
           expires_at       INTEGER NOT NULL
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS dedup_records_expires_at ON dedup_records (expires_at);
         PRAGMA user_version = 1;
         """;
 
@@ -66,9 +66,12 @@ internal sealed class SqliteDatabase : IDisposable
 
     private const string ReleaseSql = "DELETE FROM dedup_records WHERE key = $key AND owner = $owner";
 
-    private const string SweepSql = """
-        DELETE FROM dedup_records WHERE key IN (SELECT key FROM dedup_records WHERE expires_at <= $now LIMIT $batch)
+    // The last of the next SweepBatch keys after $after (a read: no write lock), then the expired ones up to it.
+    private const string SweepRangeSql = """
+        SELECT max(key) FROM (SELECT key FROM dedup_records WHERE key > $after ORDER BY key LIMIT $batch)
         """;
+
+    private const string SweepSql = "DELETE FROM dedup_records WHERE key > $after AND key <= $last AND expires_at <= $now";
 
     // Reads the table's root page, so a file damaged there or swapped for another answers not ready.
     private const string ReadySql = "SELECT count(*) FROM (SELECT 1 FROM dedup_records LIMIT 1)";
@@ -78,6 +81,7 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly SqliteCommand _read;
     private readonly SqliteCommand _complete;
     private readonly SqliteCommand _release;
+    private readonly SqliteCommand _sweepRange;
     private readonly SqliteCommand _sweep;
     private readonly SqliteCommand _ready;
 
@@ -88,7 +92,8 @@ internal sealed class SqliteDatabase : IDisposable
         _read = Prepare(ReadSql, "$key");
         _complete = Prepare(CompleteSql, "$key", "$owner", "$fingerprint", "$now", "$expires");
         _release = Prepare(ReleaseSql, "$key", "$owner");
-        _sweep = Prepare(SweepSql, "$now", "$batch");
+        _sweepRange = Prepare(SweepRangeSql, "$after", "$batch");
+        _sweep = Prepare(SweepSql, "$after", "$last", "$now");
         _ready = Prepare(ReadySql);
     }
 
@@ -163,8 +168,17 @@ internal sealed class SqliteDatabase : IDisposable
 
     public bool Release(string key, string owner) => Run(_release, key, owner) == 1;
 
-    /// <summary>Deletes up to <see cref="SweepBatch"/> records that no longer block a claim at <paramref name="now"/>.</summary>
-    public int SweepOnce(DateTimeOffset now) => Run(_sweep, Ms(now), SweepBatch);
+    /// <summary>
+    /// Deletes the records that no longer block a claim at <paramref name="now"/> among the <see cref="SweepBatch"/>
+    /// keys after <paramref name="after"/>; returns the last key looked at (null past the end of the table) and how
+    /// many were deleted.
+    /// </summary>
+    public (string? Last, int Removed) SweepAfter(string after, DateTimeOffset now)
+    {
+        _sweepRange.Parameters[0].Value = after;
+        _sweepRange.Parameters[1].Value = SweepBatch;
+        return _sweepRange.ExecuteScalar() is string last ? (last, Run(_sweep, after, last, Ms(now))) : (null, 0);
+    }
 
     public void CheckReady() => _ready.ExecuteScalar();
 
@@ -187,7 +201,7 @@ internal sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _claim, _read, _complete, _release, _sweep, _ready })
+        foreach (var command in new[] { _claim, _read, _complete, _release, _sweepRange, _sweep, _ready })
         {
             command.Dispose();
         }

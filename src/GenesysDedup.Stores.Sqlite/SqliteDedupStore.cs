@@ -1,6 +1,7 @@
 using GenesysDedup.Domain;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using SQLitePCL;
 
 namespace GenesysDedup.Stores.Sqlite;
 
@@ -14,11 +15,20 @@ namespace GenesysDedup.Stores.Sqlite;
 /// </summary>
 internal sealed class SqliteDedupStore : IDedupStore, IDisposable
 {
+    /// <summary>
+    /// Batches of <see cref="SqliteDatabase.SweepBatch"/> keys one sweep looks at: 100,000 keys a minute, so a file of
+    /// a million keys is walked every ten minutes, for about a fifth of a second of statements each minute.
+    /// </summary>
+    internal const int SweepBatchesPerCall = 200;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly bool _fullSync;
     private readonly ILogger<SqliteDedupStore> _logger;
     private SqliteDatabase? _database;
     private bool _disposed;
+
+    // Where the sweep stopped: the last key it looked at; empty to start from the first.
+    private string _sweptUpTo = string.Empty;
 
     /// <param name="path">The database file; relative to the working directory.</param>
     /// <param name="fullSync">PRAGMA synchronous = FULL rather than NORMAL.</param>
@@ -74,19 +84,24 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
         }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// Deletes every record that no longer blocks a claim at <paramref name="now"/>, one batch per statement and the
-    /// gate let go between batches, so claims are never held up for more than one batch. Returns how many.
+    /// Deletes the records that no longer block a claim at <paramref name="now"/> among the next
+    /// <see cref="SweepBatchesPerCall"/> batches of keys, carrying on where the last call stopped, up to the end of the
+    /// table (the next call starts over). One statement per batch, and the gate let go between batches, so claims are
+    /// never held up for more than one batch. Returns how many were deleted.
     /// </summary>
     public async ValueTask<int> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var removed = 0;
-        int batch;
-        do
+        for (var batch = 0; batch < SweepBatchesPerCall; batch++)
         {
-            batch = await RunAsync("sweep", string.Empty, now, static (database, at) => database.SweepOnce(at), cancellationToken).ConfigureAwait(false);
-            removed += batch;
+            var (last, deleted) = await RunAsync("sweep", string.Empty, (After: _sweptUpTo, Now: now), static (database, at) => database.SweepAfter(at.After, at.Now), cancellationToken).ConfigureAwait(false);
+            removed += deleted;
+            _sweptUpTo = last ?? string.Empty;
+            if (last is null)
+            {
+                break;
+            }
         }
-        while (batch == SqliteDatabase.SweepBatch);
 
         return removed;
     }
@@ -166,12 +181,12 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
     /// <summary>SQLite's message, with what to check for the errors an operator can fix.</summary>
     private static string Describe(Exception exception) => exception switch
     {
-        SqliteException { SqliteErrorCode: 14 } ex => $"{ex.Message} Check that its directory exists and that this process may create and write files there.",
-        SqliteException { SqliteErrorCode: 26 } ex => $"{ex.Message} The file is not a SQLite database: point Dedup:Sqlite:Path at another file.",
-        SqliteException { SqliteErrorCode: 11 } ex => $"{ex.Message} The file is damaged: restore it from a backup or move it aside (the store then starts empty).",
-        SqliteException { SqliteErrorCode: 13 } ex => $"{ex.Message} The disk is full.",
-        SqliteException { SqliteErrorCode: 8 } ex => $"{ex.Message} The file or its directory is read-only for this process.",
-        SqliteException { SqliteErrorCode: 5 or 6 } ex => $"{ex.Message} Another process held the file's write lock past {SqliteDatabase.BusyTimeout.TotalSeconds:0.#} s.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_CANTOPEN } ex => $"{ex.Message} Check that its directory exists and that this process may create and write files there.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_NOTADB } ex => $"{ex.Message} The file is not a SQLite database: point Dedup:Sqlite:Path at another file.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_CORRUPT } ex => $"{ex.Message} The file is damaged: restore it from a backup or move it aside (the store then starts empty).",
+        SqliteException { SqliteErrorCode: raw.SQLITE_FULL } ex => $"{ex.Message} The disk is full.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_READONLY } ex => $"{ex.Message} The file or its directory is read-only for this process.",
+        SqliteException { SqliteErrorCode: raw.SQLITE_BUSY or raw.SQLITE_LOCKED } ex => $"{ex.Message} Another process held the file's write lock past {SqliteDatabase.BusyTimeout.TotalSeconds:0.#} s.",
         _ => exception.Message,
     };
 }

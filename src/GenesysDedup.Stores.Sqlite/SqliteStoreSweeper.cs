@@ -8,7 +8,7 @@ namespace GenesysDedup.Stores.Sqlite;
 /// <summary>
 /// Opens the store's file while the host starts, so a file that cannot be used stops the start with a message naming
 /// <c>Dedup:Sqlite:Path</c>, and says which file is used. Then deletes expired records once a minute, so the file is
-/// bounded by the retention window.
+/// bounded by the retention window (docs/stores.md#statements).
 /// </summary>
 internal sealed class SqliteStoreSweeper(SqliteDedupStore store, IOptions<SqliteStoreOptions> options, TimeProvider time, ILogger<SqliteStoreSweeper> logger) : BackgroundService
 {

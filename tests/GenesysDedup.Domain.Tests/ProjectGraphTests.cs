@@ -13,7 +13,7 @@ public sealed partial class ProjectGraphTests
 {
     private static readonly string Root = RepositoryRoot.Find();
 
-    private static readonly string[] StoreSdks = ["StackExchange.Redis", "AWSSDK.DynamoDBv2", "AWSSDK.Core"];
+    private static readonly string[] StoreSdks = ["StackExchange.Redis", "AWSSDK.DynamoDBv2", "AWSSDK.Core", "Microsoft.Data.Sqlite"];
 
     public static TheoryData<string> Projects()
     {

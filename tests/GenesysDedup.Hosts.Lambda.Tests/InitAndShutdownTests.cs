@@ -10,6 +10,7 @@ public sealed class InitAndShutdownTests
 {
     [Theory]
     [InlineData("Dedup__Store", "postgres", "Dedup:Store")]
+    [InlineData("Dedup__Store", "sqlite", "Dedup:Store is 'sqlite', which this host does not carry")]
     [InlineData("Dedup__Lease", "bogus", "Dedup:Lease")]
     [InlineData("Dedup__Retention", "00:00:00", "Dedup:Retention")]
     [InlineData("Dedup__KeySources__0", "detail..bad", "Dedup:KeySources")]

@@ -377,20 +377,21 @@ public abstract class DedupStoreContractTests
     /// <summary>
     /// Claims of <paramref name="key"/> by distinct owners, each asking for a lease of its own, released together:
     /// each waits at a barrier on a thread of its own (pool threads blocked at a gate would be let in one by one), so
-    /// the claims overlap on the store.
+    /// the claims overlap on the store. Contender i claims through <paramref name="storeOf"/>(i), <see cref="Store"/>
+    /// when not given.
     /// </summary>
-    private async Task<(ClaimRequest Request, ClaimResult Answer)[]> RaceClaimsAsync(string key)
+    protected async Task<(ClaimRequest Request, ClaimResult Answer)[]> RaceClaimsAsync(string key, Func<int, IDedupStore>? storeOf = null)
     {
         var now = Clock.GetUtcNow();
         var requests = Enumerable.Range(1, Contenders)
             .Select(i => new ClaimRequest(key, NewOwner(), Fingerprint, now, now + Lease + TimeSpan.FromSeconds(i)))
             .ToArray();
         using var start = new Barrier(Contenders);
-        var claims = requests.Select(request => Task.Factory.StartNew(
+        var claims = requests.Select((request, i) => Task.Factory.StartNew(
             () =>
             {
                 start.SignalAndWait();
-                return Store.TryClaimAsync(request, CancellationToken.None).AsTask();
+                return (storeOf?.Invoke(i) ?? Store).TryClaimAsync(request, CancellationToken.None).AsTask();
             },
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
@@ -401,7 +402,7 @@ public abstract class DedupStoreContractTests
         return [.. requests.Zip(answers)];
     }
 
-    private static void AssertOneWinnerAndEveryOtherSeesItsLease((ClaimRequest Request, ClaimResult Answer)[] race)
+    protected static void AssertOneWinnerAndEveryOtherSeesItsLease((ClaimRequest Request, ClaimResult Answer)[] race)
     {
         var winner = Assert.Single(race, r => r.Answer.Status == ClaimStatus.Acquired);
         var expected = ClaimResult.InProgress(winner.Request.LeaseExpiresAt);

@@ -2,7 +2,10 @@ using GenesysDedup.Domain;
 using GenesysDedup.Stores.Sqlite;
 using GenesysDedup.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace GenesysDedup.Stores.Tests;
 
@@ -67,24 +70,10 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
     {
         // Two stores, two connections: as two processes sharing the file, each with its own gate.
         var other = NewStore();
-        var key = NewKey();
-        var now = Clock.GetUtcNow();
-        using var start = new Barrier(16);
-        var claims = Enumerable.Range(0, 16).Select(i => Task.Factory.StartNew(
-            () =>
-            {
-                start.SignalAndWait();
-                var store = i % 2 == 0 ? _store : other;
-                return store.TryClaimAsync(new ClaimRequest(key, $"owner{i}", Fingerprint, now, now + Lease), CancellationToken.None).AsTask();
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default).Unwrap());
 
-        var answers = await Task.WhenAll(claims);
+        var race = await RaceClaimsAsync(NewKey(), i => i % 2 == 0 ? _store : other);
 
-        Assert.Single(answers, a => a.Status == ClaimStatus.Acquired);
-        Assert.All(answers.Where(a => a.Status != ClaimStatus.Acquired), a => Assert.Equal(ClaimStatus.InProgress, a.Status));
+        AssertOneWinnerAndEveryOtherSeesItsLease(race);
     }
 
     [Fact]
@@ -138,6 +127,26 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
         Assert.Equal(["2"], await QueryAsync("SELECT count(*) FROM dedup_records"));
         Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync("done", "other")).Status);
         Assert.Equal(ClaimStatus.InProgress, (await ClaimAsync("live", "other")).Status);
+    }
+
+    [Fact]
+    public async Task SweepAfter_OneBatch_DeletesOnlyExpiredKeysAfterTheCursor_AndSaysWhereItStopped()
+    {
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await ClaimAsync(key, "o", lease: TimeSpan.FromSeconds(10));
+        }
+
+        await ClaimAsync("d", "o", lease: TimeSpan.FromMinutes(5));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var now = Clock.GetUtcNow();
+
+        var first = await _store.RunAsync(db => db.SweepAfter("a", now));
+        var end = await _store.RunAsync(db => db.SweepAfter("d", now));
+
+        Assert.Equal(("d", 2), first);
+        Assert.Equal((null, 0), end);
+        Assert.Equal(["a", "d"], await QueryAsync("SELECT key FROM dedup_records ORDER BY key"));
     }
 
     [Fact]
@@ -309,5 +318,43 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
         {
             file.Write(garbage);
         }
+    }
+}
+
+/// <summary><c>UseSqliteStore</c>: options from the configuration given to <c>AddGenesysDedup</c>, then the action, checked at start.</summary>
+public sealed class SqliteStoreBuilderExtensionsTests
+{
+    [Fact]
+    public void UseSqliteStore_GivenASubSection_BindsUnderItAndTheActionRunsAfter()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MyApp:Dedup:Sqlite:Path"] = "from-config.db",
+            ["MyApp:Dedup:Sqlite:Synchronous"] = "FULL",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddGenesysDedup(configuration.GetSection("MyApp")).AddLogHandler().UseSqliteStore(o => o.Path = "from-code.db");
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<SqliteStoreOptions>>().Value;
+        var store = Assert.IsType<SqliteDedupStore>(provider.GetRequiredService<IDedupStore>());
+
+        Assert.Equal(("from-code.db", "FULL"), (options.Path, options.Synchronous));
+        Assert.Equal(Path.GetFullPath("from-code.db"), store.Path);
+    }
+
+    [Theory]
+    [InlineData("Synchronous", "off", "Dedup:Sqlite:Synchronous is 'off'; expected normal or full.")]
+    [InlineData("Path", "", "Dedup:Sqlite:Path is empty")]
+    public void UseSqliteStore_BadValue_FailsAtStartNamingTheKey(string key, string value, string message)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"Dedup:Sqlite:{key}"] = value }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddGenesysDedup(configuration).AddLogHandler().UseSqliteStore();
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 }
