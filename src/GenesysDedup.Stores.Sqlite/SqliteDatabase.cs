@@ -26,8 +26,9 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>Keys one sweep statement looks at: it holds the write lock for a millisecond or so.</summary>
     public const int SweepBatch = 500;
 
-    // A claim whose row is rewritten by another process between its two statements tries again, a few times.
-    private const int MaxClaimRounds = 4;
+    // A claim whose row another process rewrote between its two statements tries once more; two rounds of at most one
+    // busy timeout each, and a completion's one, keep a delivery inside Dedup:StoreTimeout.
+    private const int MaxClaimRounds = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS dedup_records (
