@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every fault scenario of docs/reliability.md — crash, outage, two-hosts, takeover — against Redis and DynamoDB (dynalite),
-# each with the built Release host as real child processes on loopback ports, and prints one table of the figures.
+# Runs every fault scenario of docs/reliability.md — crash, outage, two-hosts, takeover — against Redis, DynamoDB (dynalite)
+# and SQLite, each with the built Release host as real child processes on loopback ports, and prints one table of the
+# figures. SQLite's outage runs twice: its file locked past the busy timeout, then its disk full (a tmpfs mount: root).
 # Installs only what scripts/test.sh installs. Each scenario stops itself at its deadline (300 s); `timeout` backs that.
 #
-#   scripts/reliability.sh                      all eight runs (about 5 minutes on 2 cores)
+#   scripts/reliability.sh                      all thirteen runs (about 8 minutes on 2 cores)
 #   scripts/reliability.sh --seed 42            extra options go to every run (see GenesysDedup.Reliability's usage)
 #   SCENARIOS="crash" STORES="redis" scripts/reliability.sh
 #
@@ -21,16 +22,25 @@ mkdir -p "$out"
 tool=tests/GenesysDedup.Reliability/bin/Release/net10.0/GenesysDedup.Reliability.dll
 status=0
 summaries=()
+# run NAME ARGS...: one scenario run, its summary kept for the table.
+run() {
+  local name=$1; shift
+  echo "== $*"
+  rm -f "$out/$name.json"
+  if ! timeout --kill-after=10s 360s dotnet "$tool" "$@" --summary "$out/$name.json" "${extra[@]}" >"$out/$name.log" 2>&1; then
+    status=1
+  fi
+  tail -n 1 "$out/$name.log"
+  summaries+=("$out/$name.json")
+}
+
+extra=("$@")
 for scenario in ${SCENARIOS:-crash outage two-hosts takeover}; do
-  for store in ${STORES:-redis dynamodb}; do
-    name="$scenario-$store"
-    echo "== $scenario --store $store"
-    rm -f "$out/$name.json"
-    if ! timeout --kill-after=10s 360s dotnet "$tool" "$scenario" --store "$store" --summary "$out/$name.json" "$@" >"$out/$name.log" 2>&1; then
-      status=1
+  for store in ${STORES:-redis dynamodb sqlite}; do
+    run "$scenario-$store" "$scenario" --store "$store"
+    if [ "$scenario" = outage ] && [ "$store" = sqlite ]; then
+      run "$scenario-$store-full-disk" "$scenario" --store "$store" --fault full-disk
     fi
-    tail -n 1 "$out/$name.log"
-    summaries+=("$out/$name.json")
   done
 done
 

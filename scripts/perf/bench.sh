@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Workload measurements with their floors, interleaved in one run so every ratio compares figures taken back to back.
 #
-#   scripts/perf/bench.sh [suite ...]      suites: redis dynamodb memory peer redis-benchmark (default: all)
+#   scripts/perf/bench.sh [suite ...]      suites: redis dynamodb memory sqlite peer redis-benchmark (default: all)
 #   ROUNDS=5 EVENTS=5000 OUT=artifacts/perf scripts/perf/bench.sh
 #
 # Starts its own redis-server and dynalite on free loopback ports (stopped by process id on exit), generates the
@@ -18,7 +18,7 @@ ROUNDS=${ROUNDS:-5}
 EVENTS=${EVENTS:-5000}
 OUT=${OUT:-$root/artifacts/perf}
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(redis-benchmark redis peer dynamodb memory)
+[ ${#suites[@]} -eq 0 ] && suites=(redis-benchmark redis peer dynamodb memory sqlite)
 has() { local s; for s in "${suites[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 # shellcheck source=scripts/perf/common.sh
@@ -103,6 +103,14 @@ for round in $(seq "$ROUNDS"); do
     record "dynalite floor PutItem c=32" engine --store dynamodb --endpoint "$dynalite" --concurrency 32 --floor
     record "dynalite engine c=32" engine --store dynamodb --endpoint "$dynalite" --concurrency 32
   fi
+  if has sqlite; then
+    # Each on a fresh file in the temp folder. synchronous=full flushes the disk at every commit: fewer floor operations.
+    record "sqlite floor INSERT c=1" engine --store sqlite --concurrency 1 --floor --operations 20000
+    record "sqlite engine c=1" engine --store sqlite --concurrency 1
+    record "sqlite floor INSERT c=1 full" engine --store sqlite --synchronous full --concurrency 1 --floor --operations 2000
+    record "sqlite engine c=1 full" engine --store sqlite --synchronous full --concurrency 1
+    record "sqlite engine c=32" engine --store sqlite --concurrency 32
+  fi
   if has memory; then
     record "memory floor claim c=1" engine --store memory --concurrency 1 --floor --operations 20000
     record "memory engine c=1" engine --store memory --concurrency 1
@@ -129,7 +137,11 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["dynalite engine c=1 / PutItem floor c=1", "dynalite engine c=1", "dynalite floor PutItem c=1"],
   ["dynalite engine c=32 / PutItem floor c=32", "dynalite engine c=32", "dynalite floor PutItem c=32"],
   ["ours dynalite c=1 / powertools dynalite c=1", "dynalite engine c=1", "powertools dynalite c=1"],
-  ["memory engine c=1 / memory claim floor c=1", "memory engine c=1", "memory floor claim c=1"]
+  ["memory engine c=1 / memory claim floor c=1", "memory engine c=1", "memory floor claim c=1"],
+  ["sqlite engine c=1 / INSERT floor c=1", "sqlite engine c=1", "sqlite floor INSERT c=1"],
+  ["sqlite engine c=1 / INSERT floor c=1, synchronous=full", "sqlite engine c=1 full", "sqlite floor INSERT c=1 full"],
+  ["sqlite engine c=1 synchronous=full / normal", "sqlite engine c=1 full", "sqlite engine c=1"],
+  ["sqlite INSERT floor synchronous=full / normal", "sqlite floor INSERT c=1 full", "sqlite floor INSERT c=1"]
 ]
 EOF
 node scripts/perf/summarize.mjs "$results" "$OUT/ratios.json" | tee "$OUT/summary.md"

@@ -2,10 +2,13 @@
 # Load test of the real HTTP host (Release build, its own appsettings: log handler at Information, console log to a
 # file) with wrk at 64 connections, per store, next to the floor measured in the same round:
 #   - memory: GET /health/live on the same host (Kestrel + routing, no dedup work), same wrk settings;
-#   - redis:  redis-benchmark SET key v NX EX 86400 at 50 clients against the same redis-server.
-# The host's RSS is sampled from /proc every 100 ms during each run (maximum reported).
+#   - redis:  redis-benchmark SET key v NX EX 86400 at 50 clients against the same redis-server;
+#   - sqlite: the memory store of the same round (sqlite-full: Dedup:Sqlite:Synchronous=full), on a fresh file per run
+#     in the temp folder, deleted after it.
+# The host's RSS is sampled from /proc every 100 ms during each run (maximum reported), and its CPU time per request
+# (user + system from /proc/<pid>/stat over the run): a figure that a machine busy with other work inflates less.
 #
-#   scripts/perf/http-load.sh [memory] [redis] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
+#   scripts/perf/http-load.sh [memory] [redis] [sqlite] [sqlite-full] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
 #   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
 #
@@ -37,16 +40,18 @@ start_redis
 
 tag() { # json label round extra-json
   node -e 'const r=JSON.parse(process.argv[1]); Object.assign(r, JSON.parse(process.argv[4]||"{}")); r.label=process.argv[2]; r.round=Number(process.argv[3]);
+           if (r.hostCpuTicks !== undefined) r.hostCpuMsPerEvent=Math.round(r.hostCpuTicks*10000/r.requests)/1000;
            r.load1=Number(require("fs").readFileSync("/proc/loadavg","utf8").split(" ")[0]); console.log(JSON.stringify(r))' "$@" >> "$results"
-  tail -n 1 "$results" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(`   ${r.label.padEnd(40)} ${r.eventsPerSecond} /s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${r.maxRssMb?`  max RSS ${r.maxRssMb} MB`:""}${r.statuses?`  ${JSON.stringify(r.statuses)}`:""}`)'
+  tail -n 1 "$results" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(`   ${r.label.padEnd(40)} ${r.eventsPerSecond} /s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${r.maxRssMb?`  max RSS ${r.maxRssMb} MB`:""}${r.hostCpuMsPerEvent?`  host CPU ${r.hostCpuMsPerEvent} ms/event`:""}  load ${r.load1}${r.statuses?`  ${JSON.stringify(r.statuses)}`:""}`)'
 }
 
 # run_host STORE LABEL [extra env...]: start the host, warm it up, load it while sampling RSS, stop it.
 run_host() {
   local store=$1 label=$2; shift 2
   local port; port=$(free_port)
+  local db; db=$(mktemp -u "${TMPDIR:-/tmp}/genesysdedup-http-XXXXXX.db")
   env ASPNETCORE_URLS="http://127.0.0.1:$port" Dedup__Store="$store" Dedup__Redis__Configuration="127.0.0.1:$redis_port" \
-      Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "$host_dll" > "$OUT/host-$store.log" 2>&1 &
+      Dedup__Sqlite__Path="$db" Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "$host_dll" > "$OUT/host-$store.log" 2>&1 &
   local host=$!
   pids+=($host)
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -57,11 +62,13 @@ run_host() {
   : > "$rss_file"
   ( while kill -0 "$host" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$host/status" >> "$rss_file" 2>/dev/null || true; sleep 0.1; done ) &
   local sampler=$!
-  local line
+  local line cpu_before cpu_after
+  cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat")
   line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/post-events.lua "http://127.0.0.1:$port" | tail -n 1)
+  cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
   kill "$sampler" 2>/dev/null || true
   local max_rss; max_rss=$(sort -n "$rss_file" | tail -n 1)
-  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\"}"
+  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\",\"hostCpuTicks\":$(( cpu_after - cpu_before ))}"
 
   if [ "$store" = memory ] && [ "$label" = "http memory" ]; then
     line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/get-live.lua "http://127.0.0.1:$port" | tail -n 1)
@@ -69,6 +76,7 @@ run_host() {
   fi
   kill "$host" 2>/dev/null || true
   wait "$host" 2>/dev/null || true
+  rm -f "$db" "$db-wal" "$db-shm"
 }
 
 redis_floor() {
@@ -86,6 +94,13 @@ for round in $(seq "$ROUNDS"); do
         $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
         $gc && run_host memory "http memory, server GC" DOTNET_gcServer=1
         ;;
+      sqlite)
+        run_host sqlite "http sqlite"
+        $quiet && run_host sqlite "http sqlite, log level Warning" Logging__LogLevel__Default=Warning
+        ;;
+      sqlite-full)
+        run_host sqlite "http sqlite synchronous=full" Dedup__Sqlite__Synchronous=full
+        ;;
       redis)
         tag "$(redis_floor)" "redis-benchmark SET NX EX c=50" "$round"
         run_host redis "http redis"
@@ -102,6 +117,9 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["http memory quiet / GET /health/live", "http memory, log level Warning", "http floor GET /health/live"],
   ["http redis / redis-benchmark SET NX EX c=50", "http redis", "redis-benchmark SET NX EX c=50"],
   ["http redis quiet / redis-benchmark c=50", "http redis, log level Warning", "redis-benchmark SET NX EX c=50"],
+  ["http sqlite / http memory", "http sqlite", "http memory"],
+  ["http sqlite quiet / http memory quiet", "http sqlite, log level Warning", "http memory, log level Warning"],
+  ["http sqlite synchronous=full / normal", "http sqlite synchronous=full", "http sqlite"],
   ["http memory (workstation GC) / server GC", "http memory", "http memory, server GC"],
   ["http redis (workstation GC) / server GC", "http redis", "http redis, server GC"]
 ]
@@ -111,3 +129,6 @@ node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().sp
   const by={}, idle={}; for (const r of rows) { (by[r.label]??=[]).push(r.maxRssMb); (idle[r.label]??=[]).push(r.idleRssMb); }
   for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); const i=idle[k].sort((a,b)=>a-b);
     console.log(`RSS ${k}: max during load median ${v[v.length>>1]} MB (${v[0]}–${v[v.length-1]}), idle after start ${i[i.length>>1]} MB`); }' "$results" | tee -a "$OUT/summary.md"
+node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(r=>r.hostCpuMsPerEvent!==undefined);
+  const by={}; for (const r of rows) (by[r.label]??=[]).push(r.hostCpuMsPerEvent);
+  for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); console.log(`host CPU ${k}: median ${v[v.length>>1]} ms per event (${v[0]}–${v[v.length-1]})`); }' "$results" | tee -a "$OUT/summary.md"

@@ -5,8 +5,9 @@ namespace GenesysDedup.Benchmarks;
 
 /// <summary>
 /// <c>bench [BenchmarkDotNet options, e.g. --filter '*']</c>: micro-benchmarks (Micro/).
-/// <c>workload --store memory|redis|dynamodb [--endpoint …] --events FILE.jsonl --concurrency N [--floor]</c>: replay
+/// <c>workload --store memory|redis|dynamodb|sqlite [--endpoint …] --events FILE.jsonl --concurrency N [--floor]</c>: replay
 /// any EventBridge JSON lines (one JSON object a line).
+/// <c>fill --store sqlite --keys 1000000</c>: memory and file size while the store holds that many keys.
 /// <c>generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]</c>: the standard workload.
 /// </summary>
 public static class EntryPoint
@@ -38,13 +39,16 @@ public static class EntryPoint
                 return await WorkloadDriver.RunAsync(new ToolArguments(rest)).ConfigureAwait(false);
             case "generate":
                 return WorkloadGenerator.Run(new ToolArguments(rest));
+            case "fill":
+                return await StoreFill.RunAsync(new ToolArguments(rest)).ConfigureAwait(false);
             case "hotpath":
                 return HotPathProbe.Run(new ToolArguments(rest));
             default:
                 await Console.Error.WriteLineAsync("""
                     usage:
                       bench [--filter '*'] [other BenchmarkDotNet options]
-                      workload --store memory|redis|dynamodb [--endpoint host:port | http://host:port] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4]
+                      workload --store memory|redis|dynamodb|sqlite [--endpoint host:port | http://host:port] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4]
+                      fill --store sqlite|memory [--synchronous normal|full] [--keys 1000000] [--concurrency 4]
                       generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]
                       hotpath [--size 1KB|4KB|64KB|1MB] [--seconds 1] [--repeat 5]
                     """).ConfigureAwait(false);

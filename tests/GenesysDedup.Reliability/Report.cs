@@ -32,7 +32,7 @@ internal static class Report
 
             allPassed &= summary.Verdict == "PASS";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {summary.Scenario} | {summary.Store} | {summary.EventsSent:N0} | {summary.Duplicates} | {summary.Kills} | {summary.Outages} | {(summary.Outage is { } o ? $"{o.RequestsDuringOutage} / {o.Answered503}" : "–")} | {summary.EventsLost} | {summary.ProcessedTwiceOutsideWindow} | {summary.AtLeastOnceWindow} | {(summary.LeaseLost is { } l ? l.ToString(CultureInfo.InvariantCulture) : "–")} | {summary.GaveUp} | {summary.DurationSeconds:0.0} | {summary.Verdict} |"));
+                $"| {summary.Scenario} | {summary.Store}{(summary.Fault is "lock" or "full-disk" ? $" ({summary.Fault})" : "")} | {summary.EventsSent:N0} | {summary.Duplicates} | {summary.Kills} | {summary.Outages} | {(summary.Outage is { } o ? $"{o.RequestsDuringOutage} / {o.Answered503}{(o.AnsweredFromRecords > 0 ? $" (+{o.AnsweredFromRecords} from records)" : "")}" : "–")} | {summary.EventsLost} | {summary.ProcessedTwiceOutsideWindow} | {summary.AtLeastOnceWindow} | {(summary.LeaseLost is { } l ? l.ToString(CultureInfo.InvariantCulture) : "–")} | {summary.GaveUp} | {summary.DurationSeconds:0.0} | {summary.Verdict} |"));
         }
 
         return allPassed ? 0 : 1;

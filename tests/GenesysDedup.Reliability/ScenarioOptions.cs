@@ -34,6 +34,15 @@ internal sealed class ScenarioOptions
 
     public TimeSpan OutageLength { get; set; } = TimeSpan.FromSeconds(6);
 
+    /// <summary>
+    /// How the sqlite outage makes the file unwritable: <c>lock</c> (another connection holds it past the busy
+    /// timeout) or <c>full-disk</c> (the file on a small tmpfs, filled by a ballast file). Redis and DynamoDB: a stop.
+    /// </summary>
+    public string Fault { get; set; } = "lock";
+
+    /// <summary><c>Dedup:Sqlite:Synchronous</c> of the hosts (sqlite only).</summary>
+    public string Synchronous { get; set; } = "normal";
+
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(5);
 
     public string Configuration { get; set; } =
@@ -72,15 +81,27 @@ internal sealed class ScenarioOptions
                 case "--downstream-delay-ms": options.DownstreamDelay = TimeSpan.FromMilliseconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--outage-seconds": options.OutageLength = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--deadline": options.Deadline = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+                case "--fault": options.Fault = value; break;
+                case "--synchronous": options.Synchronous = value; break;
                 case "--configuration": options.Configuration = value; break;
                 case "--summary": options.SummaryPath = value; break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }
 
-        if (options.Store is not ("redis" or "dynamodb"))
+        if (options.Store is not ("redis" or "dynamodb" or "sqlite"))
         {
-            throw new ArgumentException($"--store must be redis or dynamodb, not '{options.Store}'");
+            throw new ArgumentException($"--store must be redis, dynamodb or sqlite, not '{options.Store}'");
+        }
+
+        if (options.Fault is not ("lock" or "full-disk") || (options.Fault == "full-disk" && options.Store != "sqlite"))
+        {
+            throw new ArgumentException($"--fault must be lock or full-disk (sqlite only), not '{options.Fault}'");
+        }
+
+        if (options.Synchronous is not ("normal" or "full"))
+        {
+            throw new ArgumentException($"--synchronous must be normal or full, not '{options.Synchronous}'");
         }
 
         if (options.DuplicateFraction is < 0 or >= 1 || options.Events < 1)
@@ -91,6 +112,10 @@ internal sealed class ScenarioOptions
         return options;
     }
 
-    public string CommandLine() => string.Create(CultureInfo.InvariantCulture,
-        $"{Scenario} --store {Store} --events {Events} --duplicates {DuplicateFraction} --seed {Seed} --downstream-delay-ms {DownstreamDelay.TotalMilliseconds}");
+    public string CommandLine()
+    {
+        var sqlite = Store == "sqlite" ? $" --synchronous {Synchronous}" + (Scenario == "outage" ? $" --fault {Fault}" : "") : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Scenario} --store {Store}{sqlite} --events {Events} --duplicates {DuplicateFraction} --seed {Seed} --downstream-delay-ms {DownstreamDelay.TotalMilliseconds}");
+    }
 }

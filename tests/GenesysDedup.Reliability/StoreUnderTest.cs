@@ -3,11 +3,12 @@ using GenesysDedup.Testing;
 namespace GenesysDedup.Reliability;
 
 /// <summary>
-/// The dedup store of a run, a real server on a loopback port started by the test fixtures: what a host needs to reach
-/// it, and a stop (kill -9 by process id) and restart on the same port. Both keep their data across a restart (Redis:
-/// an fsynced append-only file; dynalite: LevelDB), as a production Redis or DynamoDB does through an outage.
+/// The dedup store of a run and its outage. Redis and DynamoDB: a real server on a loopback port started by the test
+/// fixtures, whose outage is a stop (kill -9 by process id) and a restart on the same port; both keep their data across
+/// it (Redis: an fsynced append-only file; dynalite: LevelDB), as a production Redis or DynamoDB does. SQLite: one file
+/// the hosts share, made unwritable for the outage (<see cref="Sqlite"/>).
 /// </summary>
-internal abstract class StoreUnderTest : IAsyncDisposable
+internal abstract partial class StoreUnderTest : IAsyncDisposable
 {
     private readonly string _dataDirectory;
 
@@ -23,20 +24,23 @@ internal abstract class StoreUnderTest : IAsyncDisposable
     /// <summary>The host's configuration for this store (environment variable names, <c>__</c> for <c>:</c>).</summary>
     public abstract IReadOnlyDictionary<string, string?> HostEnvironment { get; }
 
-    public static async Task<StoreUnderTest> StartAsync(string store, string runId, CancellationToken cancellationToken)
+    public static async Task<StoreUnderTest> StartAsync(ScenarioOptions options, string runId, CancellationToken cancellationToken)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"genesysdedup-reliability-{runId}");
-        return store switch
+        return options.Store switch
         {
             "redis" => new Redis(await RedisServer.StartDedicatedPersistentAsync(dataDirectory), dataDirectory),
             "dynamodb" => new DynamoDb(await DynaliteServer.StartDedicatedPersistentAsync(dataDirectory, cancellationToken), dataDirectory, $"reliability-{runId}"),
-            _ => throw new ArgumentException($"unknown store '{store}' (redis or dynamodb)", nameof(store)),
+            "sqlite" => await Sqlite.CreateAsync(dataDirectory, options.Synchronous, fullDisk: options.Fault == "full-disk", cancellationToken),
+            _ => throw new ArgumentException($"unknown store '{options.Store}' (redis, dynamodb or sqlite)", nameof(options)),
         };
     }
 
-    public abstract Task StopAsync();
+    /// <summary>Returns once the store can no longer record anything.</summary>
+    public abstract Task BeginOutageAsync(CancellationToken cancellationToken);
 
-    public abstract Task RestartAsync(CancellationToken cancellationToken);
+    /// <summary>Returns once the store works again, with the data it had.</summary>
+    public abstract Task EndOutageAsync(CancellationToken cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -61,9 +65,9 @@ internal abstract class StoreUnderTest : IAsyncDisposable
 
         public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = StoreSettings.Redis(server).AsEnvironment();
 
-        public override Task StopAsync() => server.StopAsync();
+        public override Task BeginOutageAsync(CancellationToken cancellationToken) => server.StopAsync();
 
-        public override Task RestartAsync(CancellationToken cancellationToken) => server.RestartAsync();
+        public override Task EndOutageAsync(CancellationToken cancellationToken) => server.RestartAsync();
 
         protected override ValueTask DisposeServerAsync() => server.DisposeAsync();
     }
@@ -76,9 +80,9 @@ internal abstract class StoreUnderTest : IAsyncDisposable
 
         public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = StoreSettings.DynamoDb(server.ServiceUrl, table).AsEnvironment();
 
-        public override Task StopAsync() => server.StopAsync();
+        public override Task BeginOutageAsync(CancellationToken cancellationToken) => server.StopAsync();
 
-        public override Task RestartAsync(CancellationToken cancellationToken) => server.RestartAsync(cancellationToken);
+        public override Task EndOutageAsync(CancellationToken cancellationToken) => server.RestartAsync(cancellationToken);
 
         protected override ValueTask DisposeServerAsync() => server.DisposeAsync();
     }

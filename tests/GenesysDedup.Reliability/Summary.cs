@@ -27,6 +27,9 @@ internal sealed class ScenarioSummary
 
     public int Outages { get; set; }
 
+    /// <summary>What the outage was: <c>stop</c> (the server killed), or for SQLite <c>lock</c> or <c>full-disk</c>.</summary>
+    public string? Fault { get; set; }
+
     public OutageRecord? Outage { get; set; }
 
     /// <summary>HTTP attempts the sender made, and what answered them (status code, <c>timeout</c>, <c>connection error</c>).</summary>
@@ -79,8 +82,9 @@ internal sealed class ScenarioSummary
 internal sealed record KillRecord(int Number, int AfterEventsDispatched, DateTimeOffset KilledAt, DateTimeOffset GoneAt, DateTimeOffset ReadyAgainAt);
 
 /// <summary>
-/// One store outage: the server stopped (kill -9) at <see cref="StoppedAt"/> and was started again at
+/// One store outage: the store was down from <see cref="StoppedAt"/> until its recovery began at
 /// <see cref="RestartingAt"/>. Requests that started after the one and ended before the other are the outage's.
+/// <see cref="AnsweredFromRecords"/>: 200 duplicate and 429 in_progress, which a store that still reads can give.
 /// </summary>
 internal sealed record OutageRecord(
     int AfterEventsDispatched,
@@ -90,6 +94,7 @@ internal sealed record OutageRecord(
     DateTimeOffset RestartedAt,
     int RequestsDuringOutage,
     int Answered503,
+    int AnsweredFromRecords,
     int Acknowledged,
     int OtherAnswers);
 

@@ -20,15 +20,17 @@ using StackExchange.Redis;
 namespace GenesysDedup.Benchmarks.Workload;
 
 /// <summary>
-/// <c>workload --store memory|redis|dynamodb [--endpoint …] --events FILE.jsonl --concurrency N [--floor]</c>.
+/// <c>workload --store memory|redis|dynamodb|sqlite [--endpoint …] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor]</c>.
 /// Composes the engine exactly as the hosts do (<c>AddGenesysDedupFromConfiguration</c>: <c>Dedup:Store</c> picks
-/// <c>UseMemoryStore()</c>/<c>UseRedisStore()</c>/<c>UseDynamoDbStore()</c>, log handler, hosted services started)
+/// <c>UseMemoryStore()</c>/<c>UseRedisStore()</c>/<c>UseDynamoDbStore()</c>/<c>UseSqliteStore()</c>, log handler, hosted services started)
 /// with the store wrapped in a <see cref="CountingDedupStore"/>, replays the file through <c>ISender.Send(ProcessEvent)</c>
 /// with N concurrent callers and prints one JSON line. Each run uses its own <c>Dedup:Namespace</c>, so runs against
 /// one server never see each other's keys. <c>--floor</c> runs the bare store operation instead, through the same
 /// client the store uses, as many times as the file has events: Redis <c>SET key v EX 86400 NX</c> on random keys,
-/// DynamoDB a conditional <c>PutItem</c> (<c>attribute_not_exists</c>) on random keys, memory a claim of a new key
-/// (<c>--operations N</c> runs it N times instead).
+/// DynamoDB a conditional <c>PutItem</c> (<c>attribute_not_exists</c>) on random keys, SQLite the bare
+/// <c>INSERT … ON CONFLICT DO NOTHING</c> of a new key on a connection the store opens its own way (same file, WAL,
+/// synchronous, busy timeout, schema), memory a claim of a new key (<c>--operations N</c> runs it N times instead).
+/// SQLite runs on a fresh file in the temp folder, deleted at the end.
 /// <c>--mode adapter</c> drives the store adapter alone (claim + complete of a fresh key), to split the engine's cost
 /// from the adapter's.
 /// </summary>
@@ -51,28 +53,8 @@ public static class WorkloadDriver
         var events = await ReadEventsAsync(args.Require("events")).ConfigureAwait(false);
         var runId = Guid.NewGuid().ToString("N")[..12];
 
-        var settings = new Dictionary<string, string?>
-        {
-            ["Dedup:Store"] = store,
-            ["Dedup:Namespace"] = $"run-{runId}",
-            ["Handler:Kind"] = "log",
-        };
-        switch (store)
-        {
-            case "redis":
-                settings["Dedup:Redis:Configuration"] = endpoint ?? throw new ArgumentException("--endpoint host:port is required for redis");
-                break;
-            case "dynamodb":
-                settings["Dedup:DynamoDb:ServiceUrl"] = endpoint ?? throw new ArgumentException("--endpoint http://host:port is required for dynamodb");
-                settings["Dedup:DynamoDb:CreateTable"] = "true";
-                settings["Dedup:DynamoDb:Region"] = "us-east-1";
-                settings["Dedup:DynamoDb:TableName"] = args.Get("table") ?? "EventDeduplication";
-                break;
-            case "memory":
-                break;
-            default:
-                throw new ArgumentException("--store must be memory, redis or dynamodb");
-        }
+        using var sqliteFile = store == "sqlite" ? new SqliteTempFile(args.Get("synchronous") ?? "normal") : null;
+        var settings = Settings(store, endpoint, args, runId, sqliteFile);
 
         using var host = await StartHostAsync(settings).ConfigureAwait(false);
         var services = host.Services;
@@ -101,7 +83,7 @@ public static class WorkloadDriver
         }
         else
         {
-            operation = mode == "floor" ? FloorOperation(store, services, runId) : AdapterOperation(counting, runId);
+            operation = mode == "floor" ? FloorOperation(store, services, runId, sqliteFile) : AdapterOperation(counting, runId);
             await WarmUpAsync(warmup, _ => ReplayAsync(events.Length, concurrency, operation)).ConfigureAwait(false);
         }
 
@@ -119,8 +101,40 @@ public static class WorkloadDriver
         var roundTrips = (multiplexer?.GetCounters().Interactive.OperationCount ?? 0) - operationsBefore;
         await host.StopAsync().ConfigureAwait(false);
 
-        Console.WriteLine(Summary(store, mode, concurrency, operations, run, counting, phases, roundTrips, redisBefore, redisAfter));
+        Console.WriteLine(Summary(sqliteFile is null ? store : $"sqlite synchronous={sqliteFile.Synchronous}", mode, concurrency, operations, run, counting, phases, roundTrips, redisBefore, redisAfter));
         return run.Outcomes.Keys.Any(o => o is DedupOutcome.StoreUnavailable or DedupOutcome.Invalid or DedupOutcome.Failed) ? 1 : 0;
+    }
+
+    /// <summary>The host configuration that picks <paramref name="store"/>, in a Dedup namespace of the run's own.</summary>
+    internal static Dictionary<string, string?> Settings(string store, string? endpoint, ToolArguments args, string runId, SqliteTempFile? sqliteFile)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Dedup:Store"] = store,
+            ["Dedup:Namespace"] = $"run-{runId}",
+            ["Handler:Kind"] = "log",
+        };
+        switch (store)
+        {
+            case "sqlite":
+                sqliteFile!.AddSettings(settings);
+                break;
+            case "redis":
+                settings["Dedup:Redis:Configuration"] = endpoint ?? throw new ArgumentException("--endpoint host:port is required for redis");
+                break;
+            case "dynamodb":
+                settings["Dedup:DynamoDb:ServiceUrl"] = endpoint ?? throw new ArgumentException("--endpoint http://host:port is required for dynamodb");
+                settings["Dedup:DynamoDb:CreateTable"] = "true";
+                settings["Dedup:DynamoDb:Region"] = "us-east-1";
+                settings["Dedup:DynamoDb:TableName"] = args.Get("table") ?? "EventDeduplication";
+                break;
+            case "memory":
+                break;
+            default:
+                throw new ArgumentException("--store must be memory, redis, dynamodb or sqlite");
+        }
+
+        return settings;
     }
 
     /// <summary>Runs whole passes until <paramref name="duration"/> has passed (at least one).</summary>
@@ -138,7 +152,7 @@ public static class WorkloadDriver
     /// its level check), the store wrapped in a <see cref="CountingDedupStore"/>, and the store's hosted services
     /// (connection warm-up, table creation) started as a host would; returned once the store answers.
     /// </summary>
-    private static async Task<IHost> StartHostAsync(Dictionary<string, string?> settings)
+    internal static async Task<IHost> StartHostAsync(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
@@ -199,10 +213,26 @@ public static class WorkloadDriver
         return events.Count > 0 ? events.ToArray() : throw new ArgumentException($"{path} holds no events");
     }
 
-    private static Func<int, Task<DedupOutcome?>> FloorOperation(string store, IServiceProvider services, string runId)
+    private static Func<int, Task<DedupOutcome?>> FloorOperation(string store, IServiceProvider services, string runId, SqliteTempFile? sqliteFile)
     {
         switch (store)
         {
+            case "sqlite":
+            {
+                var insert = sqliteFile!.PrepareFloorInsert();
+                var gate = new Lock(); // one connection, like the store's: one statement at a time
+                return _ =>
+                {
+                    lock (gate)
+                    {
+                        insert.Parameters[0].Value = $"floor:{runId}:{Random.Shared.NextInt64()}";
+                        insert.ExecuteNonQuery();
+                    }
+
+                    return Task.FromResult<DedupOutcome?>(null);
+                };
+            }
+
             case "redis":
             {
                 var database = services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
