@@ -70,12 +70,25 @@ public abstract class AdminApiTests<TFixture>(TFixture host) : IClassFixture<TFi
     }
 
     [Fact]
+    public async Task GetAndDelete_FingerprintKeyedEvent_UseTheKeyThePostAnswered()
+    {
+        var body = EventBuilder.UniqueGenesysEvent();
+        var key = (await host.PostEventAsync(body)).GetProperty("key").GetString()!;
+
+        var found = await host.AdminAsync(HttpMethod.Get, key);
+        var removed = await host.AdminAsync(HttpMethod.Delete, key);
+
+        Assert.StartsWith("sha256:", key, StringComparison.Ordinal);
+        Assert.Equal("completed", (await found.JsonAsync()).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.Equal("processed", (await host.PostEventAsync(EventBuilder.Republish(body))).GetProperty("outcome").GetString());
+    }
+
+    [Fact]
     public async Task Get_EventBeingHandled_IsInProgressWithItsLease()
     {
         var key = NewKey();
-        var held = host.Downstream.HoldNext(key);
-        var post = host.PostEventAsync(key);
-        await held.Arrived;
+        var (held, post) = await host.PostAndHoldAsync(key);
 
         var response = await host.AdminAsync(HttpMethod.Get, key);
         held.Release();
@@ -108,9 +121,7 @@ public abstract class AdminApiTests<TFixture>(TFixture host) : IClassFixture<TFi
     public async Task Delete_WhileTheHandlerRuns_ItsCompletionIsWrittenAndARedeliveryIsADuplicate()
     {
         var key = NewKey();
-        var held = host.Downstream.HoldNext(key);
-        var post = host.PostEventAsync(key);
-        await held.Arrived;
+        var (held, post) = await host.PostAndHoldAsync(key);
 
         var removed = await host.AdminAsync(HttpMethod.Delete, key);
         var duringRun = await host.AdminAsync(HttpMethod.Get, key);
@@ -239,13 +250,25 @@ public abstract class AdminHostFixture : IAsyncLifetime
     }
 
     /// <summary>Posts the tutorial-shaped event keyed <paramref name="key"/> with the ingest key; returns its outcome.</summary>
-    public async Task<string> PostEventAsync(string key)
+    public async Task<string> PostEventAsync(string key) => (await PostEventAsync(EventBuilder.Tutorial(key))).GetProperty("outcome").GetString()!;
+
+    /// <summary>Posts the event keyed <paramref name="key"/> and returns once its handler runs, held by the downstream until released.</summary>
+    public async Task<(HeldDelivery Held, Task<string> Post)> PostAndHoldAsync(string key)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/events", UriKind.Relative)) { Content = new ByteArrayContent(EventBuilder.Tutorial(key)) };
+        var held = Downstream.HoldNext(key);
+        var post = PostEventAsync(key);
+        await held.Arrived;
+        return (held, post);
+    }
+
+    /// <summary>Posts <paramref name="body"/> with the ingest key; returns the answer's body.</summary>
+    public async Task<JsonElement> PostEventAsync(byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/events", UriKind.Relative)) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = HttpTestExtensions.EventBridgeContentType;
         request.Headers.Add("x-api-key", IngestKey);
         using var response = await Client.SendAsync(request);
-        return await response.OutcomeAsync();
+        return await response.JsonAsync();
     }
 
     /// <summary>Sends <paramref name="method"/> to <c>/admin/events/{key}</c>, the key URL-encoded, with the admin key.</summary>
