@@ -35,10 +35,7 @@ fi
 bash scripts/install-test-deps.sh
 
 start_redis
-dynalite_port=$(free_port)
-node tests/dynalite/node_modules/dynalite/cli.js --port "$dynalite_port" > "$OUT/dynalite.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -q listening "$OUT/dynalite.log" && break; sleep 0.1; done
+start_dynalite
 redis=127.0.0.1:$redis_port
 dynalite=http://127.0.0.1:$dynalite_port
 echo "== redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2) at $redis, dynalite $(node -p "require('./tests/dynalite/node_modules/dynalite/package.json').version") at $dynalite"

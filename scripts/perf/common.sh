@@ -17,3 +17,11 @@ start_redis() {
   pids+=($!)
   for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 }
+
+# Starts dynalite (tests/dynalite) on a free loopback port, waits until it listens, and sets dynalite_port.
+start_dynalite() {
+  dynalite_port=$(free_port)
+  node tests/dynalite/node_modules/dynalite/cli.js --port "$dynalite_port" > "$OUT/dynalite.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q listening "$OUT/dynalite.log" && break; sleep 0.1; done
+}

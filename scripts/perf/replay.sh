@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # genesys-dedup replay beside the workload driver's engine figure, interleaved in one run.
 #
-#   scripts/perf/replay.sh                     ROUNDS=3 EVENTS=20000 OUT=artifacts/perf-replay
+#   scripts/perf/replay.sh [store ...]         stores: redis dynamodb (default: both)
+#   ROUNDS=3 EVENTS=20000 OUT=artifacts/perf-replay scripts/perf/replay.sh
 #
 # Starts its own redis-server and dynalite on free loopback ports (stopped by process id on exit), generates the
 # standard workload shape (30 % re-publishes) with EVENTS events, then per round and store: the workload driver's
@@ -16,6 +17,8 @@ root=$(pwd)
 ROUNDS=${ROUNDS:-3}
 EVENTS=${EVENTS:-20000}
 OUT=${OUT:-$root/artifacts/perf-replay}
+stores=("$@")
+[ ${#stores[@]} -eq 0 ] && stores=(redis dynamodb)
 
 # shellcheck source=scripts/perf/common.sh
 . scripts/perf/common.sh
@@ -29,10 +32,7 @@ cli="dotnet $root/tools/GenesysDedup.Cli/bin/Release/net10.0/genesys-dedup.dll"
 bash scripts/install-test-deps.sh
 
 start_redis
-dynalite_port=$(free_port)
-node tests/dynalite/node_modules/dynalite/cli.js --port "$dynalite_port" > "$OUT/dynalite.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -q listening "$OUT/dynalite.log" && break; sleep 0.1; done
+start_dynalite
 echo "== redis-server at 127.0.0.1:$redis_port, dynalite at http://127.0.0.1:$dynalite_port, $EVENTS events, $ROUNDS rounds"
 
 workload=$OUT/workload.jsonl
@@ -53,7 +53,7 @@ keep() { # label round json
 }
 
 for round in $(seq "$ROUNDS"); do
-  for store in redis dynamodb; do
+  for store in "${stores[@]}"; do
     for c in 1 16; do
       keep "$store engine c=$c" "$round" "$("$bench" workload --store "$store" --endpoint "$(endpoint $store)" --events "$workload" --concurrency "$c" | tail -n 1)"
       # shellcheck disable=SC2046
@@ -67,6 +67,7 @@ node -e '
 const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
 const median = xs => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 for (const store of ["redis", "dynamodb"]) for (const c of [1, 16]) {
+  if (!rows.some(r => r.label === `${store} engine c=${c}`)) continue;
   const engine = rows.filter(r => r.label === `${store} engine c=${c}`), replay = rows.filter(r => r.label === `${store} replay c=${c}`);
   const ratios = replay.map(r => r.eventsPerSecond / engine.find(e => e.round === r.round).eventsPerSecond);
   console.log(`${store} c=${c}: engine ${median(engine.map(r => r.eventsPerSecond)).toFixed(0)}/s, replay ${median(replay.map(r => r.eventsPerSecond)).toFixed(0)}/s, ` +

@@ -97,7 +97,8 @@ public sealed class PackagesFixture : IAsyncLifetime
     public async Task<string> InstallToolAsync()
     {
         var toolPath = Path.Combine(_work, "tools");
-        await DotnetAsync(_work, "tool", "install", "GenesysDedup.Cli", "--version", Version, "--tool-path", toolPath, "--add-source", Feed);
+        using var install = Process.Start(StartInfo(_work, ["tool", "install", "GenesysDedup.Cli", "--version", Version, "--tool-path", toolPath, "--add-source", Feed]))!;
+        await CollectAsync(install, "dotnet tool install");
         return Path.Combine(toolPath, "genesys-dedup");
     }
 
