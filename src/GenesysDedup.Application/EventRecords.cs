@@ -28,7 +28,29 @@ public interface IEventRecords
 /// <param name="Namespace">The namespace it was found in.</param>
 /// <param name="KeySource">The key source whose stored form holds it.</param>
 /// <param name="Record">What the store holds.</param>
-public sealed record EventRecord(string Key, string Namespace, string KeySource, DedupRecord Record);
+public sealed record EventRecord(string Key, string Namespace, string KeySource, DedupRecord Record)
+{
+    /// <summary>The record as operators see it: the operator API's JSON body and the tool's <c>status</c>.</summary>
+    public EventRecordView ToView() => new(
+        Key,
+        Namespace,
+        Record.Status == DedupRecordStatus.Completed ? "completed" : "in_progress",
+        Record.Fingerprint,
+        Record.LeaseExpiresAt?.UtcDateTime,
+        Record.ProcessedAt?.UtcDateTime,
+        Record.ExpiresAt.UtcDateTime);
+}
+
+/// <summary>An event's record as operators see it; UTC times serialize with a <c>Z</c>, and a member the store does not keep is null.</summary>
+/// <param name="Key">The key as the hosts report it.</param>
+/// <param name="Namespace">The namespace it was found in.</param>
+/// <param name="Status"><c>in_progress</c> or <c>completed</c>.</param>
+/// <param name="Fingerprint">The event's fingerprint, when the store keeps it.</param>
+/// <param name="LeaseExpiresAt">For <c>in_progress</c>: when the holder's lease lapses.</param>
+/// <param name="ProcessedAt">For <c>completed</c>: when, if the store records it.</param>
+/// <param name="ExpiresAt">When the record stops holding the key.</param>
+public sealed record EventRecordView(
+    string Key, string Namespace, string Status, string? Fingerprint, DateTime? LeaseExpiresAt, DateTime? ProcessedAt, DateTime ExpiresAt);
 
 /// <summary>
 /// Tries the stored form of the key under each configured source in order: the key alone does not say which source

@@ -30,7 +30,7 @@ internal sealed partial class AdminEndpoint(
     /// <summary><c>GET {eventsPath}{key}</c>: 200 with the record, or 404.</summary>
     public async Task FindAsync(HttpContext context, string eventsPath) => await (await RunAsync(context, eventsPath, async (key, keyNamespace) =>
         await records.FindAsync(key, keyNamespace, context.RequestAborted).ConfigureAwait(false) is { } found
-            ? TypedResults.Json(AdminEventResponse.From(found), AdminJsonContext.Default.AdminEventResponse)
+            ? TypedResults.Json(found.ToView(), AdminJsonContext.Default.EventRecordView)
             : NotFound(key)).ConfigureAwait(false)).ExecuteAsync(context).ConfigureAwait(false);
 
     /// <summary><c>DELETE {eventsPath}{key}</c>: 204 when a record was removed (the next delivery is processed again), or 404.</summary>
@@ -115,25 +115,6 @@ internal sealed partial class AdminEndpoint(
     private static partial void LogUnavailable(ILogger logger, string reason);
 }
 
-/// <summary>The body of <c>GET /admin/events/{key}</c>; a member the store does not know is left out.</summary>
-internal sealed record AdminEventResponse(
-    string Key, string Namespace, string Status, string? Fingerprint, DateTime? LeaseExpiresAt, DateTime? ProcessedAt, DateTime ExpiresAt)
-{
-    // UTC DateTimes are written with a Z.
-    public static AdminEventResponse From(EventRecord found)
-    {
-        var record = found.Record;
-        return new AdminEventResponse(
-            found.Key,
-            found.Namespace,
-            record.Status == DedupRecordStatus.Completed ? "completed" : "in_progress",
-            record.Fingerprint,
-            record.LeaseExpiresAt?.UtcDateTime,
-            record.ProcessedAt?.UtcDateTime,
-            record.ExpiresAt.UtcDateTime);
-    }
-}
-
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(AdminEventResponse))]
+[JsonSerializable(typeof(EventRecordView))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

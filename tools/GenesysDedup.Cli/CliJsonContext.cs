@@ -1,3 +1,4 @@
+using GenesysDedup.Application;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -7,7 +8,7 @@ namespace GenesysDedup.Cli;
 /// <summary>Every JSON document the tool writes, source-generated.</summary>
 [JsonSerializable(typeof(KeyLine))]
 [JsonSerializable(typeof(ReplayReport))]
-[JsonSerializable(typeof(RecordView))]
+[JsonSerializable(typeof(EventRecordView))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>camelCase, absent members left out, and text as operators read it: only what JSON requires escaped.</summary>

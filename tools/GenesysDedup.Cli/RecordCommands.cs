@@ -20,7 +20,7 @@ internal static class RecordCommands
             return ExitCodes.NotAll;
         }
 
-        await output.WriteLineAsync(JsonSerializer.Serialize(RecordView.Of(found), CliJsonContext.Output.RecordView)).ConfigureAwait(false);
+        await output.WriteLineAsync(JsonSerializer.Serialize(found.ToView(), CliJsonContext.Output.EventRecordView)).ConfigureAwait(false);
         return ExitCodes.Ok;
     }
 
@@ -35,22 +35,5 @@ internal static class RecordCommands
 
         await output.WriteLineAsync($"reopened {key}: its next delivery is processed again").ConfigureAwait(false);
         return ExitCodes.Ok;
-    }
-}
-
-/// <summary>A record as the operator API shows it: times in UTC, a member the store does not keep left out.</summary>
-internal sealed record RecordView(string Key, string Namespace, string Status, string? Fingerprint, DateTime? LeaseExpiresAt, DateTime? ProcessedAt, DateTime ExpiresAt)
-{
-    public static RecordView Of(EventRecord found)
-    {
-        var record = found.Record;
-        return new RecordView(
-            found.Key,
-            found.Namespace,
-            record.Status == DedupRecordStatus.Completed ? "completed" : "in_progress",
-            record.Fingerprint,
-            record.LeaseExpiresAt?.UtcDateTime,
-            record.ProcessedAt?.UtcDateTime,
-            record.ExpiresAt.UtcDateTime);
     }
 }
