@@ -9,6 +9,7 @@ namespace GenesysDedup.Benchmarks;
 /// any EventBridge JSON lines (one JSON object a line).
 /// <c>fill --store sqlite --keys 1000000</c>: memory and file size while the store holds that many keys.
 /// <c>generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]</c>: the standard workload.
+/// <c>trace-picture --out FILE.svg</c>: the spans of an event and its duplicate, exported by the HTTP host, drawn.
 /// </summary>
 public static class EntryPoint
 {
@@ -43,14 +44,17 @@ public static class EntryPoint
                 return await StoreFill.RunAsync(new ToolArguments(rest)).ConfigureAwait(false);
             case "hotpath":
                 return HotPathProbe.Run(new ToolArguments(rest));
+            case "trace-picture":
+                return await TracePicture.RunAsync(new ToolArguments(rest)).ConfigureAwait(false);
             default:
                 await Console.Error.WriteLineAsync("""
                     usage:
                       bench [--filter '*'] [other BenchmarkDotNet options]
-                      workload --store memory|redis|dynamodb|sqlite [--endpoint host:port | http://host:port] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4]
+                      workload --store memory|redis|dynamodb|sqlite [--endpoint host:port | http://host:port] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4] [--telemetry off|on|export]
                       fill --store sqlite|memory [--synchronous normal|full] [--keys 1000000] [--concurrency 4]
                       generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]
                       hotpath [--size 1KB|4KB|64KB|1MB] [--seconds 1] [--repeat 5]
+                      trace-picture --out docs/images/trace.svg
                     """).ConfigureAwait(false);
                 return command == "help" ? 0 : 2;
         }

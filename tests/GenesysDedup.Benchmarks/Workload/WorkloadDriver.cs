@@ -20,7 +20,7 @@ using StackExchange.Redis;
 namespace GenesysDedup.Benchmarks.Workload;
 
 /// <summary>
-/// <c>workload --store memory|redis|dynamodb|sqlite [--endpoint …] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor]</c>.
+/// <c>workload --store memory|redis|dynamodb|sqlite [--endpoint …] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor] [--telemetry off|on|export]</c>.
 /// Composes the engine exactly as the hosts do (<c>AddGenesysDedupFromConfiguration</c>: <c>Dedup:Store</c> picks
 /// <c>UseMemoryStore()</c>/<c>UseRedisStore()</c>/<c>UseDynamoDbStore()</c>/<c>UseSqliteStore()</c>, log handler, hosted services started)
 /// with the store wrapped in a <see cref="CountingDedupStore"/>, replays the file through <c>ISender.Send(ProcessEvent)</c>
@@ -52,6 +52,7 @@ public static class WorkloadDriver
         var warmup = TimeSpan.FromSeconds(args.GetDouble("warmup-seconds", 4));
         var events = await ReadEventsAsync(args.Require("events")).ConfigureAwait(false);
         var runId = Guid.NewGuid().ToString("N")[..12];
+        await using var telemetry = await WorkloadTelemetry.StartAsync(args.Get("telemetry") ?? "off").ConfigureAwait(false);
 
         using var sqliteFile = store == "sqlite" ? new SqliteTempFile(args.Get("synchronous") ?? "normal") : null;
         var settings = Settings(store, endpoint, args, runId, sqliteFile);
@@ -102,6 +103,7 @@ public static class WorkloadDriver
         await host.StopAsync().ConfigureAwait(false);
 
         Console.WriteLine(Summary(sqliteFile is null ? store : $"sqlite synchronous={sqliteFile.Synchronous}", mode, concurrency, operations, run, counting, phases, roundTrips, redisBefore, redisAfter));
+        Console.WriteLine(telemetry.Describe());
         return run.Outcomes.Keys.Any(o => o is DedupOutcome.StoreUnavailable or DedupOutcome.Invalid or DedupOutcome.Failed) ? 1 : 0;
     }
 
