@@ -12,7 +12,7 @@ namespace GenesysDedup.Hosts.Lambda;
 /// Turns one invocation into the Runtime API's answer (docs/behaviour.md#lambda-host): an EventBridge event (any JSON object that is not an
 /// SQS batch) becomes a response or an invocation error; an SQS batch becomes <c>batchItemFailures</c>.
 /// </summary>
-internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogger<InvocationHandler> logger)
+internal sealed class InvocationHandler(ISender sender, DedupMetrics metrics, TimeProvider time, ILogger<InvocationHandler> logger)
 {
     /// <summary>
     /// Added to the time left until the deadline to make a claim's lease (ADR 0002): the claim outlives its handler even
@@ -29,6 +29,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
         {
             var error = new LambdaError(ErrorTypes.Invalid, $"invalid: the invocation payload is over {LambdaRuntimeClient.MaxPayloadBytes} bytes, more than Lambda sends");
             Log.InvocationTooLarge(logger, invocation.RequestId, LambdaRuntimeClient.MaxPayloadBytes);
+            metrics.EventDelivered(DedupOutcome.Invalid);
             return InvocationResult.Fail(error);
         }
 
@@ -114,6 +115,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
             if (SqsBatch.ReadBody(record, buffer) is not { } length)
             {
                 Log.RecordWithoutBody(logger, messageId);
+                metrics.EventDelivered(DedupOutcome.Invalid);
                 return DedupOutcome.Invalid;
             }
 
@@ -126,6 +128,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
 #pragma warning restore CA1031
         {
             Log.RecordCrashed(logger, ex, messageId);
+            metrics.EventDelivered(DedupOutcome.Failed);
             return DedupOutcome.Failed;
         }
         finally
