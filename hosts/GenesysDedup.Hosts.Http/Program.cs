@@ -1,7 +1,10 @@
-using GenesysDedup.Application;
+using GenesysDedup.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 // The content root is the host's own folder, not the working directory: its appsettings.json (which keeps the
 // per-request Microsoft.AspNetCore lines at Warning) must apply however the host is started, e.g.
@@ -28,13 +31,26 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration, defaultStore: GenesysDedup.Hosting.StoreKinds.Sqlite);
 builder.Services.AddGenesysDedupEvents(builder.Configuration);
 builder.Services.AddHealthChecks().AddGenesysDedupStoreHealthCheck(tags: ["ready"]);
-// Store calls take ~0.1–5 ms; handlers up to the 3 s downstream timeout.
-double[] latencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-    .AddMeter(DedupMetrics.MeterName)
-    .AddView("genesys_dedup.store.duration", new ExplicitBucketHistogramConfiguration { Boundaries = latencyBuckets })
-    .AddView("genesys_dedup.handler.duration", new ExplicitBucketHistogramConfiguration { Boundaries = latencyBuckets })
-    .AddPrometheusExporter());
+// Prometheus /metrics always; OTLP export of each signal only when an OTEL_EXPORTER_OTLP_*ENDPOINT names a collector.
+// Traces: the request span (its inbound traceparent honoured) is the parent of dedup.process; the http handler's
+// calls carry traceparent on.
+var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+{
+    metrics.AddGenesysDedupMeter().AddPrometheusExporter();
+    if (OtlpExport.IsOn(builder.Configuration, OtlpExport.Metrics))
+    {
+        metrics.AddOtlpExporter();
+    }
+});
+if (OtlpExport.IsOn(builder.Configuration, OtlpExport.Traces))
+{
+    telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddGenesysDedupOtlpTracing());
+}
+
+if (OtlpExport.IsOn(builder.Configuration, OtlpExport.Logs))
+{
+    telemetry.WithLogging(logging => logging.AddGenesysDedupOtlpLogs());
+}
 
 var app = builder.Build();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Enumeration;
 using GenesysDedup.Domain;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,13 +34,28 @@ internal sealed class DedupEngine(
     public async ValueTask<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Json, DeliveryInfo delivery, CancellationToken cancellationToken = default)
     {
         var started = time.GetTimestamp();
-        var result = await DeliverAsync(utf8Json, delivery, cancellationToken).ConfigureAwait(false);
+        using var activity = DedupTelemetry.StartProcess(delivery);
+        DedupResult result;
+        try
+        {
+            result = await DeliverAsync(utf8Json, delivery, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DedupTelemetry.RecordException(activity, ex))
+        {
+            throw; // never: the filter records and passes
+        }
+
         metrics.EventDelivered(result.Outcome);
+        if (activity is not null)
+        {
+            DedupTelemetry.Finish(activity, result);
+        }
+
         LogOutcome(result, time.GetElapsedTime(started));
         return result;
     }
 
-    private async ValueTask<DedupResult> DeliverAsync(ReadOnlyMemory<byte> utf8Json, DeliveryInfo delivery, CancellationToken cancellationToken)
+    private async ValueTask<DedupResult> DeliverAsync(ReadOnlyMemory<byte> utf8Json, DeliveryInfo delivery, Activity? activity, CancellationToken cancellationToken)
     {
         var parsed = EventParser.Parse(utf8Json, _limits);
         if (parsed.Event is not { } dedupEvent)
@@ -53,6 +69,11 @@ internal sealed class DedupEngine(
             if (resolution.Key is not { } key)
             {
                 return new DedupResult(DedupOutcome.Invalid, EventId: dedupEvent.Id, Detail: resolution.Error);
+            }
+
+            if (activity is not null)
+            {
+                DedupTelemetry.Describe(activity, dedupEvent, key, _options.Namespace);
             }
 
             DedupResult Answer(DedupOutcome outcome, string? detail = null, TimeSpan? retryAfter = null, Exception? exception = null) =>
@@ -69,12 +90,17 @@ internal sealed class DedupEngine(
             {
                 // Store calls are never cancelled, only no longer waited for past the budget: a claim sent may still
                 // land. Then it blocks the key for one lease, and the retry after it wins.
-                var request = new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease);
+                var request = new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease) { TraceParent = activity?.Id };
                 claim = await budget.CallAsync("claim", () => store.TryClaimAsync(request, CancellationToken.None)).ConfigureAwait(false);
             }
             catch (DedupStoreUnavailableException ex)
             {
                 return Answer(DedupOutcome.StoreUnavailable, "dedup store unavailable during claim", DedupResult.StoreRetryAfter, ex);
+            }
+
+            if (activity is not null)
+            {
+                DedupTelemetry.LinkTo(activity, claim.TraceParent);
             }
 
             switch (claim.Status)
@@ -104,7 +130,7 @@ internal sealed class DedupEngine(
             {
                 // Never cancelled: the handler already ran, and recording that is what stops a second run.
                 var completedAt = time.GetUtcNow();
-                var request = new CompleteRequest(storeKey, owner, key.Fingerprint, completedAt, completedAt + _options.Retention);
+                var request = new CompleteRequest(storeKey, owner, key.Fingerprint, completedAt, completedAt + _options.Retention) { TraceParent = activity?.Id };
                 if (!await budget.CallAsync("complete", () => store.CompleteAsync(request, CancellationToken.None)).ConfigureAwait(false))
                 {
                     // Fencing: our lease lapsed and another delivery holds the key; its record stands. Our handler
@@ -137,7 +163,7 @@ internal sealed class DedupEngine(
                 {
                     if (!_topics.TryGetValue(handler.GetType(), out var patterns) || Matches(patterns, context.Event.TopicName))
                     {
-                        await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+                        await RunHandlerAsync(handler, context, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -145,6 +171,20 @@ internal sealed class DedupEngine(
         finally
         {
             metrics.HandlerRan(time.GetElapsedTime(started));
+        }
+    }
+
+    private static async ValueTask RunHandlerAsync(IDedupHandler handler, DedupContext context, CancellationToken cancellationToken)
+    {
+        using var activity = DedupTelemetry.Source.StartActivity(DedupTelemetry.HandlerSpan);
+        activity?.SetTag(DedupTelemetry.Handler, handler.GetType().Name);
+        try
+        {
+            await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DedupTelemetry.RecordException(activity, ex))
+        {
+            throw; // never: the filter records and passes
         }
     }
 

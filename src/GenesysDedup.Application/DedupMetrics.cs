@@ -4,13 +4,14 @@ using GenesysDedup.Domain;
 namespace GenesysDedup.Application;
 
 /// <summary>
-/// The one <see cref="Meter"/> named <c>GenesysDedup</c>. In Prometheus text these become
-/// <c>genesys_dedup_events_total{outcome="…"}</c>, <c>genesys_dedup_store_duration_seconds</c> and
+/// The one <see cref="Meter"/> named <c>GenesysDedup</c> (the engine's spans come from an <c>ActivitySource</c> of the same
+/// name). In Prometheus text these become <c>genesys_dedup_events_total{outcome="…"}</c>,
+/// <c>genesys_dedup_lease_lost_total</c>, <c>genesys_dedup_store_duration_seconds</c> and
 /// <c>genesys_dedup_handler_duration_seconds</c>.
 /// </summary>
 public sealed class DedupMetrics
 {
-    /// <summary>The meter's name, for <c>AddMeter</c> in OpenTelemetry.</summary>
+    /// <summary>The name of the meter and of the activity source, for <c>AddMeter</c> and <c>AddSource</c> in OpenTelemetry.</summary>
     public const string MeterName = "GenesysDedup";
 
     private readonly Counter<long> _events;
@@ -23,8 +24,8 @@ public sealed class DedupMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        _events = meter.CreateCounter<long>("genesys_dedup.events", description: "Event deliveries by outcome.");
-        _leaseLost = meter.CreateCounter<long>("genesys_dedup.lease_lost", description: "Completions refused because another delivery took over the lease (fencing).");
+        _events = meter.CreateCounter<long>("genesys_dedup.events", unit: "{event}", description: "Event deliveries by outcome.");
+        _leaseLost = meter.CreateCounter<long>("genesys_dedup.lease_lost", unit: "{event}", description: "Completions refused because another delivery took over the lease (fencing).");
         _storeDuration = meter.CreateHistogram<double>("genesys_dedup.store.duration", unit: "s", description: "Store call latency by operation.");
         _handlerDuration = meter.CreateHistogram<double>("genesys_dedup.handler.duration", unit: "s", description: "Handler latency.");
     }

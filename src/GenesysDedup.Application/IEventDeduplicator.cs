@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GenesysDedup.Domain;
 
 namespace GenesysDedup.Application;
@@ -18,7 +19,18 @@ public interface IEventDeduplicator
 /// <summary>What a transport knows of one delivery.</summary>
 /// <param name="Lease">The claim's lease for this delivery; null uses <c>Dedup:Lease</c>. The Lambda host passes its deadline.</param>
 /// <param name="Attempt">The sender's delivery count, when the transport reports one; handed to handlers.</param>
-public readonly record struct DeliveryInfo(TimeSpan? Lease = null, int? Attempt = null);
+public readonly record struct DeliveryInfo(TimeSpan? Lease = null, int? Attempt = null)
+{
+    /// <summary>
+    /// The parent of the <c>dedup.process</c> span when the transport carries one (the Lambda host: the X-Ray trace it
+    /// is given); default = the current activity (the HTTP host: the ASP.NET Core request span).
+    /// </summary>
+    public ActivityContext ParentContext { get; init; }
+
+    /// <summary>The kind of the <c>dedup.process</c> span: <see cref="ActivityKind.Consumer"/> for a queue or bus
+    /// delivery without a request span around it; default <see cref="ActivityKind.Internal"/>.</summary>
+    public ActivityKind SpanKind { get; init; }
+}
 
 /// <summary>What happened to one delivery, with what a host needs to answer it.</summary>
 /// <param name="Outcome">The outcome; only <see cref="DedupOutcome.Processed"/> and <see cref="DedupOutcome.Duplicate"/> may be acknowledged.</param>

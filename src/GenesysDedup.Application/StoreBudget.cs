@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GenesysDedup.Domain;
 
 namespace GenesysDedup.Application;
@@ -18,9 +19,10 @@ internal sealed class StoreBudget(TimeSpan total, TimeProvider time, DedupMetric
     public async ValueTask<T> CallAsync<T>(string operation, Func<ValueTask<T>> start)
     {
         var started = time.GetTimestamp();
-        var call = start();
+        using var activity = DedupTelemetry.Source.StartActivity(DedupTelemetry.StoreSpan(operation), ActivityKind.Client);
         try
         {
+            var call = start();
             if (call.IsCompletedSuccessfully)
             {
                 return call.Result; // an in-process store: no timer
@@ -37,6 +39,10 @@ internal sealed class StoreBudget(TimeSpan total, TimeProvider time, DedupMetric
                 _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 throw new DedupStoreUnavailableException($"the store did not answer the {operation} within Dedup:StoreTimeout ({_total:c})");
             }
+        }
+        catch (Exception ex) when (DedupTelemetry.RecordException(activity, ex))
+        {
+            throw; // never: the filter records and passes
         }
         finally
         {

@@ -26,7 +26,7 @@ internal sealed partial class EventsEndpoint(
     private static readonly DedupResult Invalid = new(DedupOutcome.Invalid);
 
     private readonly Counter<long> _incompleteBodies = meterFactory.Create(DedupMetrics.MeterName)
-        .CreateCounter<long>("genesys_dedup.http.incomplete_bodies", description: "Request bodies that did not arrive whole (too slow, or the client went away), answered 408.");
+        .CreateCounter<long>("genesys_dedup.http.incomplete_bodies", unit: "{request}", description: "Request bodies that did not arrive whole (too slow, or the client went away), answered 408.");
 
     /// <summary>The endpoint's <see cref="RequestDelegate"/>: no reflection-built delegate, so it trims.</summary>
     public static async Task HandleAsync(HttpContext context) =>

@@ -40,7 +40,14 @@ public interface IDedupStore
 /// <param name="Fingerprint">Stored with the claim; the same key with another fingerprint is a conflict.</param>
 /// <param name="Now">The time the claim is judged at.</param>
 /// <param name="LeaseExpiresAt">Until when the claim blocks other deliveries.</param>
-public readonly record struct ClaimRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
+public readonly record struct ClaimRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt)
+{
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the delivery's span, kept with the record so a later delivery's span can link to
+    /// it; null when nobody traces.
+    /// </summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>A completion: written only while our claim holds the key or nothing holds it.</summary>
 /// <param name="Key">The scoped key (namespace applied).</param>
@@ -48,7 +55,11 @@ public readonly record struct ClaimRequest(string Key, string Owner, string Fing
 /// <param name="Fingerprint">Written with the completion: a completion may find no record to keep it in.</param>
 /// <param name="Now">The time the completion is judged at.</param>
 /// <param name="ExpiresAt">Until when the key answers duplicate (now + retention).</param>
-public readonly record struct CompleteRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset ExpiresAt);
+public readonly record struct CompleteRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset ExpiresAt)
+{
+    /// <summary>The delivery's W3C <c>traceparent</c>, as on its claim: a completion may find no record to keep it in.</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>What a claim found.</summary>
 public enum ClaimStatus
@@ -71,6 +82,10 @@ public enum ClaimStatus
 /// <param name="LeaseExpiresAt">For <see cref="ClaimStatus.InProgress"/>: when the holder's lease lapses, when known.</param>
 public readonly record struct ClaimResult(ClaimStatus Status, DateTimeOffset? LeaseExpiresAt = null)
 {
+    /// <summary>For a record that was found (duplicate, in progress, conflict): the W3C <c>traceparent</c> of the
+    /// delivery that claimed it, when the store kept one (records written before it was kept have none).</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The claim now holds the key.</summary>
     public static ClaimResult Acquired => new(ClaimStatus.Acquired);
 

@@ -15,6 +15,9 @@ public static class RecordStatus
 /// </summary>
 public readonly record struct StoredRecord(string Status, string Owner, string? Fingerprint, DateTimeOffset LeaseExpiresAt, DateTimeOffset ExpiresAt)
 {
+    /// <summary>The W3C <c>traceparent</c> of the delivery that wrote the record; null when it kept none.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>Whether the record still blocks a claim at <paramref name="now"/>.</summary>
     public bool IsLive(DateTimeOffset now) => IsLive(Status == RecordStatus.Completed, LeaseExpiresAt, ExpiresAt, now);
 
@@ -23,12 +26,16 @@ public readonly record struct StoredRecord(string Status, string Owner, string? 
         completed ? now < expiresAt : now < leaseExpiresAt && now < expiresAt;
 
     /// <summary>What a claim by <paramref name="request"/> finds when this record holds the key.</summary>
-    public ClaimResult Judge(ClaimRequest request) => Judge(
-        live: IsLive(request.Now),
-        sameOwner: Owner == request.Owner,
-        fingerprintDiffers: Fingerprint is not null && Fingerprint != request.Fingerprint,
-        completed: Status == RecordStatus.Completed,
-        LeaseExpiresAt);
+    public ClaimResult Judge(ClaimRequest request)
+    {
+        var found = Judge(
+            live: IsLive(request.Now),
+            sameOwner: Owner == request.Owner,
+            fingerprintDiffers: Fingerprint is not null && Fingerprint != request.Fingerprint,
+            completed: Status == RecordStatus.Completed,
+            LeaseExpiresAt);
+        return found.Status == ClaimStatus.Acquired ? found : found with { TraceParent = TraceParent };
+    }
 
     /// <summary><see cref="Judge(ClaimRequest)"/> for a store that compares owners and fingerprints its own way.</summary>
     public static ClaimResult Judge(bool live, bool sameOwner, bool fingerprintDiffers, bool completed, DateTimeOffset leaseExpiresAt)

@@ -21,6 +21,7 @@ internal static class DedupTable
     public const string Ttl = "TTL"; // record expiry, epoch seconds (N): the lease's on a claim, the retention's once completed
     public const string Fingerprint = "Fingerprint"; // (S) the same key with another fingerprint is a conflict
     public const string ProcessedAt = "ProcessedAt"; // epoch seconds (N), written on completion
+    public const string TraceParent = "TraceParent"; // (S) W3C traceparent of the delivery that wrote it; absent when none
 
     private const long TicksPerSecond = TimeSpan.TicksPerSecond;
     private const long TicksPerMillisecond = TimeSpan.TicksPerMillisecond;
@@ -57,7 +58,10 @@ internal static class DedupTable
         }
 
         string? fingerprint = TryGetString(item, Fingerprint, out var stored) ? stored : null;
-        return new StoredRecord(status, owner, fingerprint, DateTimeOffset.FromUnixTimeMilliseconds(leaseMs), DateTimeOffset.FromUnixTimeSeconds(ttlSeconds));
+        return new StoredRecord(status, owner, fingerprint, DateTimeOffset.FromUnixTimeMilliseconds(leaseMs), DateTimeOffset.FromUnixTimeSeconds(ttlSeconds))
+        {
+            TraceParent = TryGetString(item, TraceParent, out var traceParent) ? traceParent : null,
+        };
     }
 
     /// <summary>When the item's event was completed; null when the item does not say.</summary>

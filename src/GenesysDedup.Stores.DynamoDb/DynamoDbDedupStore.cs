@@ -95,10 +95,22 @@ internal sealed class DynamoDbDedupStore : IDedupStore
         values[":ttl"] = DedupTable.Number(DedupTable.EpochSecondsCeiling(request.ExpiresAt));
         values[":processedAt"] = DedupTable.Number(request.Now.ToUnixTimeSeconds());
         var updateExpression = CompleteUpdate;
+        var names = ConditionNames();
+        names["#trace"] = DedupTable.TraceParent;
         if (!string.IsNullOrEmpty(request.Fingerprint))
         {
             updateExpression += ", Fingerprint = :fingerprint";
             values[":fingerprint"] = DedupTable.String(request.Fingerprint);
+        }
+
+        if (!string.IsNullOrEmpty(request.TraceParent))
+        {
+            updateExpression += ", #trace = :traceParent";
+            values[":traceParent"] = DedupTable.String(request.TraceParent);
+        }
+        else
+        {
+            updateExpression += " REMOVE #trace"; // not another delivery's, when it wrote over an expired record
         }
 
         var update = new UpdateItemRequest
@@ -107,7 +119,7 @@ internal sealed class DynamoDbDedupStore : IDedupStore
             Key = DedupTable.Key(request.Key),
             UpdateExpression = updateExpression,
             ConditionExpression = ClaimCondition,
-            ExpressionAttributeNames = ConditionNames(),
+            ExpressionAttributeNames = names,
             ExpressionAttributeValues = values,
         };
 
@@ -214,6 +226,11 @@ internal sealed class DynamoDbDedupStore : IDedupStore
         if (!string.IsNullOrEmpty(request.Fingerprint))
         {
             item[DedupTable.Fingerprint] = DedupTable.String(request.Fingerprint);
+        }
+
+        if (!string.IsNullOrEmpty(request.TraceParent))
+        {
+            item[DedupTable.TraceParent] = DedupTable.String(request.TraceParent);
         }
 
         return new PutItemRequest

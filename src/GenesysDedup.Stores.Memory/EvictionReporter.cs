@@ -14,7 +14,7 @@ internal sealed class EvictionReporter(IMeterFactory meters, TimeProvider time, 
     internal static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
 
     private readonly Counter<long> _evicted = meters.Create(DedupMetrics.MeterName).CreateCounter<long>(
-        "genesys_dedup.memory.evicted", description: "Completed records the memory store evicted before their retention ended (Dedup:Memory:MaxEntries).");
+        "genesys_dedup.memory.evicted", unit: "{record}", description: "Completed records the memory store evicted before their retention ended (Dedup:Memory:MaxEntries).");
 
     private readonly Lock _gate = new();
     private long? _lastWarning;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using GenesysDedup.Domain;
@@ -49,7 +50,7 @@ public sealed class MemoryDedupStore : IDedupStore
     public ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
     {
         var key = Digest.Of(request.Key);
-        var claim = new Held(false, Digest.Of(request.Owner), Digest.Of(request.Fingerprint), request.LeaseExpiresAt.UtcTicks, request.LeaseExpiresAt.UtcTicks);
+        var claim = new Held(false, Digest.Of(request.Owner), Digest.Of(request.Fingerprint), request.LeaseExpiresAt.UtcTicks, request.LeaseExpiresAt.UtcTicks, TraceContext.Parse(request.TraceParent));
         var shard = ShardOf(key);
         while (true)
         {
@@ -62,9 +63,10 @@ public sealed class MemoryDedupStore : IDedupStore
                     if (found.Status == ClaimStatus.Acquired)
                     {
                         shard.Records[key] = claim;
+                        return ValueTask.FromResult(found);
                     }
 
-                    return ValueTask.FromResult(found);
+                    return ValueTask.FromResult(found with { TraceParent = existing.Trace.Format() });
                 }
 
                 if (TryAdd(shard, key, claim))
@@ -81,7 +83,7 @@ public sealed class MemoryDedupStore : IDedupStore
     public ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
     {
         var key = Digest.Of(request.Key);
-        var completed = new Held(true, Digest.Of(request.Owner), Digest.Of(request.Fingerprint), request.Now.UtcTicks, request.ExpiresAt.UtcTicks);
+        var completed = new Held(true, Digest.Of(request.Owner), Digest.Of(request.Fingerprint), request.Now.UtcTicks, request.ExpiresAt.UtcTicks, TraceContext.Parse(request.TraceParent));
         var shard = ShardOf(key);
         while (true)
         {
@@ -296,13 +298,43 @@ public sealed class MemoryDedupStore : IDedupStore
         }
     }
 
-    /// <summary>A <see cref="StoredRecord"/> as held here: owner and fingerprint as digests, times as UTC ticks.</summary>
-    private readonly record struct Held(bool Completed, Digest Owner, Digest Fingerprint, long LeaseTicks, long ExpiresTicks)
+    /// <summary>
+    /// A <see cref="StoredRecord"/> as held here: owner and fingerprint as digests, times as UTC ticks, the trace context
+    /// as its numbers.
+    /// </summary>
+    private readonly record struct Held(bool Completed, Digest Owner, Digest Fingerprint, long LeaseTicks, long ExpiresTicks, TraceContext Trace)
     {
         public DateTimeOffset LeaseExpiresAt => new(LeaseTicks, TimeSpan.Zero);
 
         public DateTimeOffset ExpiresAt => new(ExpiresTicks, TimeSpan.Zero);
 
         public bool IsLive(DateTimeOffset now) => StoredRecord.IsLive(Completed, LeaseExpiresAt, ExpiresAt, now);
+    }
+
+    /// <summary>
+    /// A W3C <c>traceparent</c> (<c>00-{trace id}-{span id}-{flags}</c>) held as its numbers rather than a string; all
+    /// zero when there is none (a zero trace id is invalid in W3C, so it never stands for a real one).
+    /// </summary>
+    private readonly record struct TraceContext(ulong TraceHigh, ulong TraceLow, ulong SpanId, byte Flags)
+    {
+        private const int Length = 55;
+
+        public static TraceContext Parse(string? traceParent)
+        {
+            if (traceParent is not { Length: Length } text || !text.StartsWith("00-", StringComparison.Ordinal)
+                || !ulong.TryParse(text.AsSpan(3, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var high)
+                || !ulong.TryParse(text.AsSpan(19, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var low)
+                || !ulong.TryParse(text.AsSpan(36, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var span)
+                || !byte.TryParse(text.AsSpan(53, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var flags))
+            {
+                return default;
+            }
+
+            return new TraceContext(high, low, span, flags);
+        }
+
+        public string? Format() => TraceHigh == 0 && TraceLow == 0
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"00-{TraceHigh:x16}{TraceLow:x16}-{SpanId:x16}-{Flags:x2}");
     }
 }

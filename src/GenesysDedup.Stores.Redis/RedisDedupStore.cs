@@ -39,7 +39,7 @@ internal sealed class RedisDedupStore : IDedupStore
     {
         CheckOwner(request.Owner);
         var key = KeyOf(request.Key);
-        RedisValue claim = RedisRecord.Format(RecordStatus.InProgress, request.LeaseExpiresAt, request.LeaseExpiresAt, request.Owner, request.Fingerprint);
+        RedisValue claim = RedisRecord.Format(RecordStatus.InProgress, request.LeaseExpiresAt, request.LeaseExpiresAt, request.Owner, request.TraceParent, request.Fingerprint);
         var leaseMs = TimeToLiveMs(request.Now, request.LeaseExpiresAt);
         var outcome = await CallAsync("claim", key, async database =>
         {
@@ -91,7 +91,7 @@ internal sealed class RedisDedupStore : IDedupStore
     {
         CheckOwner(request.Owner);
         var key = KeyOf(request.Key);
-        RedisValue[] arguments = [request.Owner, request.Fingerprint, request.Now.ToUnixTimeMilliseconds(), request.ExpiresAt.ToUnixTimeMilliseconds(), TimeToLiveMs(request.Now, request.ExpiresAt)];
+        RedisValue[] arguments = [request.Owner, request.Fingerprint, request.Now.ToUnixTimeMilliseconds(), request.ExpiresAt.ToUnixTimeMilliseconds(), TimeToLiveMs(request.Now, request.ExpiresAt), RedisRecord.TraceField(request.TraceParent)];
         return await CallAsync("complete", key, database => EvaluateAsync(database, RedisScripts.Complete, key, arguments)).ConfigureAwait(false) == 1;
     }
 

@@ -4,22 +4,29 @@ using GenesysDedup.Domain;
 namespace GenesysDedup.Stores.Redis;
 
 /// <summary>
-/// The value stored at a key: one Redis string, five fields separated by <c>|</c>, fingerprint last so it may hold any
+/// The value stored at a key: one Redis string, six fields separated by <c>|</c>, fingerprint last so it may hold any
 /// character:
 /// <code>
-/// Status|LeaseExpiresAt|ExpiresAt|Owner|Fingerprint
-/// IN_PROGRESS|1795780860000|1795780860000|3f2a…|sha256:9c1e…
-/// COMPLETED|1795780860000|1795867200000|3f2a…|sha256:9c1e…
+/// Status|LeaseExpiresAt|ExpiresAt|Owner|TraceParent|Fingerprint
+/// IN_PROGRESS|1795780860000|1795780860000|3f2a…|00-4bf9…-00f0…-01|sha256:9c1e…
+/// COMPLETED|1795780860000|1795867200000|3f2a…||sha256:9c1e…
 /// </code>
 /// Times are epoch milliseconds of the engine's clock. <c>ExpiresAt</c> is the lease expiry while in progress and the
-/// end of the retention once completed. The Lua scripts in <see cref="RedisScripts"/> read the same layout.
+/// end of the retention once completed. <c>TraceParent</c> is empty or a W3C <c>traceparent</c> (55 characters); a
+/// value written before it was kept has five fields and reads as a record without one. The Lua scripts in
+/// <see cref="RedisScripts"/> read the same layout.
 /// </summary>
 internal static class RedisRecord
 {
     public const char Separator = '|';
 
-    public static string Format(string status, DateTimeOffset leaseExpiresAt, DateTimeOffset expiresAt, string owner, string fingerprint) =>
-        string.Create(CultureInfo.InvariantCulture, $"{status}|{leaseExpiresAt.ToUnixTimeMilliseconds()}|{expiresAt.ToUnixTimeMilliseconds()}|{owner}|{fingerprint}");
+    private const int TraceParentLength = 55;
+
+    public static string Format(string status, DateTimeOffset leaseExpiresAt, DateTimeOffset expiresAt, string owner, string? traceParent, string fingerprint) =>
+        string.Create(CultureInfo.InvariantCulture, $"{status}|{leaseExpiresAt.ToUnixTimeMilliseconds()}|{expiresAt.ToUnixTimeMilliseconds()}|{owner}|{TraceField(traceParent)}|{fingerprint}");
+
+    /// <summary>The trace field as stored: the W3C <c>traceparent</c>, or empty when there is none or it is not one.</summary>
+    public static string TraceField(string? traceParent) => IsTraceParent(traceParent) ? traceParent! : string.Empty;
 
     public static bool TryParse(string? value, out StoredRecord record)
     {
@@ -46,9 +53,24 @@ internal static class RedisRecord
             return false;
         }
 
-        record = new StoredRecord(statusText, owner.ToString(), rest.ToString(), leaseAt, expiresAt);
+        string? traceParent = null;
+        if (rest.StartsWith(Separator))
+        {
+            rest = rest[1..];
+        }
+        else if (rest.Length > TraceParentLength && rest[TraceParentLength] == Separator && IsTraceParent(rest[..TraceParentLength]))
+        {
+            traceParent = rest[..TraceParentLength].ToString();
+            rest = rest[(TraceParentLength + 1)..];
+        }
+
+        record = new StoredRecord(statusText, owner.ToString(), rest.ToString(), leaseAt, expiresAt) { TraceParent = traceParent };
         return true;
     }
+
+    // The shape only (version 00, dashes in place): what a record keeps, not whether the ids are valid.
+    private static bool IsTraceParent(ReadOnlySpan<char> text) =>
+        text.Length == TraceParentLength && text.StartsWith("00-") && text[35] == '-' && text[52] == '-' && !text.Contains(Separator);
 
     private static bool TryTake(ref ReadOnlySpan<char> rest, out ReadOnlySpan<char> field)
     {

@@ -14,7 +14,7 @@ namespace GenesysDedup.Stores.Sqlite;
 internal sealed class SqliteDatabase : IDisposable
 {
     /// <summary>The layout this build writes (<c>PRAGMA user_version</c>); a file with none or an older one is migrated.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>
     /// How long a statement waits while another process holds the write lock. A delivery's claim (at most two writes)
@@ -37,29 +37,37 @@ internal sealed class SqliteDatabase : IDisposable
           owner            TEXT    NOT NULL,
           fingerprint      TEXT    NOT NULL,
           lease_expires_at INTEGER NOT NULL,
-          expires_at       INTEGER NOT NULL
+          expires_at       INTEGER NOT NULL,
+          trace_parent     TEXT
         ) WITHOUT ROWID;
-        PRAGMA user_version = 1;
+        PRAGMA user_version = 2;
+        """;
+
+    // Version 1 had no trace context: its rows read as records without one.
+    private const string FromVersion1 = """
+        ALTER TABLE dedup_records ADD COLUMN trace_parent TEXT;
+        PRAGMA user_version = 2;
         """;
 
     private const string ClaimSql = """
-        INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at)
-        VALUES ($key, 0, $owner, $fingerprint, $lease, $lease)
+        INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at, trace_parent)
+        VALUES ($key, 0, $owner, $fingerprint, $lease, $lease, $trace)
         ON CONFLICT (key) DO UPDATE SET completed = 0, owner = excluded.owner, fingerprint = excluded.fingerprint,
-          lease_expires_at = excluded.lease_expires_at, expires_at = excluded.expires_at
+          lease_expires_at = excluded.lease_expires_at, expires_at = excluded.expires_at, trace_parent = excluded.trace_parent
         WHERE expires_at <= $now
         """;
 
     private const string ReadSql = """
-        SELECT completed, owner, fingerprint, lease_expires_at, expires_at FROM dedup_records WHERE key = $key
+        SELECT completed, owner, fingerprint, lease_expires_at, expires_at, trace_parent FROM dedup_records WHERE key = $key
         """;
 
     // Over our own record (keeping its lease), over none, or over one that no longer blocks; never over another
     // owner's live record (fencing).
     private const string CompleteSql = """
-        INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at)
-        VALUES ($key, 1, $owner, $fingerprint, $now, $expires)
+        INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at, trace_parent)
+        VALUES ($key, 1, $owner, $fingerprint, $now, $expires, $trace)
         ON CONFLICT (key) DO UPDATE SET completed = 1, owner = excluded.owner, fingerprint = excluded.fingerprint,
+          trace_parent = excluded.trace_parent,
           lease_expires_at = CASE WHEN owner = excluded.owner THEN lease_expires_at ELSE excluded.lease_expires_at END,
           expires_at = excluded.expires_at
         WHERE owner = excluded.owner OR expires_at <= $now
@@ -89,9 +97,9 @@ internal sealed class SqliteDatabase : IDisposable
     private SqliteDatabase(SqliteConnection connection)
     {
         _connection = connection;
-        _claim = Prepare(ClaimSql, "$key", "$owner", "$fingerprint", "$lease", "$now");
+        _claim = Prepare(ClaimSql, "$key", "$owner", "$fingerprint", "$lease", "$now", "$trace");
         _read = Prepare(ReadSql, "$key");
-        _complete = Prepare(CompleteSql, "$key", "$owner", "$fingerprint", "$now", "$expires");
+        _complete = Prepare(CompleteSql, "$key", "$owner", "$fingerprint", "$now", "$expires", "$trace");
         _release = Prepare(ReleaseSql, "$key", "$owner");
         _sweepRange = Prepare(SweepRangeSql, "$after", "$batch");
         _sweep = Prepare(SweepSql, "$after", "$last", "$now");
@@ -144,7 +152,7 @@ internal sealed class SqliteDatabase : IDisposable
     {
         for (var round = 0; round < MaxClaimRounds; round++)
         {
-            if (Run(_claim, request.Key, request.Owner, request.Fingerprint, Ms(request.LeaseExpiresAt), Ms(request.Now)) == 1)
+            if (Run(_claim, request.Key, request.Owner, request.Fingerprint, Ms(request.LeaseExpiresAt), Ms(request.Now), Trace(request.TraceParent)) == 1)
             {
                 return ClaimResult.Acquired;
             }
@@ -165,7 +173,7 @@ internal sealed class SqliteDatabase : IDisposable
     }
 
     public bool Complete(CompleteRequest request) =>
-        Run(_complete, request.Key, request.Owner, request.Fingerprint, Ms(request.Now), Ms(request.ExpiresAt)) == 1;
+        Run(_complete, request.Key, request.Owner, request.Fingerprint, Ms(request.Now), Ms(request.ExpiresAt), Trace(request.TraceParent)) == 1;
 
     public bool Release(string key, string owner) => Run(_release, key, owner) == 1;
 
@@ -197,7 +205,10 @@ internal sealed class SqliteDatabase : IDisposable
             reader.GetString(1),
             reader.GetString(2),
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)));
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)))
+        {
+            TraceParent = reader.IsDBNull(5) ? null : reader.GetString(5),
+        };
     }
 
     /// <summary>
@@ -225,6 +236,8 @@ internal sealed class SqliteDatabase : IDisposable
     }
 
     private static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    private static object Trace(string? traceParent) => (object?)traceParent ?? DBNull.Value;
 
     private static int Run(SqliteCommand command, params ReadOnlySpan<object> values)
     {
@@ -265,9 +278,14 @@ internal sealed class SqliteDatabase : IDisposable
 
         // BEGIN IMMEDIATE: two processes starting on one new file migrate it one after the other.
         using var transaction = connection.BeginTransaction(deferred: false);
-        if (VersionOf(connection) < SchemaVersion)
+        switch (VersionOf(connection))
         {
-            Execute(connection, Schema);
+            case 0:
+                Execute(connection, Schema);
+                break;
+            case 1:
+                Execute(connection, FromVersion1);
+                break;
         }
 
         transaction.Commit();
