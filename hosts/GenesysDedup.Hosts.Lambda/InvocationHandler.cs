@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text.Json;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
@@ -48,7 +49,7 @@ internal sealed class InvocationHandler(ISender sender, DedupMetrics metrics, Ti
 
     private async Task<InvocationResult> HandleEventAsync(Invocation invocation, CancellationToken deadline)
     {
-        var result = await ProcessAsync(invocation.Payload, invocation.Deadline, deadline).ConfigureAwait(false);
+        var result = await ProcessAsync(invocation.Payload, invocation, deadline).ConfigureAwait(false);
         if (result.Outcome.IsAcknowledged())
         {
             return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(
@@ -90,7 +91,7 @@ internal sealed class InvocationHandler(ISender sender, DedupMetrics metrics, Ti
             // a record is handed back unprocessed; SQS delivers it again.
             var (record, messageId) = (records[i], messageIds[i]!);
             if (stopped || deadline.IsCancellationRequested
-                || !(await ProcessRecordAsync(record, messageId, invocation.Deadline, deadline).ConfigureAwait(false)).IsAcknowledged())
+                || !(await ProcessRecordAsync(record, messageId, invocation, deadline).ConfigureAwait(false)).IsAcknowledged())
             {
                 failures.Add(new BatchItemFailure(messageId));
                 stopped |= SqsBatch.IsFifo(record);
@@ -106,7 +107,7 @@ internal sealed class InvocationHandler(ISender sender, DedupMetrics metrics, Ti
         return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(new BatchResponse(failures), LambdaJsonContext.Default.BatchResponse));
     }
 
-    private async Task<DedupOutcome> ProcessRecordAsync(JsonElement record, string messageId, DateTimeOffset? invocationDeadline, CancellationToken deadline)
+    private async Task<DedupOutcome> ProcessRecordAsync(JsonElement record, string messageId, Invocation invocation, CancellationToken deadline)
     {
         // Pooled, not allocated: a body of 85 KB or more would be a large-object allocation per record.
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SqsBatch.MaxBodyLength(record), 1));
@@ -121,7 +122,7 @@ internal sealed class InvocationHandler(ISender sender, DedupMetrics metrics, Ti
 
             // The key comes from the body (the event), never from messageId: SQS gives a redelivered or re-sent
             // message a new one.
-            return (await ProcessAsync(buffer.AsMemory(0, length), invocationDeadline, deadline, SqsBatch.ReceiveCount(record)).ConfigureAwait(false)).Outcome;
+            return (await ProcessAsync(buffer.AsMemory(0, length), invocation, deadline, SqsBatch.ReceiveCount(record)).ConfigureAwait(false)).Outcome;
         }
 #pragma warning disable CA1031 // One record's surprise must not fail the others: it is handed back to SQS alone.
         catch (Exception ex)
@@ -137,8 +138,11 @@ internal sealed class InvocationHandler(ISender sender, DedupMetrics metrics, Ti
         }
     }
 
-    private ValueTask<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline, int? attempt = null) =>
-        sender.Send(new ProcessEvent(utf8Event, new DeliveryInfo(LeaseFor(invocationDeadline), attempt)), deadline);
+    // Each delivery's span is a Consumer span under the invocation's X-Ray trace (a new trace when Lambda gave none).
+    private ValueTask<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, Invocation invocation, CancellationToken deadline, int? attempt = null) =>
+        sender.Send(
+            new ProcessEvent(utf8Event, new DeliveryInfo(LeaseFor(invocation.Deadline), attempt) { ParentContext = invocation.TraceParent, SpanKind = ActivityKind.Consumer }),
+            deadline);
 
     private static string Describe(DedupResult result)
     {

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using GenesysDedup.Application;
+using GenesysDedup.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,20 +27,10 @@ internal sealed class LambdaTelemetry(IServiceProvider services, TimeProvider ti
     /// <summary>The flush's bound when Lambda gave no deadline (a Runtime API emulator).</summary>
     public static readonly TimeSpan FlushWithoutDeadline = TimeSpan.FromSeconds(2);
 
-    private static readonly string[] EndpointVariables =
-    [
-        "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
-    ];
-
     private readonly EmfMetrics? _emf = services.GetService<EmfMetrics>();
     private readonly TracerProvider? _tracer = services.GetService<TracerProvider>();
     private readonly MeterProvider? _meter = services.GetService<MeterProvider>();
     private readonly LoggerProvider? _logs = services.GetService<LoggerProvider>();
-
-    /// <summary>OTLP export is on when an endpoint is set, unless <c>OTEL_SDK_DISABLED=true</c>.</summary>
-    public static bool ExportsOtlp(IConfiguration configuration) =>
-        !string.Equals(configuration["OTEL_SDK_DISABLED"]?.Trim(), "true", StringComparison.OrdinalIgnoreCase)
-        && EndpointVariables.Any(name => !string.IsNullOrWhiteSpace(configuration[name]));
 
     public static void Compose(IServiceCollection services, IConfiguration configuration)
     {
@@ -52,26 +42,37 @@ internal sealed class LambdaTelemetry(IServiceProvider services, TimeProvider ti
                 provider.GetRequiredService<IMeterFactory>(), functionName, Console.Out, provider.GetRequiredService<TimeProvider>()));
         }
 
-        if (!ExportsOtlp(configuration))
+        var (traces, metrics, logs) = (OtlpExport.IsOn(configuration, OtlpExport.Traces),
+            OtlpExport.IsOn(configuration, OtlpExport.Metrics), OtlpExport.IsOn(configuration, OtlpExport.Logs));
+        if (!traces && !metrics && !logs)
         {
-            return; // no SDK at all: nothing listens, so the engine starts no spans and the flush costs nothing
+            return; // no SDK at all: nothing listens, so the engine starts no spans and there is nothing to flush
         }
 
-        services.AddOpenTelemetry()
-            .ConfigureResource(resource =>
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(resource =>
+        {
+            // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES still apply; without them the service is the function.
+            if (string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]))
             {
-                // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES still apply; without them the service is the function.
-                if (string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]))
-                {
-                    resource.AddService(string.IsNullOrWhiteSpace(functionName) ? "genesys-dedup" : functionName);
-                }
+                resource.AddService(string.IsNullOrWhiteSpace(functionName) ? "genesys-dedup" : functionName);
+            }
 
-                resource.AddAttributes([new("cloud.provider", "aws"), new("cloud.platform", "aws_lambda")]);
-            })
-            .WithTracing(tracing => tracing.AddSource(DedupMetrics.MeterName))
-            .WithMetrics(metrics => metrics.AddMeter(DedupMetrics.MeterName))
-            .WithLogging()
-            .UseOtlpExporter();
+            resource.AddAttributes([new("cloud.provider", "aws"), new("cloud.platform", "aws_lambda")]);
+        });
+        if (traces)
+        {
+            telemetry.WithTracing(tracing => tracing.AddGenesysDedupOtlpTracing());
+        }
+
+        if (metrics)
+        {
+            telemetry.WithMetrics(meter => meter.AddGenesysDedupMeter().AddOtlpExporter());
+        }
+
+        if (logs)
+        {
+            telemetry.WithLogging(logging => logging.AddGenesysDedupOtlpLogs());
+        }
     }
 
     /// <summary>
