@@ -158,6 +158,7 @@ public sealed class CountingDownstream : IAsyncDisposable
             delivery = new Delivery(key, request.Method, request.Path.Value ?? "/", body.ToArray(), request.ContentType, answer.Status, answer.Location)
             {
                 ReceivedAt = _time.GetUtcNow(),
+                TraceParent = request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent.ToString() : null,
             };
             _deliveries.Add(delivery);
             if (key is not null && _holds.TryGetValue(key, out var queue) && queue.TryDequeue(out var next))
@@ -213,6 +214,9 @@ public sealed record Delivery(string? Key, string Method, string Path, byte[] Bo
 {
     /// <summary>When the whole body had arrived and the delivery was recorded (the downstream's clock).</summary>
     public DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> header the delivery carried, if any.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>A delivery the downstream will hold open: see <see cref="CountingDownstream.HoldNext"/>.</summary>
