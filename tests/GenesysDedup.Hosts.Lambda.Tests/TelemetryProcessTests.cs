@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using GenesysDedup.Testing;
+using GenesysDedup.Testing.Otlp;
 
 namespace GenesysDedup.Hosts.Lambda.Tests;
 
@@ -36,6 +38,51 @@ public sealed class TelemetryProcessTests
 
         Assert.Equal(RuntimeReplyKind.Response, reply.Kind);
         Assert.Empty(EmfSpec.Lines(harness.Host.Output));
+    }
+
+    [Fact]
+    public async Task Invoke_WithOtlpEndpoint_HasExportedTheSpanUnderTheXRayTraceBeforeAnswering()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var harness = await LambdaHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.AbsoluteUri.TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        });
+        var (traceId, parentId) = (ActivityTraceId.CreateRandom().ToHexString(), ActivitySpanId.CreateRandom().ToHexString());
+        var marker = $"secret-{Guid.NewGuid():N}";
+
+        var requestId = harness.Runtime.Enqueue(EventBuilder.UniqueGenesysEvent(marker), traceId: $"Root=1-{traceId[..8]}-{traceId[8..]};Parent={parentId};Sampled=1");
+        var reply = await harness.ReplyAsync(requestId);
+
+        Assert.Equal(RuntimeReplyKind.Response, reply.Kind);
+        // No waiting: the flush ran before the result was posted.
+        var span = Assert.Single(receiver.Spans, s => s.Name == "dedup.process");
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(parentId, span.ParentSpanId);
+        Assert.Equal(5, span.Kind); // consumer
+        Assert.Equal("processed", span.Attributes["genesys_dedup.outcome"]);
+        Assert.All(receiver.Spans, s => Assert.Equal(traceId, s.TraceId));
+        Assert.DoesNotContain(receiver.Spans.SelectMany(s => s.Attributes.Values), value => value.Contains(marker, StringComparison.Ordinal));
+        Assert.Contains(receiver.Metrics, m => m.Name == "genesys_dedup.events");
+    }
+
+    [Fact]
+    public async Task Invoke_UnsampledXRayTrace_ExportsNoSpan()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var harness = await LambdaHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.AbsoluteUri.TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        });
+
+        // The fake's default header says Sampled=0; the default sampler follows the parent.
+        var reply = await harness.InvokeAsync(EventBuilder.UniqueGenesysEvent());
+
+        Assert.Equal(RuntimeReplyKind.Response, reply.Kind);
+        Assert.Contains(receiver.Metrics, m => m.Name == "genesys_dedup.events");
+        Assert.Empty(receiver.Spans);
     }
 
     [Fact]
