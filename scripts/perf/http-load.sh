@@ -11,6 +11,8 @@
 #   scripts/perf/http-load.sh [memory] [redis] [sqlite] [sqlite-full] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
 #   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
+#   telemetry: also run each store with OTLP export of traces, metrics and logs (OTEL_EXPORTER_OTLP_ENDPOINT, http/protobuf,
+#          every span sampled) to a sink on loopback that reads each request and answers 200.
 #
 # Loopback only, bounded: each wrk run lasts DURATION (after a WARMUP of 5 s), and the script stops the host and
 # redis-server it started (by process id) when it ends.
@@ -27,7 +29,8 @@ stores=("$@")
 [ ${#stores[@]} -eq 0 ] && stores=(memory redis)
 quiet=false
 gc=false
-for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; [ "$s" = gc ] && gc=true; done
+telemetry=false
+for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; [ "$s" = gc ] && gc=true; [ "$s" = telemetry ] && telemetry=true; done
 
 # shellcheck source=scripts/perf/common.sh
 . scripts/perf/common.sh
@@ -37,6 +40,13 @@ dotnet build hosts/GenesysDedup.Hosts.Http -c Release -nologo -v quiet 2>&1 | gr
 host_dll=$root/hosts/GenesysDedup.Hosts.Http/bin/Release/net10.0/GenesysDedup.Hosts.Http.dll
 
 start_redis
+
+if $telemetry; then
+  sink_port=$(free_port)
+  node -e 'require("http").createServer((q,s)=>{q.resume();q.on("end",()=>{s.writeHead(200,{"content-type":"application/x-protobuf"});s.end()})}).listen(Number(process.argv[1]),"127.0.0.1")' "$sink_port" &
+  pids+=($!)
+  otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
+fi
 
 tag() { # json label round extra-json
   node -e 'const r=JSON.parse(process.argv[1]); Object.assign(r, JSON.parse(process.argv[4]||"{}")); r.label=process.argv[2]; r.round=Number(process.argv[3]);
@@ -93,6 +103,7 @@ for round in $(seq "$ROUNDS"); do
         run_host memory "http memory"
         $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
         $gc && run_host memory "http memory, server GC" DOTNET_gcServer=1
+        $telemetry && run_host memory "http memory, OTLP export" "${otlp[@]}"
         ;;
       sqlite)
         run_host sqlite "http sqlite"
@@ -106,6 +117,7 @@ for round in $(seq "$ROUNDS"); do
         run_host redis "http redis"
         $quiet && run_host redis "http redis, log level Warning" Logging__LogLevel__Default=Warning
         $gc && run_host redis "http redis, server GC" DOTNET_gcServer=1
+        $telemetry && run_host redis "http redis, OTLP export" "${otlp[@]}"
         ;;
     esac
   done
@@ -121,7 +133,9 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["http sqlite quiet / http memory quiet", "http sqlite, log level Warning", "http memory, log level Warning"],
   ["http sqlite synchronous=full / normal", "http sqlite synchronous=full", "http sqlite"],
   ["http memory (workstation GC) / server GC", "http memory", "http memory, server GC"],
-  ["http redis (workstation GC) / server GC", "http redis", "http redis, server GC"]
+  ["http redis (workstation GC) / server GC", "http redis", "http redis, server GC"],
+  ["http memory OTLP export / off", "http memory, OTLP export", "http memory"],
+  ["http redis OTLP export / off", "http redis, OTLP export", "http redis"]
 ]
 EOF
 node scripts/perf/summarize.mjs "$results" "$OUT/ratios.json" | tee "$OUT/summary.md"

@@ -13,6 +13,10 @@ public abstract class DedupStoreContractTests
 
     protected const string Fingerprint = "sha256:aaaa";
 
+    /// <summary>Two W3C traceparents, as the engine passes its delivery span's.</summary>
+    protected const string TraceA = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    protected const string TraceB = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+
     protected static TimeSpan Lease { get; } = TimeSpan.FromMinutes(1);
 
     protected static TimeSpan Retention { get; } = TimeSpan.FromHours(24);
@@ -26,16 +30,18 @@ public abstract class DedupStoreContractTests
     protected static string NewOwner() => Guid.NewGuid().ToString("N");
 
     /// <summary>A claim at the clock's time, on <see cref="Store"/> unless another store is given.</summary>
-    protected Task<ClaimResult> ClaimAsync(string key, string owner, string fingerprint = Fingerprint, TimeSpan? lease = null, IDedupStore? store = null)
+    protected Task<ClaimResult> ClaimAsync(string key, string owner, string fingerprint = Fingerprint, TimeSpan? lease = null, IDedupStore? store = null, string? traceParent = null)
     {
         var now = Clock.GetUtcNow();
-        return (store ?? Store).TryClaimAsync(new ClaimRequest(key, owner, fingerprint, now, now + (lease ?? Lease)), CancellationToken.None).AsTask();
+        var request = new ClaimRequest(key, owner, fingerprint, now, now + (lease ?? Lease)) { TraceParent = traceParent };
+        return (store ?? Store).TryClaimAsync(request, CancellationToken.None).AsTask();
     }
 
-    protected Task<bool> CompleteAsync(string key, string owner, TimeSpan? retention = null, string fingerprint = Fingerprint, IDedupStore? store = null)
+    protected Task<bool> CompleteAsync(string key, string owner, TimeSpan? retention = null, string fingerprint = Fingerprint, IDedupStore? store = null, string? traceParent = null)
     {
         var now = Clock.GetUtcNow();
-        return (store ?? Store).CompleteAsync(new CompleteRequest(key, owner, fingerprint, now, now + (retention ?? Retention)), CancellationToken.None).AsTask();
+        var request = new CompleteRequest(key, owner, fingerprint, now, now + (retention ?? Retention)) { TraceParent = traceParent };
+        return (store ?? Store).CompleteAsync(request, CancellationToken.None).AsTask();
     }
 
     protected Task<bool> ReleaseAsync(string key, string owner, IDedupStore? store = null) =>
@@ -380,6 +386,70 @@ public abstract class DedupStoreContractTests
         var realClaim = await ClaimAsync(real, NewOwner(), realFingerprint);
 
         Assert.Equal(ClaimStatus.Acquired, realClaim.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_AfterComplete_ReturnsTheTraceParentOfTheProcessingDelivery()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner, traceParent: TraceA);
+        await CompleteAsync(key, owner, traceParent: TraceA);
+
+        var duplicate = await ClaimAsync(key, NewOwner(), traceParent: TraceB);
+
+        Assert.Equal(ClaimStatus.Duplicate, duplicate.Status);
+        Assert.Equal(TraceA, duplicate.TraceParent);
+    }
+
+    [Fact]
+    public async Task TryClaim_WithinLease_ReturnsTheHoldersTraceParent()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner(), traceParent: TraceA);
+
+        var blocked = await ClaimAsync(key, NewOwner(), traceParent: TraceB);
+
+        Assert.Equal(ClaimStatus.InProgress, blocked.Status);
+        Assert.Equal(TraceA, blocked.TraceParent);
+    }
+
+    [Fact]
+    public async Task TryClaim_LeaseTakenOver_ReturnsTheNewHoldersTraceParent()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner(), traceParent: TraceA);
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, NewOwner(), traceParent: TraceB)).Status);
+
+        var blocked = await ClaimAsync(key, NewOwner());
+
+        Assert.Equal(TraceB, blocked.TraceParent);
+    }
+
+    [Fact]
+    public async Task Complete_RecordGone_KeepsTheCompletingTraceParent()
+    {
+        var key = NewKey();
+
+        Assert.True(await CompleteAsync(key, NewOwner(), traceParent: TraceB));
+
+        Assert.Equal(TraceB, (await ClaimAsync(key, NewOwner())).TraceParent);
+    }
+
+    [Fact]
+    public async Task TryClaim_RecordKeptWithoutTraceParent_ReturnsNone()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        await CompleteAsync(key, owner);
+
+        var duplicate = await ClaimAsync(key, NewOwner(), traceParent: TraceB);
+
+        Assert.Equal(ClaimStatus.Duplicate, duplicate.Status);
+        Assert.Null(duplicate.TraceParent);
+        Assert.Null((await ClaimAsync(NewKey(), NewOwner(), traceParent: TraceB)).TraceParent); // acquired: nothing found
     }
 
     [Fact]

@@ -45,15 +45,34 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         var key = $"billing:{Guid.NewGuid():N}";
         var now = Clock.GetUtcNow();
 
-        await ClaimAsync(key, "owner1", "sha256:abc|def", store: store);
+        await ClaimAsync(key, "owner1", "sha256:abc|def", store: store, traceParent: TraceA);
         var claimed = (string?)await Raw.StringGetAsync("layout-test:" + key);
         await CompleteAsync(key, "owner1", fingerprint: "sha256:abc|def", store: store);
         var completed = (string?)await Raw.StringGetAsync("layout-test:" + key);
 
         var leaseMs = (now + Lease).ToUnixTimeMilliseconds();
         var expiresMs = (now + Retention).ToUnixTimeMilliseconds();
-        Assert.Equal($"IN_PROGRESS|{leaseMs}|{leaseMs}|owner1|sha256:abc|def", claimed);
-        Assert.Equal($"COMPLETED|{leaseMs}|{expiresMs}|owner1|sha256:abc|def", completed);
+        Assert.Equal($"IN_PROGRESS|{leaseMs}|{leaseMs}|owner1|{TraceA}|sha256:abc|def", claimed);
+        Assert.Equal($"COMPLETED|{leaseMs}|{expiresMs}|owner1||sha256:abc|def", completed);
+    }
+
+    [Theory]
+    [InlineData("sha256:abc|def")]
+    [InlineData("")]
+    public async Task TryClaim_ValueWrittenBeforeTraceContext_ReadsWithItsFingerprintAndNoTraceParent(string fingerprint)
+    {
+        // Five fields: Status|LeaseExpiresAt|ExpiresAt|Owner|Fingerprint, as values were laid out before.
+        var key = NewKey();
+        var now = Clock.GetUtcNow();
+        var oldValue = $"COMPLETED|{now.ToUnixTimeMilliseconds()}|{(now + Retention).ToUnixTimeMilliseconds()}|owner1|{fingerprint}";
+        await Raw.StringSetAsync(Prefix + key, oldValue, Retention);
+
+        var found = await ClaimAsync(key, NewOwner(), fingerprint, traceParent: TraceB);
+        var conflict = await ClaimAsync(key, NewOwner(), "sha256:other", traceParent: TraceB);
+
+        Assert.Equal(ClaimStatus.Duplicate, found.Status);
+        Assert.Null(found.TraceParent);
+        Assert.Equal(ClaimStatus.Conflict, conflict.Status); // the fingerprint was read whole
     }
 
     [Fact]
@@ -66,7 +85,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         Assert.True(await CompleteAsync(key, "owner1", fingerprint: "sha256:abc|def"));
 
         var nowMs = now.ToUnixTimeMilliseconds();
-        Assert.Equal($"COMPLETED|{nowMs}|{(now + Retention).ToUnixTimeMilliseconds()}|owner1|sha256:abc|def", (string?)await Raw.StringGetAsync(Prefix + key));
+        Assert.Equal($"COMPLETED|{nowMs}|{(now + Retention).ToUnixTimeMilliseconds()}|owner1||sha256:abc|def", (string?)await Raw.StringGetAsync(Prefix + key));
         await AssertTtlAsync(key, Retention);
     }
 

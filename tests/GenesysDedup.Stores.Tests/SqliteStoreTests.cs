@@ -199,6 +199,36 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
     }
 
     [Fact]
+    public async Task Open_FileOfSchemaVersion1_GainsTheTraceColumnAndItsRecordsStillRead()
+    {
+        var now = Clock.GetUtcNow();
+        var v1Path = _directory.File("v1.db");
+        using (var connection = new SqliteConnection($"Data Source={v1Path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                CREATE TABLE dedup_records (
+                  key TEXT NOT NULL PRIMARY KEY, completed INTEGER NOT NULL, owner TEXT NOT NULL, fingerprint TEXT NOT NULL,
+                  lease_expires_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO dedup_records VALUES ('old', 1, 'owner1', '{Fingerprint}', {now.ToUnixTimeMilliseconds()}, {(now + Retention).ToUnixTimeMilliseconds()});
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        var store = NewStore(v1Path);
+        var old = await ClaimAsync("old", NewOwner(), store: store, traceParent: TraceB);
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner(), store: store, traceParent: TraceA);
+
+        Assert.Equal(ClaimStatus.Duplicate, old.Status);
+        Assert.Null(old.TraceParent);
+        Assert.Equal(TraceA, (await ClaimAsync(key, NewOwner(), store: store)).TraceParent);
+        Assert.Equal(["2"], await QueryAsync("PRAGMA user_version", store));
+    }
+
+    [Fact]
     public void Open_SchemaOfANewerRelease_FailsNamingThePathAndTheVersion()
     {
         using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
