@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text.Json;
 using GenesysDedup.Application;
 using GenesysDedup.Domain;
@@ -12,7 +13,7 @@ namespace GenesysDedup.Hosts.Lambda;
 /// Turns one invocation into the Runtime API's answer (docs/behaviour.md#lambda-host): an EventBridge event (any JSON object that is not an
 /// SQS batch) becomes a response or an invocation error; an SQS batch becomes <c>batchItemFailures</c>.
 /// </summary>
-internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogger<InvocationHandler> logger)
+internal sealed class InvocationHandler(ISender sender, DedupMetrics metrics, TimeProvider time, ILogger<InvocationHandler> logger)
 {
     /// <summary>
     /// Added to the time left until the deadline to make a claim's lease (ADR 0002): the claim outlives its handler even
@@ -29,6 +30,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
         {
             var error = new LambdaError(ErrorTypes.Invalid, $"invalid: the invocation payload is over {LambdaRuntimeClient.MaxPayloadBytes} bytes, more than Lambda sends");
             Log.InvocationTooLarge(logger, invocation.RequestId, LambdaRuntimeClient.MaxPayloadBytes);
+            metrics.EventDelivered(DedupOutcome.Invalid);
             return InvocationResult.Fail(error);
         }
 
@@ -47,7 +49,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
 
     private async Task<InvocationResult> HandleEventAsync(Invocation invocation, CancellationToken deadline)
     {
-        var result = await ProcessAsync(invocation.Payload, invocation.Deadline, deadline).ConfigureAwait(false);
+        var result = await ProcessAsync(invocation.Payload, invocation, deadline).ConfigureAwait(false);
         if (result.Outcome.IsAcknowledged())
         {
             return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(
@@ -89,7 +91,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
             // a record is handed back unprocessed; SQS delivers it again.
             var (record, messageId) = (records[i], messageIds[i]!);
             if (stopped || deadline.IsCancellationRequested
-                || !(await ProcessRecordAsync(record, messageId, invocation.Deadline, deadline).ConfigureAwait(false)).IsAcknowledged())
+                || !(await ProcessRecordAsync(record, messageId, invocation, deadline).ConfigureAwait(false)).IsAcknowledged())
             {
                 failures.Add(new BatchItemFailure(messageId));
                 stopped |= SqsBatch.IsFifo(record);
@@ -105,7 +107,7 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
         return InvocationResult.Respond(JsonSerializer.SerializeToUtf8Bytes(new BatchResponse(failures), LambdaJsonContext.Default.BatchResponse));
     }
 
-    private async Task<DedupOutcome> ProcessRecordAsync(JsonElement record, string messageId, DateTimeOffset? invocationDeadline, CancellationToken deadline)
+    private async Task<DedupOutcome> ProcessRecordAsync(JsonElement record, string messageId, Invocation invocation, CancellationToken deadline)
     {
         // Pooled, not allocated: a body of 85 KB or more would be a large-object allocation per record.
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SqsBatch.MaxBodyLength(record), 1));
@@ -114,18 +116,20 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
             if (SqsBatch.ReadBody(record, buffer) is not { } length)
             {
                 Log.RecordWithoutBody(logger, messageId);
+                metrics.EventDelivered(DedupOutcome.Invalid);
                 return DedupOutcome.Invalid;
             }
 
             // The key comes from the body (the event), never from messageId: SQS gives a redelivered or re-sent
             // message a new one.
-            return (await ProcessAsync(buffer.AsMemory(0, length), invocationDeadline, deadline, SqsBatch.ReceiveCount(record)).ConfigureAwait(false)).Outcome;
+            return (await ProcessAsync(buffer.AsMemory(0, length), invocation, deadline, SqsBatch.ReceiveCount(record)).ConfigureAwait(false)).Outcome;
         }
 #pragma warning disable CA1031 // One record's surprise must not fail the others: it is handed back to SQS alone.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             Log.RecordCrashed(logger, ex, messageId);
+            metrics.EventDelivered(DedupOutcome.Failed);
             return DedupOutcome.Failed;
         }
         finally
@@ -134,8 +138,11 @@ internal sealed class InvocationHandler(ISender sender, TimeProvider time, ILogg
         }
     }
 
-    private ValueTask<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, DateTimeOffset? invocationDeadline, CancellationToken deadline, int? attempt = null) =>
-        sender.Send(new ProcessEvent(utf8Event, new DeliveryInfo(LeaseFor(invocationDeadline), attempt)), deadline);
+    // Each delivery's span is a Consumer span under the invocation's X-Ray trace (a new trace when Lambda gave none).
+    private ValueTask<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Event, Invocation invocation, CancellationToken deadline, int? attempt = null) =>
+        sender.Send(
+            new ProcessEvent(utf8Event, new DeliveryInfo(LeaseFor(invocation.Deadline), attempt) { ParentContext = invocation.TraceParent, SpanKind = ActivityKind.Consumer }),
+            deadline);
 
     private static string Describe(DedupResult result)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -123,7 +124,11 @@ internal sealed class LambdaRuntimeClient : IDisposable
 /// <param name="TraceId"><c>Lambda-Runtime-Trace-Id</c> (X-Ray), exported as <c>_X_AMZN_TRACE_ID</c>.</param>
 /// <param name="Payload">The event, as Lambda sent it (empty when <paramref name="PayloadTooLarge"/>).</param>
 /// <param name="PayloadTooLarge">The payload was over <see cref="LambdaRuntimeClient.MaxPayloadBytes"/> and was not read.</param>
-internal sealed record Invocation(string RequestId, DateTimeOffset? Deadline, string? TraceId, byte[] Payload, bool PayloadTooLarge = false);
+internal sealed record Invocation(string RequestId, DateTimeOffset? Deadline, string? TraceId, byte[] Payload, bool PayloadTooLarge = false)
+{
+    /// <summary>The remote parent <see cref="TraceId"/> names; default (none) when it is missing or malformed.</summary>
+    public ActivityContext TraceParent { get; } = XRayTraceHeader.Parse(TraceId) ?? default;
+}
 
 /// <summary>What the Runtime API's error endpoints take; the message holds no payload content.</summary>
 internal readonly record struct LambdaError(string Type, string Message)

@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Error, "Invocation {RequestId}: the payload is over {MaxBytes} bytes; reported as error " + ErrorTypes.Invalid)]
     public static partial void InvocationTooLarge(ILogger logger, string requestId, int maxBytes);
+
+    [LoggerMessage(21, LogLevel.Warning, "Invocation {RequestId}: the OTLP export did not finish before the deadline; the rest is sent later")]
+    public static partial void TelemetryNotFlushed(ILogger logger, string requestId);
 }

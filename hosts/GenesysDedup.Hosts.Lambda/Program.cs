@@ -82,6 +82,7 @@ internal static class Program
     {
         services.AddGenesysDedupFromConfiguration(configuration);
         services.AddSingleton<InvocationHandler>();
+        LambdaTelemetry.Compose(services, configuration);
     }
 
     /// <summary>
@@ -133,11 +134,12 @@ internal static class Program
                 StoreKinds.Chosen(builder.Configuration), HandlerKinds.Chosen(builder.Configuration));
             var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             var handler = host.Services.GetRequiredService<InvocationHandler>();
+            var telemetry = host.Services.GetRequiredService<LambdaTelemetry>();
             int exitCode;
             long invocations;
             using (stopping.Register(() => Log.Stopping(logger)))
             {
-                (exitCode, invocations) = await LoopAsync(runtime, handler, logger, stopping).ConfigureAwait(false);
+                (exitCode, invocations) = await LoopAsync(runtime, handler, telemetry, logger, stopping).ConfigureAwait(false);
             }
 
             try
@@ -207,7 +209,7 @@ internal static class Program
     /// invocation: the one in flight is finished and its result posted.
     /// </summary>
     private static async Task<(int ExitCode, long Invocations)> LoopAsync(
-        LambdaRuntimeClient runtime, InvocationHandler handler, ILogger logger, CancellationToken stopping)
+        LambdaRuntimeClient runtime, InvocationHandler handler, LambdaTelemetry telemetry, ILogger logger, CancellationToken stopping)
     {
         long invocations = 0;
         while (!stopping.IsCancellationRequested)
@@ -229,7 +231,7 @@ internal static class Program
 
             invocations++;
             // The X-Ray trace header of the invocation in flight, for SDKs that read it from the environment.
-            Environment.SetEnvironmentVariable("_X_AMZN_TRACE_ID", invocation.TraceId);
+            Environment.SetEnvironmentVariable(XRayTraceHeader.EnvironmentVariable, invocation.TraceId);
             InvocationResult result;
             try
             {
@@ -242,6 +244,8 @@ internal static class Program
                 Log.InvocationCrashed(logger, ex, invocation.RequestId);
                 result = InvocationResult.Fail(new LambdaError(ErrorTypes.Unhandled, $"{ex.GetType().Name}: {ex.Message}"));
             }
+
+            await telemetry.FinishAsync(invocation.RequestId, invocation.Deadline).ConfigureAwait(false);
 
             try
             {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using GenesysDedup.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace GenesysDedup.Hosts.Lambda.ColdStart;
 
@@ -8,9 +10,11 @@ namespace GenesysDedup.Hosts.Lambda.ColdStart;
 /// Starts each given <c>bootstrap</c> <c>--runs</c> times (interleaved, so both see the same machine) against a fresh
 /// <see cref="FakeLambdaRuntime"/>, and reports: process start → its first <c>GET …/invocation/next</c> (init), and
 /// the first and second invocations' latency (handed over on <c>next</c> → result posted). Prints a Markdown table.
+/// With <c>--otlp</c> each build is also started with <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> pointing at a loopback
+/// OTLP/HTTP sink (it answers every export 200), as build <c>NAME+otlp</c>.
 /// <code>
 /// dotnet run -c Release --project tests/GenesysDedup.Hosts.Lambda.ColdStart -- \
-///   --build aot=path/to/publish/bootstrap --build jit=path/to/bin/Release/net10.0/bootstrap [--runs 20] [--store memory|dynamodb]
+///   --build aot=path/to/publish/bootstrap --build jit=path/to/bin/Release/net10.0/bootstrap [--runs 20] [--store memory|dynamodb] [--otlp]
 /// </code>
 /// </summary>
 internal static class Program
@@ -22,6 +26,7 @@ internal static class Program
         var builds = new List<(string Name, string Path)>();
         var runs = 20;
         var store = "memory";
+        var otlp = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -36,8 +41,11 @@ internal static class Program
                 case "--store" when i + 1 < args.Length:
                     store = args[++i];
                     break;
+                case "--otlp":
+                    otlp = true;
+                    break;
                 default:
-                    await Console.Error.WriteLineAsync($"unknown argument {args[i]}; usage: --build NAME=PATH [--build NAME=PATH] [--runs N] [--store memory|dynamodb]");
+                    await Console.Error.WriteLineAsync($"unknown argument {args[i]}; usage: --build NAME=PATH [--build NAME=PATH] [--runs N] [--store memory|dynamodb] [--otlp]");
                     return 2;
             }
         }
@@ -55,20 +63,41 @@ internal static class Program
         }
 
         var environment = await EnvironmentForAsync(store, builds[0].Path);
-        var samples = builds.ToDictionary(b => b.Name, _ => new List<Sample>());
+        var sink = otlp ? await OtlpSink.StartAsync() : null;
+        var variants = builds.Select(b => (b.Name, b.Path, Environment: environment)).ToList();
+        if (sink is not null)
+        {
+            var withEndpoint = new Dictionary<string, string?>(environment)
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.Address.AbsoluteUri.TrimEnd('/'),
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            };
+            variants.AddRange(builds.Select(b => (b.Name + "+otlp", b.Path, (IReadOnlyDictionary<string, string?>)withEndpoint)));
+        }
+
+        var samples = variants.ToDictionary(b => b.Name, _ => new List<Sample>());
         for (var run = 0; run < runs; run++)
         {
-            foreach (var (name, path) in builds)
+            foreach (var (name, path, variables) in variants)
             {
-                samples[name].Add(await MeasureAsync(path, environment));
+                samples[name].Add(await MeasureAsync(path, variables));
             }
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Lambda cold start, {runs} starts per build, interleaved; Dedup:Store={store}, Handler:Kind=log; {Environment.ProcessorCount} cores"));
+        if (sink is not null)
+        {
+            await sink.DisposeAsync();
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Lambda cold start, {runs} starts per build, interleaved; Dedup:Store={store}, Handler:Kind=log; {Environment.ProcessorCount} cores; load average at the end: {LoadAverage()}"));
+        if (sink is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"OTLP sink: {sink.Exports} exports received (traces, metrics, logs)"));
+        }
         Console.WriteLine();
         Console.WriteLine("| build | process start → first `next`: median (min–max) | first invocation: median (min–max) | second invocation: median |");
         Console.WriteLine("|---|---|---|---|");
-        foreach (var (name, _) in builds)
+        foreach (var (name, _, _) in variants)
         {
             var s = samples[name];
             Console.WriteLine($"| {name} | {Summary(s.Select(x => x.Init))} | {Summary(s.Select(x => x.First))} | {Ms(Median(s.Select(x => x.Second)))} |");
@@ -141,6 +170,9 @@ internal static class Program
         }
     }
 
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
@@ -156,4 +188,35 @@ internal static class Program
     private static string Ms(double milliseconds) => milliseconds.ToString(milliseconds < 10 ? "F1" : "F0", CultureInfo.InvariantCulture) + " ms";
 
     private readonly record struct Sample(double Init, double First, double Second);
+
+    /// <summary>An OTLP/HTTP endpoint that accepts every export (what a collector does), counting them.</summary>
+    private sealed class OtlpSink : IAsyncDisposable
+    {
+        private WebApplication? _app;
+        private int _exports;
+
+        public Uri Address { get; private set; } = null!;
+
+        public int Exports => Volatile.Read(ref _exports);
+
+        public static async Task<OtlpSink> StartAsync()
+        {
+            var sink = new OtlpSink();
+            (sink._app, sink.Address) = await LoopbackWebApp.StartAsync(app => app.MapPost("/v1/{signal}", () =>
+            {
+                Interlocked.Increment(ref sink._exports);
+                return Results.Ok();
+            }));
+            return sink;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_app is { } app)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+    }
 }

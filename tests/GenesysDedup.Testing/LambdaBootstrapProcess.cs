@@ -14,7 +14,7 @@ public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
 
-    private static readonly string[] InheritedPrefixes = ["Dedup__", "Handler__", "Http__", "Logging__", "AWS_", "DEDUP_", "_X_AMZN_TRACE_ID"];
+    private static readonly string[] InheritedPrefixes = ["Dedup__", "Handler__", "Http__", "Logging__", "AWS_", "DEDUP_", "_X_AMZN_TRACE_ID", "OTEL_"];
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
