@@ -281,7 +281,7 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
 
     private SqliteDedupStore NewStore(string? path = null, bool fullSync = false)
     {
-        var store = new SqliteDedupStore(path ?? DatabasePath, fullSync, NullLogger<SqliteDedupStore>.Instance);
+        var store = new SqliteDedupStore(path ?? DatabasePath, fullSync, TimeProvider.System, NullLogger<SqliteDedupStore>.Instance);
         _stores.Add(store);
         return store;
     }
