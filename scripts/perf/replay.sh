@@ -8,7 +8,7 @@
 # standard workload shape (30 % re-publishes) with EVENTS events, then per round and store: the workload driver's
 # engine (`workload`, 4 s warm-up, log handler) and `genesys-dedup replay --json` on the same file with the same
 # handler, each at concurrency 1 and 16, each in a fresh Dedup:Namespace. The replay figure is the tool's own
-# events/s from its first event to its last (reading and parsing the file included, process start not). Every run
+# events/s from its first event to its last (reading and parsing the file, and process start, come before it). Every run
 # is one JSON line in $OUT/results.jsonl; the last lines printed are medians and per-round ratios replay / engine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -18,4 +18,7 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Warning, "Sweeping expired dedup records from {Path} failed; tried again at the next sweep: {Reason}")]
     public static partial void SweepFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "Checkpointing the WAL of {Path} failed; tried again after more writes: {Reason}")]
+    public static partial void CheckpointFailed(ILogger logger, string path, string reason);
 }

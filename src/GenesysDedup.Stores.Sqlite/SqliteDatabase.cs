@@ -1,6 +1,7 @@
 using System.Globalization;
 using GenesysDedup.Domain;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace GenesysDedup.Stores.Sqlite;
 
@@ -25,6 +26,12 @@ internal sealed class SqliteDatabase : IDisposable
 
     /// <summary>Keys one sweep statement looks at: it holds the write lock for a millisecond or so.</summary>
     public const int SweepBatch = 500;
+
+    /// <summary>
+    /// WAL pages after which a commit checkpoints by itself: a backstop, ten times SQLite's default, because the store
+    /// checkpoints from a connection of its own every <see cref="SqliteDedupStore.CallsPerCheckpoint"/> calls.
+    /// </summary>
+    public const int AutoCheckpointPages = 10_000;
 
     // A claim whose row another process rewrote between its two statements tries once more; two rounds of at most one
     // busy timeout each, and a completion's one, keep a delivery inside Dedup:StoreTimeout.
@@ -93,6 +100,9 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly SqliteCommand _sweepRange;
     private readonly SqliteCommand _sweep;
     private readonly SqliteCommand _ready;
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
+    private readonly SqliteCommand _rollBack;
 
     private SqliteDatabase(SqliteConnection connection)
     {
@@ -104,6 +114,9 @@ internal sealed class SqliteDatabase : IDisposable
         _sweepRange = Prepare(SweepRangeSql, "$after", "$batch");
         _sweep = Prepare(SweepSql, "$after", "$last", "$now");
         _ready = Prepare(ReadySql);
+        _begin = Prepare("BEGIN IMMEDIATE"); // takes the write lock first, waiting for other processes up to BusyTimeout
+        _commit = Prepare("COMMIT");
+        _rollBack = Prepare("ROLLBACK");
     }
 
     /// <summary>The connection, for tests that change its limits (<c>PRAGMA max_page_count</c>).</summary>
@@ -134,6 +147,7 @@ internal sealed class SqliteDatabase : IDisposable
             }
 
             Execute(connection, fullSync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint = {AutoCheckpointPages}"));
             Migrate(connection);
             return new SqliteDatabase(connection);
         }
@@ -191,6 +205,23 @@ internal sealed class SqliteDatabase : IDisposable
 
     public void CheckReady() => _ready.ExecuteScalar();
 
+    /// <summary>Starts a transaction of several calls (group commit), holding the file's write lock until its end.</summary>
+    public void Begin() => _begin.ExecuteNonQuery();
+
+    public void Commit() => _commit.ExecuteNonQuery();
+
+    /// <summary>Rolls the transaction back, unless SQLite already did (it does on some errors, such as a full disk).</summary>
+    public void RollBackIfOpen()
+    {
+        if (raw.sqlite3_get_autocommit(_connection.Handle) == 0)
+        {
+            _rollBack.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Copies what it can of the WAL into the file without waiting for readers or the writer.</summary>
+    public void Checkpoint() => Execute(_connection, "PRAGMA wal_checkpoint(PASSIVE)");
+
     public StoredRecord? Read(string key)
     {
         _read.Parameters[0].Value = key;
@@ -227,7 +258,7 @@ internal sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _claim, _read, _complete, _release, _sweepRange, _sweep, _ready })
+        foreach (var command in new[] { _claim, _read, _complete, _release, _sweepRange, _sweep, _ready, _begin, _commit, _rollBack })
         {
             command.Dispose();
         }

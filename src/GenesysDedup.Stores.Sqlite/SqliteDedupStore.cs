@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GenesysDedup.Domain;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -7,11 +8,14 @@ namespace GenesysDedup.Stores.Sqlite;
 
 /// <summary>
 /// SQLite store (docs/stores.md#sqlite): one row per key in one file, written by the statements of
-/// <see cref="SqliteDatabase"/>. SQLite has one writer per file, so this process sends one call at a time through one
-/// connection (a gate), and other processes on the file wait for the write lock up to
-/// <see cref="SqliteDatabase.BusyTimeout"/>. Calls run synchronously on the caller's thread; one that has to queue for
-/// the gate waits asynchronously, at most that same timeout. Every SQLite error (busy past the timeout, disk full, I/O
-/// error, a corrupt or foreign file, a read-only file) becomes <see cref="DedupStoreUnavailableException"/>.
+/// <see cref="SqliteDatabase"/>. SQLite has one writer per file, so this process writes through one connection, one
+/// thread at a time. A call that finds the connection free runs at once on the caller's thread, as before one statement
+/// or one short transaction. Calls that arrive while it is busy queue, and one writer runs all that queued in one
+/// transaction (group commit): each caller gets its own answer after that commit, never before, and a batch that fails
+/// fails each of its callers. A call queued for longer than <see cref="SqliteDatabase.BusyTimeout"/> is not run; other
+/// processes on the file wait for the write lock up to that same timeout. A second connection copies the WAL into the
+/// file in the background, so no call waits for a checkpoint. Every SQLite error (busy past the timeout, disk full,
+/// I/O error, a corrupt or foreign file, a read-only file) becomes <see cref="DedupStoreUnavailableException"/>.
 /// </summary>
 internal sealed class SqliteDedupStore : IDedupStore, IDisposable
 {
@@ -21,10 +25,23 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
     /// </summary>
     internal const int SweepBatchesPerCall = 200;
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    /// <summary>Calls one commit takes at most, so that a batch holds the file's write lock for milliseconds.</summary>
+    internal const int MaxBatch = 128;
+
+    /// <summary>Calls committed between two background checkpoints: a few thousand WAL pages.</summary>
+    internal const int CallsPerCheckpoint = 2_000;
+
+    private readonly ConcurrentQueue<QueuedCall> _queue = new();
+    private readonly List<QueuedCall> _batch = new(MaxBatch); // the writer's only
+    private readonly SemaphoreSlim _checkpointDue = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
     private readonly bool _fullSync;
+    private readonly TimeProvider _time;
     private readonly ILogger<SqliteDedupStore> _logger;
     private SqliteDatabase? _database;
+    private Task? _checkpoints;
+    private int _writing; // 1 while a thread owns the connection
+    private int _committedSinceCheckpoint; // the writer's only
     private bool _disposed;
 
     // Where the sweep stopped: the last key it looked at; empty to start from the first.
@@ -32,13 +49,16 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
 
     /// <param name="path">The database file; relative to the working directory.</param>
     /// <param name="fullSync">PRAGMA synchronous = FULL rather than NORMAL.</param>
+    /// <param name="time">Measures how long a call has queued.</param>
     /// <param name="logger">Where faults are logged.</param>
-    public SqliteDedupStore(string path, bool fullSync, ILogger<SqliteDedupStore> logger)
+    public SqliteDedupStore(string path, bool fullSync, TimeProvider time, ILogger<SqliteDedupStore> logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         Path = System.IO.Path.GetFullPath(path);
         _fullSync = fullSync;
+        _time = time;
         _logger = logger;
     }
 
@@ -51,11 +71,11 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
     /// </summary>
     public void Open()
     {
-        _gate.Wait();
+        TakeConnection();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _database ??= SqliteDatabase.Open(Path, _fullSync);
+            OpenDatabase();
         }
         catch (Exception ex) when (ex is SqliteException or NewerSchemaException or InvalidOperationException and not ObjectDisposedException)
         {
@@ -63,7 +83,7 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
         }
         finally
         {
-            _gate.Release();
+            LetGo();
         }
     }
 
@@ -93,8 +113,8 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
     /// <summary>
     /// Deletes the records that no longer block a claim at <paramref name="now"/> among the next
     /// <see cref="SweepBatchesPerCall"/> batches of keys, carrying on where the last call stopped, up to the end of the
-    /// table (the next call starts over). One statement per batch, and the gate let go between batches, so claims are
-    /// never held up for more than one batch. Returns how many were deleted.
+    /// table (the next call starts over). One statement per batch, each its own call, so claims are never held up for
+    /// more than one batch. Returns how many were deleted.
     /// </summary>
     public async ValueTask<int> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -119,71 +139,276 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
 
     public void Dispose()
     {
-        _gate.Wait();
+        TakeConnection();
         try
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
+            _stopping.Cancel();
             _database?.Dispose();
             _database = null;
         }
         finally
         {
-            _gate.Release();
+            LetGo(); // calls still queued are answered: the store was disposed
         }
+
+        // The checkpointer's connection is closed too before this returns: the file is then complete on its own.
+        _checkpoints?.GetAwaiter().GetResult();
+        _stopping.Dispose();
+        _checkpointDue.Dispose();
     }
 
     private ValueTask<T> RunAsync<TState, T>(string operation, string key, TState state, Func<SqliteDatabase, TState, T> call, CancellationToken cancellationToken)
     {
-        if (!_gate.Wait(0, CancellationToken.None))
+        if (_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
-            return WaitThenRunAsync(operation, key, state, call, cancellationToken);
-        }
-
-        try
-        {
-            return ValueTask.FromResult(RunHeld(operation, key, state, call));
-        }
-        catch (DedupStoreUnavailableException ex)
-        {
-            return ValueTask.FromException<T>(ex);
-        }
-    }
-
-    private async ValueTask<T> WaitThenRunAsync<TState, T>(string operation, string key, TState state, Func<SqliteDatabase, TState, T> call, CancellationToken cancellationToken)
-    {
-        if (!await _gate.WaitAsync(SqliteDatabase.BusyTimeout, cancellationToken).ConfigureAwait(false))
-        {
-            Log.Unavailable(_logger, null, operation, key, "waited for this process's earlier calls");
-            throw new DedupStoreUnavailableException($"SQLite store busy: the {operation} waited {SqliteDatabase.BusyTimeout.TotalSeconds:0.#} s behind this process's earlier calls.");
-        }
-
-        return RunHeld(operation, key, state, call);
-    }
-
-    /// <summary>Runs <paramref name="call"/> with the gate held, and lets the gate go.</summary>
-    private T RunHeld<TState, T>(string operation, string key, TState state, Func<SqliteDatabase, TState, T> call)
-    {
-        try
-        {
-            if (_disposed)
+            try
             {
-                throw new DedupStoreUnavailableException("The SQLite store was disposed.");
+                return ValueTask.FromResult(RunAlone(operation, key, state, call));
+            }
+            catch (DedupStoreUnavailableException ex)
+            {
+                return ValueTask.FromException<T>(ex);
+            }
+            finally
+            {
+                LetGo();
+            }
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
+        var queued = new QueuedCall<TState, T>(operation, key, _time.GetTimestamp(), state, call);
+        queued.CancelWith(cancellationToken);
+        _queue.Enqueue(queued);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            StartWriter(); // the connection was let go between the check above and the enqueue
+        }
+
+        return new ValueTask<T>(queued.Answer);
+    }
+
+    /// <summary>Runs one call with the connection owned, in its own statement or transaction.</summary>
+    private T RunAlone<TState, T>(string operation, string key, TState state, Func<SqliteDatabase, TState, T> call)
+    {
+        try
+        {
+            var result = call(Database(), state);
+            Committed(1);
+            return result;
+        }
+        catch (Exception ex) when (IsSqliteFault(ex))
+        {
+            throw Unavailable(ex, operation, key);
+        }
+    }
+
+    /// <summary>The writer: runs what queued, a batch per commit, until the queue is empty; then lets the connection go.</summary>
+    private void WriteQueued()
+    {
+        while (true)
+        {
+            while (_batch.Count < MaxBatch && _queue.TryDequeue(out var next))
+            {
+                if (!next.TryTake())
+                {
+                    continue; // its caller gave up while it queued
+                }
+
+                if (_time.GetElapsedTime(next.QueuedAt) > SqliteDatabase.BusyTimeout)
+                {
+                    Log.Unavailable(_logger, null, next.Operation, next.Key, "waited for this process's earlier calls");
+                    next.Fail(new DedupStoreUnavailableException($"SQLite store busy: the {next.Operation} waited {SqliteDatabase.BusyTimeout.TotalSeconds:0.#} s behind this process's earlier calls."));
+                    continue;
+                }
+
+                _batch.Add(next);
             }
 
-            // Opened on first use when no host opened it; a file that cannot be opened fails this call, not the process.
-            _database ??= SqliteDatabase.Open(Path, _fullSync);
-            return call(_database, state);
+            if (_batch.Count == 0)
+            {
+                Volatile.Write(ref _writing, 0);
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            RunBatch();
+            _batch.Clear();
         }
-        catch (Exception ex) when (ex is SqliteException or NewerSchemaException or InvalidOperationException)
+    }
+
+    /// <summary>
+    /// Runs the batch in one transaction (one call alone needs none) and answers each call after the commit; when any
+    /// part fails, the batch is rolled back and each caller gets the failure.
+    /// </summary>
+    private void RunBatch()
+    {
+        Exception? failure = null;
+        try
         {
-            Log.Unavailable(_logger, ex, operation, key, Describe(ex));
-            throw new DedupStoreUnavailableException($"SQLite could not {operation} ({Path}): {Describe(ex)}", ex);
+            var database = Database();
+            var together = _batch.Count > 1;
+            if (together)
+            {
+                database.Begin();
+            }
+
+            try
+            {
+                foreach (var call in _batch)
+                {
+                    call.Run(database);
+                }
+
+                if (together)
+                {
+                    database.Commit();
+                }
+            }
+            catch when (together)
+            {
+                database.RollBackIfOpen();
+                throw;
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        if (failure is null)
+        {
+            Committed(_batch.Count);
+        }
+
+        foreach (var call in _batch)
+        {
+            if (failure is null)
+            {
+                call.Succeed();
+            }
+            else
+            {
+                call.Fail(failure switch
+                {
+                    DedupStoreUnavailableException unavailable => new DedupStoreUnavailableException(unavailable.Message, unavailable),
+                    _ when IsSqliteFault(failure) => Unavailable(failure, call.Operation, call.Key),
+                    _ => failure,
+                });
+            }
+        }
+    }
+
+    private SqliteDatabase Database()
+    {
+        if (_disposed)
+        {
+            throw new DedupStoreUnavailableException("The SQLite store was disposed.");
+        }
+
+        // Opened on first use when no host opened it; a file that cannot be opened fails this call, not the process.
+        return OpenDatabase();
+    }
+
+    private SqliteDatabase OpenDatabase()
+    {
+        if (_database is null)
+        {
+            _database = SqliteDatabase.Open(Path, _fullSync);
+            _checkpoints ??= Task.Run(CheckpointAsync);
+        }
+
+        return _database;
+    }
+
+    /// <summary>Counts committed calls, and asks for a checkpoint every <see cref="CallsPerCheckpoint"/>.</summary>
+    private void Committed(int calls)
+    {
+        _committedSinceCheckpoint += calls;
+        if (_committedSinceCheckpoint >= CallsPerCheckpoint)
+        {
+            _committedSinceCheckpoint = 0;
+            if (_checkpointDue.CurrentCount == 0) // only the writer releases, so this cannot overfill it
+            {
+                _checkpointDue.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies the WAL into the file from a connection of its own when asked, so that the flush a checkpoint does never
+    /// holds up a call (SQLite's own checkpoint, inside a commit, stays as a backstop at a larger WAL).
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        SqliteDatabase? checkpointer = null;
+        try
+        {
+            while (true)
+            {
+                await _checkpointDue.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                try
+                {
+                    checkpointer ??= SqliteDatabase.Open(Path, _fullSync);
+                    checkpointer.Checkpoint();
+                }
+                catch (Exception ex) when (IsSqliteFault(ex))
+                {
+                    Log.CheckpointFailed(_logger, Path, Describe(ex));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
         }
         finally
         {
-            _gate.Release();
+            checkpointer?.Dispose();
         }
     }
+
+    /// <summary>Waits (spinning: only start-up and disposal come here) until this thread owns the connection.</summary>
+    private void TakeConnection()
+    {
+        var spinner = default(SpinWait);
+        while (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>Lets the connection go, and starts the writer when calls queued meanwhile.</summary>
+    private void LetGo()
+    {
+        Volatile.Write(ref _writing, 0);
+        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            StartWriter();
+        }
+    }
+
+    private void StartWriter() => ThreadPool.UnsafeQueueUserWorkItem(static store => store.WriteQueued(), this, preferLocal: false);
+
+    private DedupStoreUnavailableException Unavailable(Exception exception, string operation, string key)
+    {
+        Log.Unavailable(_logger, exception, operation, key, Describe(exception));
+        return new DedupStoreUnavailableException($"SQLite could not {operation} ({Path}): {Describe(exception)}", exception);
+    }
+
+    private static bool IsSqliteFault(Exception exception) => exception is SqliteException or NewerSchemaException or InvalidOperationException;
 
     /// <summary>SQLite's message, with what to check for the errors an operator can fix.</summary>
     private static string Describe(Exception exception) => exception switch
@@ -196,4 +421,67 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
         SqliteException { SqliteErrorCode: raw.SQLITE_BUSY or raw.SQLITE_LOCKED } ex => $"{ex.Message} Another process held the file's write lock past {SqliteDatabase.BusyTimeout.TotalSeconds:0.#} s.",
         _ => exception.Message,
     };
+
+    /// <summary>A call waiting for the connection: the writer takes it once, unless its caller gave up first.</summary>
+    private abstract class QueuedCall(string operation, string key, long queuedAt)
+    {
+        private const int Queued = 0;
+        private const int Taken = 1;
+        private const int Abandoned = 2;
+        private int _state;
+
+        public string Operation => operation;
+
+        public string Key => key;
+
+        public long QueuedAt => queuedAt;
+
+        public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Queued) == Queued;
+
+        public abstract void Run(SqliteDatabase database);
+
+        /// <summary>Answers the caller with what <see cref="Run"/> returned: only after its commit.</summary>
+        public abstract void Succeed();
+
+        public abstract void Fail(Exception error);
+
+        protected bool TryAbandon() => Interlocked.CompareExchange(ref _state, Abandoned, Queued) == Queued;
+    }
+
+    private sealed class QueuedCall<TState, T>(string operation, string key, long queuedAt, TState state, Func<SqliteDatabase, TState, T> call)
+        : QueuedCall(operation, key, queuedAt)
+    {
+        // Continuations run elsewhere, so that answering a batch never runs its callers' code on the writer.
+        private readonly TaskCompletionSource<T> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private CancellationTokenRegistration _cancellation;
+        private T? _result;
+
+        public Task<T> Answer => _answer.Task;
+
+        /// <summary>A caller that gives up while its call is still queued gets a cancellation; once taken, it runs.</summary>
+        public void CancelWith(CancellationToken cancellationToken) =>
+            _cancellation = cancellationToken.UnsafeRegister(static (self, token) => ((QueuedCall<TState, T>)self!).Abandon(token), this);
+
+        public override void Run(SqliteDatabase database) => _result = call(database, state);
+
+        public override void Succeed()
+        {
+            _cancellation.Dispose();
+            _answer.SetResult(_result!);
+        }
+
+        public override void Fail(Exception error)
+        {
+            _cancellation.Dispose();
+            _answer.SetException(error);
+        }
+
+        private void Abandon(CancellationToken token)
+        {
+            if (TryAbandon())
+            {
+                _answer.SetCanceled(token);
+            }
+        }
+    }
 }

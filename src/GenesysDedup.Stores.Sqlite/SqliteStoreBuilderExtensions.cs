@@ -38,6 +38,7 @@ public static class SqliteStoreBuilderExtensions
             return new SqliteDedupStore(
                 options.Path,
                 string.Equals(options.Synchronous, SqliteSynchronous.Full, StringComparison.OrdinalIgnoreCase),
+                sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<SqliteDedupStore>>());
         });
         services.Replace(ServiceDescriptor.Singleton<IDedupStore>(static sp => sp.GetRequiredService<SqliteDedupStore>()));

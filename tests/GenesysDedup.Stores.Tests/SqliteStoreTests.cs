@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SQLitePCL;
 
 namespace GenesysDedup.Stores.Tests;
 
@@ -292,6 +293,75 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
     }
 
     [Fact]
+    public async Task Calls_QueuedBehindABusyConnection_CommitTogether_AndEachGetsItsOwnAnswer()
+    {
+        var completed = NewKey();
+        await ClaimAsync(completed, "o");
+        await CompleteAsync(completed, "o");
+        var commits = 0;
+        await _store.RunAsync(db =>
+        {
+            raw.sqlite3_commit_hook(db.Connection.Handle, _ =>
+            {
+                Interlocked.Increment(ref commits);
+                return 0; // let it commit
+            }, null);
+            return 0;
+        });
+        using var held = HoldConnection();
+
+        var claims = Enumerable.Range(0, 20).Select(_ => NewKey()).Select(key => ClaimAsync(key, NewOwner())).ToList();
+        var duplicate = ClaimAsync(completed, NewOwner());
+        var notOwner = CompleteAsync(completed, NewOwner());
+        held.Release();
+
+        Assert.All(await Task.WhenAll(claims), answer => Assert.Equal(ClaimStatus.Acquired, answer.Status));
+        Assert.Equal(ClaimStatus.Duplicate, (await duplicate).Status);
+        Assert.False(await notOwner);
+        Assert.Equal(1, commits);
+    }
+
+    [Fact]
+    public async Task TryClaim_CancelledWhileQueued_IsCancelledAndNotRun()
+    {
+        var key = NewKey();
+        using var cancel = new CancellationTokenSource();
+        using var held = HoldConnection();
+
+        var now = Clock.GetUtcNow();
+        var claim = _store.TryClaimAsync(new ClaimRequest(key, NewOwner(), "sha256:abc", now, now + Lease), cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        held.Release();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => claim);
+        Assert.Null(await FindAsync(key));
+    }
+
+    [Fact]
+    public async Task Calls_QueuedWhileAnotherProcessHoldsTheLock_AreEachUnavailable_AndNothingIsHalfWritten()
+    {
+        var keys = Enumerable.Range(0, 10).Select(_ => NewKey()).ToList();
+        await _store.CheckReadyAsync(CancellationToken.None); // opened before the lock: only the batch meets it
+        using var holder = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        holder.Open();
+        Scalar(holder, "BEGIN EXCLUSIVE");
+        using var held = HoldConnection();
+
+        var claims = keys.Select(key => ClaimAsync(key, NewOwner())).ToList();
+        held.Release();
+        foreach (var claim in claims)
+        {
+            await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => claim);
+        }
+
+        Scalar(holder, "ROLLBACK");
+        foreach (var key in keys)
+        {
+            Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, NewOwner())).Status);
+        }
+    }
+
+    [Fact]
     public async Task Operations_FileLockedPastTheBusyTimeout_AreUnavailable_AndRecoverWhenReleased()
     {
         var key = NewKey();
@@ -309,9 +379,29 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
         Assert.True(await CompleteAsync(key, owner));
     }
 
+    /// <summary>Keeps the store's connection busy (a call that waits) until released, so that calls made meanwhile queue.</summary>
+    private HeldConnection HoldConnection()
+    {
+        var held = new HeldConnection();
+        held.Holder = Task.Run(() => _store.RunAsync(_ =>
+        {
+            held.Entered.Set();
+            held.Released.Wait();
+            return 0;
+        }).AsTask());
+        // A call that fails before it runs never enters: then its error, rather than waiting forever.
+        WaitHandle.WaitAny([held.Entered.WaitHandle, ((IAsyncResult)held.Holder).AsyncWaitHandle]);
+        if (held.Holder.IsCompleted)
+        {
+            held.Holder.GetAwaiter().GetResult();
+        }
+
+        return held;
+    }
+
     private SqliteDedupStore NewStore(string? path = null, bool fullSync = false)
     {
-        var store = new SqliteDedupStore(path ?? DatabasePath, fullSync, NullLogger<SqliteDedupStore>.Instance);
+        var store = new SqliteDedupStore(path ?? DatabasePath, fullSync, TimeProvider.System, NullLogger<SqliteDedupStore>.Instance);
         _stores.Add(store);
         return store;
     }
@@ -386,5 +476,28 @@ public sealed class SqliteStoreBuilderExtensionsTests
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>A store connection held by a call that waits for <see cref="Release"/>.</summary>
+internal sealed class HeldConnection : IDisposable
+{
+    public ManualResetEventSlim Entered { get; } = new();
+
+    public ManualResetEventSlim Released { get; } = new();
+
+    public Task Holder { get; set; } = Task.CompletedTask;
+
+    public void Release()
+    {
+        Released.Set();
+        Holder.GetAwaiter().GetResult();
+    }
+
+    public void Dispose()
+    {
+        Released.Set();
+        Entered.Dispose();
+        Released.Dispose();
     }
 }
