@@ -40,7 +40,17 @@ public interface IDedupStore
 /// <param name="Fingerprint">Stored with the claim; the same key with another fingerprint is a conflict.</param>
 /// <param name="Now">The time the claim is judged at.</param>
 /// <param name="LeaseExpiresAt">Until when the claim blocks other deliveries.</param>
-public readonly record struct ClaimRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
+public readonly record struct ClaimRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt)
+{
+    /// <summary>
+    /// An allowance for hosts whose clocks disagree (<c>Dedup:ClockSkew</c>): another owner's record, written by its
+    /// host's clock, stops holding the key only this long after its end by ours. Never counted against our own record.
+    /// </summary>
+    public TimeSpan ClockSkew { get; init; }
+
+    /// <summary>The time another owner's record is judged at: <see cref="Now"/> less <see cref="ClockSkew"/>.</summary>
+    public DateTimeOffset JudgedAt => Now - ClockSkew;
+}
 
 /// <summary>A completion: written only while our claim holds the key or nothing holds it.</summary>
 /// <param name="Key">The scoped key (namespace applied).</param>

@@ -24,7 +24,7 @@ public readonly record struct StoredRecord(string Status, string Owner, string? 
 
     /// <summary>What a claim by <paramref name="request"/> finds when this record holds the key.</summary>
     public ClaimResult Judge(ClaimRequest request) => Judge(
-        live: IsLive(request.Now),
+        live: IsLive(request.JudgedAt),
         sameOwner: Owner == request.Owner,
         fingerprintDiffers: Fingerprint is not null && Fingerprint != request.Fingerprint,
         completed: Status == RecordStatus.Completed,
