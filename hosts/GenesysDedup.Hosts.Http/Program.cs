@@ -27,6 +27,10 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(3));
 });
 
+// HTTPS from the standard Kestrel keys (Kestrel:Certificates:Default:Path/Password, Kestrel:Endpoints), which the slim
+// builder leaves out: an API destination calls HTTPS endpoints only, and not every deployment has a proxy to end TLS.
+builder.WebHost.UseKestrelHttpsConfiguration();
+
 // With no Dedup:Store, the durable file store: one node keeps its keys across restarts with no server to run.
 builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration, defaultStore: GenesysDedup.Hosting.StoreKinds.Sqlite);
 builder.Services.AddGenesysDedupEvents(builder.Configuration);

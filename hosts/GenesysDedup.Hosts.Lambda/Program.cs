@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -80,6 +81,9 @@ internal static class Program
 
     internal static void ComposeServices(IServiceCollection services, IConfiguration configuration)
     {
+        // Before the binding, so Dedup:InProgressWait still overrides it: waiting is billed time, and the event
+        // source's retry of an in_progress error comes later anyway.
+        services.Configure<DedupOptions>(static options => options.InProgressWait = TimeSpan.Zero);
         services.AddGenesysDedupFromConfiguration(configuration);
         services.AddSingleton<InvocationHandler>();
         LambdaTelemetry.Compose(services, configuration);

@@ -90,8 +90,8 @@ internal sealed class DedupEngine(
             {
                 // Store calls are never cancelled, only no longer waited for past the budget: a claim sent may still
                 // land. Then it blocks the key for one lease, and the retry after it wins.
-                var request = new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease) { TraceParent = activity?.Id };
-                claim = await budget.CallAsync("claim", () => store.TryClaimAsync(request, CancellationToken.None)).ConfigureAwait(false);
+                var request = new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease) { TraceParent = activity?.Id, ClockSkew = _options.ClockSkew };
+                claim = await ClaimAsync(request, lease, budget, cancellationToken).ConfigureAwait(false);
             }
             catch (DedupStoreUnavailableException ex)
             {
@@ -109,7 +109,7 @@ internal sealed class DedupEngine(
                     return Answer(DedupOutcome.Duplicate);
                 case ClaimStatus.InProgress:
                     return Answer(DedupOutcome.InProgress, "another delivery of this event is being processed",
-                        RetryAfterLease(claim.LeaseExpiresAt ?? now + lease, now));
+                        RetryAfterLease(claim.LeaseExpiresAt ?? now + lease, time.GetUtcNow()));
                 case ClaimStatus.Conflict:
                     return Answer(DedupOutcome.Conflict, $"key {key.Value} (from {key.Source}) was already used by an event with a different fingerprint");
             }
@@ -148,6 +148,46 @@ internal sealed class DedupEngine(
 
             return Answer(DedupOutcome.Processed);
         }
+    }
+
+    /// <summary>
+    /// Claims the key. When another delivery holds it (a re-publish in flight with its original), waits up to
+    /// <c>Dedup:InProgressWait</c>, within <c>Dedup:StoreTimeout</c> and the request, re-reading the record with backoff;
+    /// once the holder has completed or released, one more claim answers (duplicate, or ours to run). A 429 would only
+    /// bring the sender back seconds later.
+    /// </summary>
+    private async ValueTask<ClaimResult> ClaimAsync(ClaimRequest request, TimeSpan lease, StoreBudget budget, CancellationToken cancellationToken)
+    {
+        var claim = await budget.CallAsync("claim", () => store.TryClaimAsync(request, CancellationToken.None)).ConfigureAwait(false);
+        var wait = _options.InProgressWait < _options.StoreTimeout ? _options.InProgressWait : _options.StoreTimeout;
+        var started = time.GetTimestamp();
+        for (var delay = FirstPoll; claim.Status == ClaimStatus.InProgress; delay = delay * 2 < LastPoll ? delay * 2 : LastPoll)
+        {
+            var left = wait - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            try
+            {
+                await Task.Delay(delay < left ? delay : left, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break; // the sender gave up: it retries, and the answer goes nowhere
+            }
+
+            var now = time.GetUtcNow();
+            var record = await budget.CallAsync("find", () => store.FindAsync(request.Key, now, CancellationToken.None)).ConfigureAwait(false);
+            if (record is not { Status: DedupRecordStatus.InProgress })
+            {
+                var again = request with { Now = now, LeaseExpiresAt = now + lease };
+                return await budget.CallAsync("claim", () => store.TryClaimAsync(again, CancellationToken.None)).ConfigureAwait(false);
+            }
+        }
+
+        return claim;
     }
 
     /// <summary>Runs every registered handler that wants the event's topic, in one DI scope, in registration order.</summary>
@@ -225,6 +265,10 @@ internal sealed class DedupEngine(
                 break;
         }
     }
+
+    // Re-reads of an in-progress record: soon for a holder about to finish, then no more than a few a second.
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan LastPoll = TimeSpan.FromMilliseconds(250);
 
     // Retry-After is whole seconds, at least 1.
     private static TimeSpan RetryAfterLease(DateTimeOffset leaseExpiresAt, DateTimeOffset now) =>

@@ -25,6 +25,19 @@ public sealed class DedupOptions
     /// </summary>
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// How long a delivery that finds another delivery of its event in progress waits for it to finish (re-reading the
+    /// record, within <see cref="StoreTimeout"/>) before answering in_progress. Zero answers at once (the Lambda host's
+    /// default).
+    /// </summary>
+    public TimeSpan InProgressWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// An allowance for hosts whose clocks disagree: another owner's record (its lease above all) counts as lapsed only
+    /// this long after its end by this host's clock. Never counted against a delivery's own claim.
+    /// </summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Scope of the keys, one per consuming application sharing a store.</summary>
     [RegularExpression("^[A-Za-z0-9_.-]{0,64}$", ErrorMessage = "Dedup:Namespace may hold up to 64 letters, digits, '_', '.' or '-'.")]
     public string Namespace { get; set; } = string.Empty;
@@ -47,6 +60,8 @@ internal sealed class DedupOptionsChecks : IValidateOptions<DedupOptions>
         Check(
             options.StoreTimeout >= TimeSpan.FromMilliseconds(100) && options.StoreTimeout <= TimeSpan.FromMinutes(15),
             "Dedup:StoreTimeout must be between 00:00:00.100 and 00:15:00.");
+        Check(options.InProgressWait >= TimeSpan.Zero && options.InProgressWait <= TimeSpan.FromMinutes(15), "Dedup:InProgressWait must be between 00:00:00 and 00:15:00.");
+        Check(options.ClockSkew >= TimeSpan.Zero && options.ClockSkew <= TimeSpan.FromMinutes(10), "Dedup:ClockSkew must be between 00:00:00 and 00:10:00.");
         Check(options.MaxEventBytes is >= 1024 and <= 16 * 1024 * 1024, "Dedup:MaxEventBytes must be between 1024 and 16777216.");
         try
         {

@@ -47,6 +47,15 @@ public readonly record struct ClaimRequest(string Key, string Owner, string Fing
     /// it; null when nobody traces.
     /// </summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// An allowance for hosts whose clocks disagree (<c>Dedup:ClockSkew</c>): another owner's record, written by its
+    /// host's clock, stops holding the key only this long after its end by ours. Never counted against our own record.
+    /// </summary>
+    public TimeSpan ClockSkew { get; init; }
+
+    /// <summary>The time another owner's record is judged at: <see cref="Now"/> less <see cref="ClockSkew"/>.</summary>
+    public DateTimeOffset JudgedAt => Now - ClockSkew;
 }
 
 /// <summary>A completion: written only while our claim holds the key or nothing holds it.</summary>

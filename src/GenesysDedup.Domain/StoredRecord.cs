@@ -29,7 +29,7 @@ public readonly record struct StoredRecord(string Status, string Owner, string? 
     public ClaimResult Judge(ClaimRequest request)
     {
         var found = Judge(
-            live: IsLive(request.Now),
+            live: IsLive(request.JudgedAt),
             sameOwner: Owner == request.Owner,
             fingerprintDiffers: Fingerprint is not null && Fingerprint != request.Fingerprint,
             completed: Status == RecordStatus.Completed,

@@ -239,7 +239,7 @@ internal sealed class DynamoDbDedupStore : IDedupStore
             Item = item,
             ConditionExpression = ClaimCondition,
             ExpressionAttributeNames = ConditionNames(),
-            ExpressionAttributeValues = ConditionValues(request.Now, request.Owner),
+            ExpressionAttributeValues = ConditionValues(request.JudgedAt, request.Owner),
             ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
         };
     }

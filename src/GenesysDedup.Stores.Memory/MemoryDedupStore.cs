@@ -59,7 +59,7 @@ public sealed class MemoryDedupStore : IDedupStore
                 if (shard.Records.TryGetValue(key, out var existing))
                 {
                     var found = StoredRecord.Judge(
-                        existing.IsLive(request.Now), existing.Owner == claim.Owner, existing.Fingerprint != claim.Fingerprint, existing.Completed, existing.LeaseExpiresAt);
+                        existing.IsLive(request.JudgedAt), existing.Owner == claim.Owner, existing.Fingerprint != claim.Fingerprint, existing.Completed, existing.LeaseExpiresAt);
                     if (found.Status == ClaimStatus.Acquired)
                     {
                         shard.Records[key] = claim;

@@ -166,7 +166,7 @@ internal sealed class SqliteDatabase : IDisposable
     {
         for (var round = 0; round < MaxClaimRounds; round++)
         {
-            if (Run(_claim, request.Key, request.Owner, request.Fingerprint, Ms(request.LeaseExpiresAt), Ms(request.Now), Trace(request.TraceParent)) == 1)
+            if (Run(_claim, request.Key, request.Owner, request.Fingerprint, Ms(request.LeaseExpiresAt), Ms(request.JudgedAt), Trace(request.TraceParent)) == 1)
             {
                 return ClaimResult.Acquired;
             }

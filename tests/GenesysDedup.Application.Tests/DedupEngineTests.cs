@@ -156,6 +156,105 @@ public sealed class DedupEngineTests
     }
 
     [Fact]
+    public async Task Process_RepublishWhileTheOriginalRuns_WaitsAndIsDuplicateOnceItCompletes()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:InProgressWait"] = "00:00:02" });
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Handler.CloseGate();
+        var original = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+
+        var republish = engine.SendAsync(EventBuilder.Republish(body)); // found in_progress: waits on the clock
+        var waiting = !republish.IsCompleted;
+        engine.Handler.OpenGate();
+        Assert.Equal(DedupOutcome.Processed, (await original).Outcome);
+        engine.Clock.Advance(TimeSpan.FromMilliseconds(20)); // the first re-read
+
+        Assert.True(waiting);
+        Assert.Equal(DedupOutcome.Duplicate, (await republish).Outcome);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Process_RepublishWhileTheOriginalOutlastsTheWait_IsInProgressWithRetryAfterFromTheAnswer()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:InProgressWait"] = "00:00:02" });
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Handler.CloseGate();
+        var original = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+
+        var republish = engine.SendAsync(EventBuilder.Republish(body));
+        engine.Clock.Advance(TimeSpan.FromSeconds(2));
+        var answer = await republish;
+
+        Assert.Equal(DedupOutcome.InProgress, answer.Outcome);
+        Assert.Equal(EngineHarness.Lease - TimeSpan.FromSeconds(2), answer.RetryAfter);
+        engine.Handler.OpenGate();
+        Assert.Equal(DedupOutcome.Processed, (await original).Outcome);
+        Assert.Equal(1, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
+    public async Task Process_RepublishWhileTheOriginalFails_WaitsAndRunsTheHandlerItself()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:InProgressWait"] = "00:00:02" });
+        var body = EventBuilder.Tutorial("evt-wait-release");
+        engine.Handler.FailNext("evt-wait-release");
+        engine.Handler.CloseGate();
+        var original = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+
+        var republish = engine.SendAsync(body);
+        engine.Handler.OpenGate();
+        Assert.Equal(DedupOutcome.Failed, (await original).Outcome); // released
+        engine.Clock.Advance(TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(DedupOutcome.Processed, (await republish).Outcome);
+        Assert.Equal(2, engine.Handler.RunsOf("evt-wait-release"));
+    }
+
+    [Fact]
+    public async Task Process_SenderGivesUpDuringTheWait_IsInProgress()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:InProgressWait"] = "00:00:02" });
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Handler.CloseGate();
+        var original = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+        using var gaveUp = new CancellationTokenSource();
+
+        var republish = engine.Services.GetRequiredService<IEventDeduplicator>().ProcessAsync(body, gaveUp.Token).AsTask();
+        await gaveUp.CancelAsync();
+
+        Assert.Equal(DedupOutcome.InProgress, (await republish).Outcome);
+        engine.Handler.OpenGate();
+        await original;
+    }
+
+    [Fact]
+    public async Task Process_AnotherOwnersLeaseLapsedWithinTheClockSkew_IsInProgress_AndPastItIsTakenOver()
+    {
+        await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:ClockSkew"] = "00:00:05" });
+        var body = EventBuilder.UniqueGenesysEvent();
+        engine.Handler.CloseGate();
+        var stalled = engine.SendAsync(body);
+        await engine.Handler.WaitForArrivalAsync();
+
+        engine.Clock.Advance(EngineHarness.Lease + TimeSpan.FromSeconds(1));
+        var withinSkew = await engine.SendAsync(EventBuilder.Republish(body));
+        engine.Clock.Advance(TimeSpan.FromSeconds(5));
+        var takeover = engine.SendAsync(EventBuilder.Republish(body));
+        await engine.Handler.WaitForArrivalAsync();
+        engine.Handler.OpenGate();
+
+        Assert.Equal(DedupOutcome.InProgress, withinSkew.Outcome);
+        Assert.Equal(DedupOutcome.Processed, (await takeover).Outcome);
+        await stalled;
+        Assert.Equal(2, engine.Handler.TotalRuns);
+    }
+
+    [Fact]
     public async Task Process_AfterCrashedDeliveryLeaseLapses_TakesOverAndFencesTheStaleOwner()
     {
         await using var engine = EngineHarness.Create();
@@ -508,6 +607,10 @@ public sealed class DedupEngineTests
     [InlineData("Dedup:KeySources:0", "detail..bad", "Dedup:KeySources")]
     [InlineData("Dedup:StoreTimeout", "00:00:00", "Dedup:StoreTimeout")]
     [InlineData("Dedup:StoreTimeout", "1.00:00:00", "Dedup:StoreTimeout")]
+    [InlineData("Dedup:InProgressWait", "-00:00:01", "Dedup:InProgressWait")]
+    [InlineData("Dedup:InProgressWait", "01:00:00", "Dedup:InProgressWait")]
+    [InlineData("Dedup:ClockSkew", "-00:00:01", "Dedup:ClockSkew")]
+    [InlineData("Dedup:ClockSkew", "01:00:00", "Dedup:ClockSkew")]
     [InlineData("Dedup:MaxEventBytes", "1023", "Dedup:MaxEventBytes")]
     [InlineData("Dedup:MaxEventBytes", "16777217", "Dedup:MaxEventBytes")]
     public async Task Options_Invalid_FailAtStartupNamingTheKey(string key, string value, string named)

@@ -40,6 +40,10 @@ internal sealed class EngineHarness : IAsyncDisposable
             {
                 ["Dedup:Lease"] = Lease.ToString(),
                 ["Dedup:Retention"] = Retention.ToString(),
+                // One fake clock that moves only when told: an in-progress answer at once, and leases lapse on time.
+                // The tests of the wait and of the allowance set their own.
+                ["Dedup:InProgressWait"] = "00:00:00",
+                ["Dedup:ClockSkew"] = "00:00:00",
             })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();

@@ -12,17 +12,18 @@ internal sealed class RunningHost : IAsyncDisposable
     private readonly DirectoryInfo? _directory;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private RunningHost(Process process, ProcessStartInfo start, int port, DirectoryInfo? directory)
+    private RunningHost(Process process, ProcessStartInfo start, int port, DirectoryInfo? directory, string scheme)
     {
         _process = process;
         _start = start;
         Port = port;
         _directory = directory;
+        BaseAddress = new Uri($"{scheme}://127.0.0.1:{port}/");
     }
 
     public int Port { get; }
 
-    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+    public Uri BaseAddress { get; }
 
     /// <summary>Every line the host has written to stdout and stderr so far.</summary>
     public IReadOnlyCollection<string> Output => _output;
@@ -30,11 +31,13 @@ internal sealed class RunningHost : IAsyncDisposable
     /// <summary>Starts the host with <paramref name="environment"/> added to its environment; from its own folder, or
     /// with <paramref name="freshDirectory"/> from an empty one (no earlier run's files, no appsettings.json beside it)
     /// that goes when the host is disposed, or from <paramref name="workingDirectory"/>, which stays. From either of
-    /// those the host keeps its keys in the default sqlite file there.</summary>
-    public static async Task<RunningHost> StartAsync(IReadOnlyDictionary<string, string>? environment = null, bool freshDirectory = false, string? workingDirectory = null)
+    /// those the host keeps its keys in the default sqlite file there. With <paramref name="https"/> it listens for
+    /// HTTPS only (the environment names its certificate), and the readiness probe accepts whatever certificate it serves.</summary>
+    public static async Task<RunningHost> StartAsync(IReadOnlyDictionary<string, string>? environment = null, bool freshDirectory = false, string? workingDirectory = null, bool https = false)
     {
         var port = LoopbackPort.GetFree();
-        var start = HostProcess.StartInfo("--urls", $"http://127.0.0.1:{port}");
+        var scheme = https ? "https" : "http";
+        var start = HostProcess.StartInfo("--urls", $"{scheme}://127.0.0.1:{port}");
         var directory = freshDirectory ? Directory.CreateTempSubdirectory("genesys-dedup-host-") : null;
         if ((directory?.FullName ?? workingDirectory) is { } chosen)
         {
@@ -48,12 +51,13 @@ internal sealed class RunningHost : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        var host = new RunningHost(process, start, port, directory);
+        var host = new RunningHost(process, start, port, directory, scheme);
         process.OutputDataReceived += (_, line) => host.Collect(line.Data);
         process.ErrorDataReceived += (_, line) => host.Collect(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var probe = new HttpClient { BaseAddress = host.BaseAddress };
+        using var probeHandler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = static (_, served, _, _) => served is not null } };
+        using var probe = new HttpClient(probeHandler) { BaseAddress = host.BaseAddress };
         await LoopbackPort.WaitUntilAsync(
             async ct =>
             {

@@ -1,9 +1,11 @@
 using System.Text;
+using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GenesysDedup.Hosts.Lambda.Tests;
@@ -42,6 +44,25 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
     {
         await _services.DisposeAsync();
         _handler.Dispose();
+    }
+
+    [Theory]
+    [InlineData(null, 0)]
+    [InlineData("00:00:01", 1)]
+    public void ComposeServices_InProgressWait_IsZeroUnlessConfigured(string? configured, int expectedSeconds)
+    {
+        var settings = new Dictionary<string, string?> { ["Dedup:Store"] = "memory" };
+        if (configured is not null)
+        {
+            settings["Dedup:InProgressWait"] = configured;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().AddLogging();
+        Program.ComposeServices(services, configuration);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), provider.GetRequiredService<IOptions<DedupOptions>>().Value.InProgressWait);
     }
 
     [Fact]

@@ -30,10 +30,10 @@ public abstract class DedupStoreContractTests
     protected static string NewOwner() => Guid.NewGuid().ToString("N");
 
     /// <summary>A claim at the clock's time, on <see cref="Store"/> unless another store is given.</summary>
-    protected Task<ClaimResult> ClaimAsync(string key, string owner, string fingerprint = Fingerprint, TimeSpan? lease = null, IDedupStore? store = null, string? traceParent = null)
+    protected Task<ClaimResult> ClaimAsync(string key, string owner, string fingerprint = Fingerprint, TimeSpan? lease = null, IDedupStore? store = null, string? traceParent = null, TimeSpan clockSkew = default)
     {
         var now = Clock.GetUtcNow();
-        var request = new ClaimRequest(key, owner, fingerprint, now, now + (lease ?? Lease)) { TraceParent = traceParent };
+        var request = new ClaimRequest(key, owner, fingerprint, now, now + (lease ?? Lease)) { TraceParent = traceParent, ClockSkew = clockSkew };
         return (store ?? Store).TryClaimAsync(request, CancellationToken.None).AsTask();
     }
 
@@ -147,6 +147,48 @@ public abstract class DedupStoreContractTests
         var takeover = await ClaimAsync(key, NewOwner());
 
         Assert.Equal(ClaimStatus.Acquired, takeover.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_AnotherOwnersLeaseLapsedWithinTheClockSkew_IsInProgress_AndPastIt_IsAcquired()
+    {
+        var key = NewKey();
+        await ClaimAsync(key, NewOwner());
+
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        var withinSkew = await ClaimAsync(key, NewOwner(), clockSkew: TimeSpan.FromSeconds(2));
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        var pastSkew = await ClaimAsync(key, NewOwner(), clockSkew: TimeSpan.FromSeconds(2));
+
+        Assert.Equal(ClaimStatus.InProgress, withinSkew.Status);
+        Assert.Equal(ClaimStatus.Acquired, pastSkew.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_OwnLeaseLapsedWithinTheClockSkew_IsAcquired()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        var again = await ClaimAsync(key, owner, clockSkew: TimeSpan.FromSeconds(2));
+
+        Assert.Equal(ClaimStatus.Acquired, again.Status);
+    }
+
+    [Fact]
+    public async Task TryClaim_CompletedPastRetentionWithinTheClockSkew_IsStillDuplicate()
+    {
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner);
+        await CompleteAsync(key, owner);
+
+        Clock.Advance(Retention + TimeSpan.FromSeconds(1));
+        var withinSkew = await ClaimAsync(key, NewOwner(), clockSkew: TimeSpan.FromSeconds(3));
+
+        Assert.Equal(ClaimStatus.Duplicate, withinSkew.Status);
     }
 
     [Fact]

@@ -13,13 +13,16 @@ internal sealed class EngineOnStore(ServiceProvider services) : IAsyncDisposable
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
     /// <param name="useStore">Plugs the store in (e.g. <c>UseRedisStore()</c>).</param>
-    /// <param name="settings">Configuration over the defaults: a one-minute lease.</param>
+    /// <param name="settings">Configuration over the defaults: a one-minute lease, no in-progress wait, no clock skew.</param>
     public static EngineOnStore Create(Action<GenesysDedupBuilder> useStore, TimeProvider time, IDedupHandler handler, Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Dedup:Lease"] = Lease.ToString(),
+                // Fake clocks move only when told: an in-progress answer at once, and leases lapse on time.
+                ["Dedup:InProgressWait"] = "00:00:00",
+                ["Dedup:ClockSkew"] = "00:00:00",
             })
             .AddInMemoryCollection(settings)
             .Build();

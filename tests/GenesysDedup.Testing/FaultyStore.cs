@@ -10,6 +10,7 @@ namespace GenesysDedup.Testing;
 public sealed class FaultyStore(IDedupStore inner) : IDedupStore
 {
     private readonly ConcurrentDictionary<string, bool> _failingKeys = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _found = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _readyChecks;
 
     public IDedupStore Inner => inner;
@@ -21,6 +22,9 @@ public sealed class FaultyStore(IDedupStore inner) : IDedupStore
 
     /// <summary>Every claim that reached the store, in order.</summary>
     public ConcurrentQueue<ClaimRequest> Claims { get; } = new();
+
+    /// <summary>Completes at the first look-up (e.g. a delivery re-reading the record of one it waits for).</summary>
+    public Task FirstFind => _found.Task;
 
     /// <summary>How many readiness checks reached the store.</summary>
     public int ReadyChecks => _readyChecks;
@@ -46,8 +50,11 @@ public sealed class FaultyStore(IDedupStore inner) : IDedupStore
         return Down ? throw Unavailable() : inner.CheckReadyAsync(cancellationToken);
     }
 
-    public ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Fails(key) ? throw Unavailable() : inner.FindAsync(key, now, cancellationToken);
+    public ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        _found.TrySetResult();
+        return Fails(key) ? throw Unavailable() : inner.FindAsync(key, now, cancellationToken);
+    }
 
     public ValueTask<bool> RemoveAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
         Fails(key) ? throw Unavailable() : inner.RemoveAsync(key, now, cancellationToken);
