@@ -48,6 +48,10 @@ public sealed class RedisCluster : IAsyncDisposable
     public Task<string> CliAsync(int port, params string[] arguments) =>
         RunAsync(_cli, ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), .. arguments]);
 
+    /// <summary>Sends <paramref name="commands"/>, one a line, to one node on one connection, in order, through <c>redis-cli</c>.</summary>
+    public Task<string> CliPipelineAsync(int port, params string[] commands) =>
+        RunAsync(_cli, ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)], string.Join('\n', commands) + "\n");
+
     /// <summary>Who is primary of what, as <c>CLUSTER NODES</c> on a running node tells it.</summary>
     public async Task<IReadOnlyList<ClusterNodeInfo>> GetTopologyAsync(int? askPort = null)
     {
@@ -59,10 +63,17 @@ public sealed class RedisCluster : IAsyncDisposable
     public Task KillAsync(int port) => Nodes.Single(n => n.Port == port).Process.StopAsync();
 
     /// <summary>
-    /// Waits until every running node says <c>cluster_state:ok</c>, every running node knows the same
-    /// <paramref name="primaries"/> primaries serving all 16384 slots, and every running replica's link to its primary is up.
+    /// Starts a killed node again on its port with its cluster config file; a primary that lost its slots to a
+    /// promoted replica rejoins as that replica's replica (wait for it with <see cref="WaitUntilHealthyAsync"/>).
     /// </summary>
-    public Task WaitUntilHealthyAsync(int primaries = Primaries, TimeSpan? timeout = null) =>
+    public void Restart(int port) => Nodes.Single(n => n.Port == port).Process.Start();
+
+    /// <summary>
+    /// Waits until every running node says <c>cluster_state:ok</c>, every running node knows the same
+    /// three primaries serving all 16384 slots, and every running node is one of them or a
+    /// replica whose link to its primary is up.
+    /// </summary>
+    public Task WaitUntilHealthyAsync(TimeSpan? timeout = null) =>
         LoopbackPort.WaitUntilAsync(
             async _ =>
             {
@@ -75,13 +86,13 @@ public sealed class RedisCluster : IAsyncDisposable
                     }
 
                     var topology = ClusterNodeInfo.Parse(await CliAsync(node.Port, "CLUSTER", "NODES"));
-                    if (topology.Count(n => n.IsPrimary && !n.Failed && n.Slots.Count > 0) != primaries)
+                    if (topology.Count(n => n.IsPrimary && !n.Failed && n.Slots.Count > 0) != Primaries)
                     {
                         return false;
                     }
 
                     var self = topology.Single(n => n.IsSelf);
-                    if (!self.IsPrimary && !(await CliAsync(node.Port, "INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal))
+                    if (self.IsPrimary ? self.Slots.Count == 0 : !(await CliAsync(node.Port, "INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal))
                     {
                         return false;
                     }
@@ -132,6 +143,8 @@ public sealed class RedisCluster : IAsyncDisposable
                     "--cluster-node-timeout", ((int)NodeTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                     "--save", string.Empty,
                     "--appendonly", "no",
+                    // A replica loads its primary's data from the socket, leaving no dump.rdb in the working directory.
+                    "--repl-diskless-load", "on-empty-db",
                     // DEBUG SLEEP from loopback only: tests stall a replica with it.
                     "--enable-debug-command", "local",
                     "--loglevel", "warning",
@@ -142,12 +155,13 @@ public sealed class RedisCluster : IAsyncDisposable
 
             foreach (var node in nodes)
             {
+                // Our own process must answer, not another server that held the port first.
                 await LoopbackPort.WaitUntilAsync(
-                    async _ => node.Process.HasExited
+                    async _ => node.Process.ProcessId is not { } pid
                         ? throw new InvalidOperationException($"redis-server exited during start: {node.Process.Describe()}")
-                        : (await cluster.CliAsync(node.Port, "PING")).Trim() == "PONG",
+                        : (await cluster.CliAsync(node.Port, "INFO", "server")).Contains($"process_id:{pid}\r", StringComparison.Ordinal),
                     StartTimeout,
-                    () => $"node {node.EndPoint} did not answer PING. {node.Process.Describe()}");
+                    () => $"node {node.EndPoint} did not answer as process {node.Process.ProcessId}. {node.Process.Describe()}");
             }
 
             await RunAsync(cli, ["--cluster", "create", .. nodes.Select(n => n.EndPoint), "--cluster-replicas", "1", "--cluster-yes"]);
@@ -161,15 +175,21 @@ public sealed class RedisCluster : IAsyncDisposable
         }
     }
 
-    private static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments)
+    private static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string? input = null)
     {
-        var startInfo = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var startInfo = new ProcessStartInfo(fileName) { RedirectStandardInput = input is not null, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"{fileName} did not start");
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
+
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
