@@ -23,6 +23,10 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Warning, "Redis connection to {EndPoint} failed ({FailureType}); the store answers store_unavailable until it is restored")]
     public static partial void ConnectionFailed(ILogger logger, Exception? exception, string? endPoint, ConnectionFailureType failureType);
 
+    // Debug, as Unavailable: the engine logs the store_unavailable outcome of the delivery.
+    [LoggerMessage(7, LogLevel.Debug, "Redis {Operation} of {Key} reached {Acknowledged} of {Required} replicas in time (Dedup:Redis:WaitReplicas); answering store_unavailable")]
+    public static partial void NotReplicated(ILogger logger, string operation, LogText key, long acknowledged, int required);
+
     [LoggerMessage(6, LogLevel.Information, "Redis connection to {EndPoint} restored")]
     public static partial void ConnectionRestored(ILogger logger, string? endPoint);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GenesysDedup.Domain;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -10,7 +11,8 @@ namespace GenesysDedup.Stores.Redis;
 /// <see cref="StoredRecord.Judge(ClaimRequest)"/>, and one judged expired is taken over by compare-and-set
 /// (<see cref="RedisScripts.Takeover"/>). Complete and release are one owner-checked script each. Every call touches
 /// one key (so it runs unchanged on Redis Cluster) and is bounded by the client's timeouts rather than the cancellation
-/// token: a write abandoned once sent would leave its outcome unknown.
+/// token: a write abandoned once sent would leave its outcome unknown. With <see cref="ReplicaWait.Replicas"/> above 0, an
+/// acquired claim and a written completion count only once <c>WAIT</c> says that many replicas have them.
 /// </summary>
 internal sealed class RedisDedupStore : IDedupStore
 {
@@ -23,16 +25,19 @@ internal sealed class RedisDedupStore : IDedupStore
     private readonly Task<IConnectionMultiplexer> _connection;
     private readonly string _keyPrefix;
     private readonly ILogger<RedisDedupStore> _logger;
+    private readonly ReplicaWait _wait;
 
     /// <param name="connection">The process's one connection, being made: each call awaits it, so none blocks while it is.</param>
     /// <param name="keyPrefix">Put before every key (<see cref="RedisStoreOptions.KeyPrefix"/>).</param>
     /// <param name="logger">Where faults are logged.</param>
-    public RedisDedupStore(Task<IConnectionMultiplexer> connection, string? keyPrefix, ILogger<RedisDedupStore> logger)
+    /// <param name="wait">Replicas a claim and a completion must reach; none when null.</param>
+    public RedisDedupStore(Task<IConnectionMultiplexer> connection, string? keyPrefix, ILogger<RedisDedupStore> logger, ReplicaWait? wait = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         _connection = connection;
         _keyPrefix = keyPrefix ?? string.Empty;
         _logger = logger;
+        _wait = wait ?? ReplicaWait.None;
     }
 
     public async ValueTask<ClaimResult> TryClaimAsync(ClaimRequest request, CancellationToken cancellationToken)
@@ -42,6 +47,24 @@ internal sealed class RedisDedupStore : IDedupStore
         RedisValue claim = RedisRecord.Format(RecordStatus.InProgress, request.LeaseExpiresAt, request.LeaseExpiresAt, request.Owner, request.TraceParent, request.Fingerprint);
         var leaseMs = TimeToLiveMs(request.Now, request.LeaseExpiresAt);
         var outcome = await CallAsync("claim", key, async database =>
+        {
+            var claimed = await ClaimRoundsAsync(database).ConfigureAwait(false);
+            if (claimed is { Status: ClaimStatus.Acquired })
+            {
+                await ReplicateAsync(database, key, "claim").ConfigureAwait(false);
+            }
+
+            return claimed;
+        }).ConfigureAwait(false);
+        if (outcome is { } result)
+        {
+            return result;
+        }
+
+        Log.Contended(_logger, key, MaxClaimRounds);
+        throw new DedupStoreUnavailableException($"Claim of Redis key '{key}' lost {MaxClaimRounds} races in a row.");
+
+        async Task<ClaimResult?> ClaimRoundsAsync(IDatabase database)
         {
             for (var round = 0; round < MaxClaimRounds; round++)
             {
@@ -76,15 +99,8 @@ internal sealed class RedisDedupStore : IDedupStore
                 }
             }
 
-            return (ClaimResult?)null;
-        }).ConfigureAwait(false);
-        if (outcome is { } result)
-        {
-            return result;
+            return null;
         }
-
-        Log.Contended(_logger, key, MaxClaimRounds);
-        throw new DedupStoreUnavailableException($"Claim of Redis key '{key}' lost {MaxClaimRounds} races in a row.");
     }
 
     public async ValueTask<bool> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
@@ -92,7 +108,16 @@ internal sealed class RedisDedupStore : IDedupStore
         CheckOwner(request.Owner);
         var key = KeyOf(request.Key);
         RedisValue[] arguments = [request.Owner, request.Fingerprint, request.Now.ToUnixTimeMilliseconds(), request.ExpiresAt.ToUnixTimeMilliseconds(), TimeToLiveMs(request.Now, request.ExpiresAt), RedisRecord.TraceField(request.TraceParent)];
-        return await CallAsync("complete", key, database => EvaluateAsync(database, RedisScripts.Complete, key, arguments)).ConfigureAwait(false) == 1;
+        return await CallAsync("complete", key, async database =>
+        {
+            var written = await EvaluateAsync(database, RedisScripts.Complete, key, arguments).ConfigureAwait(false) == 1;
+            if (written)
+            {
+                await ReplicateAsync(database, key, "completion").ConfigureAwait(false);
+            }
+
+            return written;
+        }).ConfigureAwait(false);
     }
 
     public async ValueTask<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken)
@@ -147,6 +172,27 @@ internal sealed class RedisDedupStore : IDedupStore
         return !removed.IsNull && (!RedisRecord.TryParse((string?)removed, out var record) || record.IsLive(now));
     }
 
+    /// <summary>
+    /// Sends <c>WAIT replicas timeout</c> to the primary of <paramref name="key"/>'s slot, on the connection that carried
+    /// the write (WAIT counts the writes of its own connection), and throws unavailable when fewer replicas acknowledged.
+    /// </summary>
+    private async Task ReplicateAsync(IDatabase database, string key, string operation)
+    {
+        if (_wait.Replicas == 0)
+        {
+            return;
+        }
+
+        var primary = database.Multiplexer.GetServer(key, flags: CommandFlags.DemandMaster);
+        var acknowledged = (long)await primary.ExecuteAsync("WAIT", _wait.Replicas, (long)_wait.Timeout.TotalMilliseconds).ConfigureAwait(false);
+        if (acknowledged < _wait.Replicas)
+        {
+            Log.NotReplicated(_logger, operation, key, acknowledged, _wait.Replicas);
+            throw new DedupStoreUnavailableException(string.Create(CultureInfo.InvariantCulture,
+                $"Redis did not replicate the {operation} of '{key}': {acknowledged} of {_wait.Replicas} replicas acknowledged it within {_wait.Timeout.TotalMilliseconds:0} ms (Dedup:Redis:WaitReplicas)."));
+        }
+    }
+
     /// <summary>The Redis key of a scoped dedup key: <c>KeyPrefix</c> + namespace + key.</summary>
     internal string KeyOf(string key)
     {
@@ -190,4 +236,13 @@ internal sealed class RedisDedupStore : IDedupStore
 
     private static bool IsTransient(string message) =>
         TransientErrors.Any(prefix => message.StartsWith(prefix, StringComparison.Ordinal));
+}
+
+/// <summary>
+/// How many replicas a claim and a completion must reach (<c>Dedup:Redis:WaitReplicas</c>) and how long the primary waits
+/// for them (<c>WAIT</c>'s timeout).
+/// </summary>
+internal sealed record ReplicaWait(int Replicas, TimeSpan Timeout)
+{
+    public static readonly ReplicaWait None = new(0, TimeSpan.Zero);
 }

@@ -1,3 +1,4 @@
+using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Redis;
 using Microsoft.Extensions.Configuration;
@@ -45,11 +46,32 @@ public static class RedisStoreBuilderExtensions
             services.AddSingleton(static sp => sp.GetRequiredService<RedisConnection>().Multiplexer.GetAwaiter().GetResult());
         }
 
-        services.TryAddSingleton(static sp => new RedisDedupStore(
-            sp.GetService<RedisConnection>()?.Multiplexer ?? Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
-            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix,
-            sp.GetRequiredService<ILogger<RedisDedupStore>>()));
+        services.TryAddSingleton(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value;
+            return new RedisDedupStore(
+                sp.GetService<RedisConnection>()?.Multiplexer ?? Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
+                options.KeyPrefix,
+                sp.GetRequiredService<ILogger<RedisDedupStore>>(),
+                ReplicaWaitOf(options, sp.GetRequiredService<IOptions<DedupOptions>>().Value));
+        });
         services.Replace(ServiceDescriptor.Singleton<IDedupStore>(static sp => sp.GetRequiredService<RedisDedupStore>()));
         return builder;
+    }
+
+    /// <summary>
+    /// WAIT's timeout is <c>Dedup:StoreTimeout</c>, cut to just under the client's command timeout so the server's
+    /// count (which says how many replicas were reached) arrives before the client gives up on the command.
+    /// </summary>
+    private static ReplicaWait? ReplicaWaitOf(RedisStoreOptions options, DedupOptions dedup)
+    {
+        if (options.WaitReplicas == 0)
+        {
+            return null;
+        }
+
+        var commandTimeout = TimeSpan.FromMilliseconds(RedisConnectionSettings.Create(options.Configuration!).AsyncTimeout);
+        var timeout = TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(dedup.StoreTimeout.TotalMilliseconds, (commandTimeout - TimeSpan.FromMilliseconds(100)).TotalMilliseconds)));
+        return new ReplicaWait(options.WaitReplicas, timeout);
     }
 }

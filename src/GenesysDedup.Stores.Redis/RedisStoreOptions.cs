@@ -17,6 +17,14 @@ public sealed class RedisStoreOptions
     /// <summary>Prefix of every key; the engine's namespace-scoped key follows it.</summary>
     [StringLength(256, ErrorMessage = "Dedup:Redis:KeyPrefix may hold up to 256 characters.")]
     public string KeyPrefix { get; set; } = "genesys-dedup:";
+
+    /// <summary>
+    /// Replicas a claim and a completion must reach before they count: after each the store sends <c>WAIT</c> to the
+    /// key's primary, and fewer acknowledgements within <c>Dedup:StoreTimeout</c> (at most the client's command timeout)
+    /// answer store_unavailable. 0, the default, sends no <c>WAIT</c>: a failover may then lose the last writes.
+    /// </summary>
+    [Range(0, 16, ErrorMessage = "Dedup:Redis:WaitReplicas must be between 0 and 16 (replicas a claim and a completion must reach).")]
+    public int WaitReplicas { get; set; }
 }
 
 [OptionsValidator]

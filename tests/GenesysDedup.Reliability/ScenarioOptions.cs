@@ -40,6 +40,12 @@ internal sealed class ScenarioOptions
     /// </summary>
     public string Fault { get; set; } = "lock";
 
+    /// <summary><c>Dedup:Redis:WaitReplicas</c> of the hosts (redis-cluster only).</summary>
+    public int WaitReplicas { get; set; }
+
+    /// <summary>How long the failover's replica is stalled before its primary is killed: the writes it missed.</summary>
+    public TimeSpan ReplicaLag { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary><c>Dedup:Sqlite:Synchronous</c> of the hosts (sqlite only).</summary>
     public string Synchronous { get; set; } = "normal";
 
@@ -83,15 +89,22 @@ internal sealed class ScenarioOptions
                 case "--deadline": options.Deadline = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--fault": options.Fault = value; break;
                 case "--synchronous": options.Synchronous = value; break;
+                case "--wait-replicas": options.WaitReplicas = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--replica-lag-ms": options.ReplicaLag = TimeSpan.FromMilliseconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--configuration": options.Configuration = value; break;
                 case "--summary": options.SummaryPath = value; break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }
 
-        if (options.Store is not ("redis" or "dynamodb" or "sqlite"))
+        if (options.Store is not ("redis" or "dynamodb" or "sqlite" or "redis-cluster"))
         {
-            throw new ArgumentException($"--store must be redis, dynamodb or sqlite, not '{options.Store}'");
+            throw new ArgumentException($"--store must be redis, dynamodb, sqlite or redis-cluster, not '{options.Store}'");
+        }
+
+        if ((options.Scenario == "failover") != (options.Store == "redis-cluster"))
+        {
+            throw new ArgumentException("the failover scenario runs on --store redis-cluster, and only it does");
         }
 
         if (options.Fault is not ("lock" or "full-disk") || (options.Fault == "full-disk" && options.Store != "sqlite"))
@@ -114,8 +127,13 @@ internal sealed class ScenarioOptions
 
     public string CommandLine()
     {
-        var sqlite = Store == "sqlite" ? $" --synchronous {Synchronous}" + (Scenario == "outage" ? $" --fault {Fault}" : "") : "";
+        var storeOptions = Store switch
+        {
+            "sqlite" => $" --synchronous {Synchronous}" + (Scenario == "outage" ? $" --fault {Fault}" : ""),
+            "redis-cluster" => $" --wait-replicas {WaitReplicas} --replica-lag-ms {ReplicaLag.TotalMilliseconds}",
+            _ => "",
+        };
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Scenario} --store {Store}{sqlite} --events {Events} --duplicates {DuplicateFraction} --seed {Seed} --downstream-delay-ms {DownstreamDelay.TotalMilliseconds}");
+            $"{Scenario} --store {Store}{storeOptions} --events {Events} --duplicates {DuplicateFraction} --seed {Seed} --concurrency {Concurrency} --downstream-delay-ms {DownstreamDelay.TotalMilliseconds}");
     }
 }

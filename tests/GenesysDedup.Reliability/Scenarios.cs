@@ -22,6 +22,7 @@ internal static partial class Scenarios
             ["outage"] = OutageAsync,
             ["two-hosts"] = TwoHostsAsync,
             ["takeover"] = TakeoverAsync,
+            ["failover"] = FailoverAsync,
         };
 
     /// <summary>kill -9 the host at random points of the stream and restart it on the same port each time.</summary>
@@ -163,12 +164,95 @@ internal static partial class Scenarios
 
         // A key whose completion could not be recorded (503 "during complete") had its handler run: its retry after
         // the recovery runs it again. That is the at-least-once window of an outage; nothing else may run twice.
-        var completionLost = results.SelectMany(r => r.Attempts)
+        var completionLost = CompletionLost(results);
+        ledger.Judge(stream.Events.Where(e => !e.IsRepublish).Select(e => e.Marker), summary, (_, first, _) =>
+            first.Key is not null && completionLost.Contains(first.Key) ? "the store went down before the completion was recorded (503 during complete)" : null);
+    }
+
+    /// <summary>Keys with an attempt answered 503 "during complete": the handler ran and its completion was not recorded.</summary>
+    private static HashSet<string> CompletionLost(IReadOnlyList<SendResult> results) =>
+        results.SelectMany(r => r.Attempts)
             .Where(a => a.Status == 503 && a.Key is not null && a.Detail?.Contains("during complete", StringComparison.Ordinal) == true)
             .Select(a => a.Key!)
             .ToHashSet(StringComparer.Ordinal);
-        ledger.Judge(stream.Events.Where(e => !e.IsRepublish).Select(e => e.Marker), summary, (_, first, _) =>
-            first.Key is not null && completionLost.Contains(first.Key) ? "the store went down before the completion was recorded (503 during complete)" : null);
+
+    /// <summary>
+    /// A Redis Cluster failover under an unpaced stream: stall the replica of the primary holding the most keys for
+    /// <c>--replica-lag-ms</c>, kill -9 that primary, let the replica be promoted, start the killed node again as the
+    /// new primary's replica; the sender finishes, then re-publishes every event once more. Replication is
+    /// asynchronous, so a write the old primary acknowledged may be missing on the promoted replica unless
+    /// <c>Dedup:Redis:WaitReplicas</c> made the store wait for it.
+    /// </summary>
+    private static async Task FailoverAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
+    {
+        var random = new Random(options.Seed);
+        var stream = EventStream.Create(options.Events, options.DuplicateFraction, random, RunId(options));
+        await using var world = await World.StartAsync(options, hostCount: 1, cancellationToken);
+        var cluster = (StoreUnderTest.RedisCluster)world.Store;
+
+        var threshold = (int)(options.Events * (0.3 + (0.2 * random.NextDouble())));
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sender = NewSender(options, paced: false);
+        var sending = sender.SendAsync(Outbound(stream, world), Signal([threshold], [reached]), cancellationToken);
+
+        DateTimeOffset? faultAt = null, promotedAt = null, replicaBackAt = null;
+        if (await Task.WhenAny(reached.Task, sending) != sending)
+        {
+            faultAt = Clock.GetUtcNow();
+            await cluster.FailPrimaryAsync(options.ReplicaLag, cancellationToken);
+            await cluster.EndOutageAsync(cancellationToken);
+            promotedAt = Clock.GetUtcNow();
+            await cluster.RejoinAsync();
+            replicaBackAt = Clock.GetUtcNow();
+        }
+
+        var results = await sending;
+
+        // Genesys re-publishes arrive up to days later: one more of every event, after the failover, must find it
+        // recorded. An acknowledged record the promoted replica lacked runs the handler again here.
+        var targets = world.Hosts.Select(h => h.EventsUrl).ToArray();
+        var uniques = stream.Events.Where(e => !e.IsRepublish).ToList();
+        var late = await sender.SendAsync([.. uniques.Select(e => new OutboundEvent(EventBuilder.Republish(e.Body), targets, e.Marker))], cancellationToken: cancellationToken);
+        var ledger = await world.StopAndCountAsync();
+        Count(summary, stream, results);
+        summary.WaitReplicas = options.WaitReplicas;
+        summary.Notes.Add($"a late re-publish of each of the {uniques.Count} unique events after the failover was answered: "
+            + string.Join(", ", late.SelectMany(r => r.Attempts).GroupBy(AnswerOf).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} ×{g.Count()}"))
+            + " (outcomes: " + string.Join(", ", late.Select(r => r.Attempts[^1].Outcome ?? "none").GroupBy(o => o).Select(g => $"{g.Key} ×{g.Count()}")) + ")");
+        if (late.Any(r => r.Outcome != SendOutcome.Acknowledged))
+        {
+            summary.Failures.Add("a late re-publish was not acknowledged");
+        }
+        var span = results.SelectMany(r => r.Attempts).Max(a => a.EndedAt) - results.SelectMany(r => r.Attempts).Min(a => a.StartedAt);
+        summary.EventsPerSecond = Math.Round(summary.Acknowledged / span.TotalSeconds, 1);
+        var attempts = results.Concat(late).SelectMany(r => r.Attempts).ToList();
+
+        // A double is the failover's at-least-once window when the first run's completion could not be recorded (503
+        // during complete: the sender retried). A double after the event was acknowledged as processed is what an
+        // asynchronous replica loses: an acknowledged claim or completion missing after the promotion.
+        var completionLost = CompletionLost(results);
+        var acknowledgedAt = attempts.Where(a => a is { Status: 200, Outcome: "processed", Key: not null })
+            .GroupBy(a => a.Key!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Min(a => a.EndedAt), StringComparer.Ordinal);
+        bool AcknowledgedBefore(string? key, DateTimeOffset time) => key is not null && acknowledgedAt.TryGetValue(key, out var at) && at < time;
+        ledger.Judge(stream.Events.Where(e => !e.IsRepublish).Select(e => e.Marker), summary, (_, first, second) =>
+            first.Key is not null && completionLost.Contains(first.Key) && !AcknowledgedBefore(first.Key, second.ReceivedAt)
+                ? "the completion was not recorded before the failover (503 during complete)"
+                : null);
+        var redoneAfterAcknowledgement = summary.Doubles.Count(d => d.DeliveredAt.Skip(1).Any(t => AcknowledgedBefore(d.Key, t)));
+
+        if (faultAt is null)
+        {
+            summary.Failures.Add("the stream ended before the failover");
+            return;
+        }
+
+        summary.Kills = 1;
+        var during = attempts.Where(a => a.StartedAt >= faultAt && a.EndedAt <= replicaBackAt).ToList();
+        summary.Failover = new FailoverRecord(threshold, faultAt.Value, promotedAt!.Value, replicaBackAt!.Value,
+            during.Count, during.Count(a => a.Status == 503), redoneAfterAcknowledgement);
+        summary.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"{world.Store.Description}: the replica was cut off {options.ReplicaLag.TotalSeconds:0.0} s before its primary was killed; it served the primary's slots {(promotedAt.Value - faultAt.Value).TotalSeconds:0.0} s after it was cut off, and the killed node was its replica again {(replicaBackAt.Value - faultAt.Value).TotalSeconds:0.0} s after that"));
     }
 
     /// <summary>Two hosts sharing one store and one downstream; the sender sprays both.</summary>

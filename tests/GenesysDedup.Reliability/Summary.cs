@@ -32,6 +32,14 @@ internal sealed class ScenarioSummary
 
     public OutageRecord? Outage { get; set; }
 
+    /// <summary>The hosts' <c>Dedup:Redis:WaitReplicas</c> (redis-cluster only).</summary>
+    public int? WaitReplicas { get; set; }
+
+    public FailoverRecord? Failover { get; set; }
+
+    /// <summary>Events acknowledged per second of the whole stream, from the first send to the last answer.</summary>
+    public double? EventsPerSecond { get; set; }
+
     /// <summary>HTTP attempts the sender made, and what answered them (status code, <c>timeout</c>, <c>connection error</c>).</summary>
     public int Attempts { get; set; }
 
@@ -97,6 +105,22 @@ internal sealed record OutageRecord(
     int AnsweredFromRecords,
     int Acknowledged,
     int OtherAnswers);
+
+/// <summary>
+/// One failover of a Redis Cluster shard: the busiest primary's replica cut off at <see cref="FaultAt"/> and the primary
+/// killed <c>--replica-lag-ms</c> later, the replica serving its slots from <see cref="PromotedAt"/>, the killed node
+/// back as that replica's replica at <see cref="ReplicaBackAt"/>. Requests are the failover's when they started after
+/// the fault and ended before the replica was back. <see cref="ProcessedTwiceAfterAcknowledgement"/>: events run again
+/// after an answer 200 processed, i.e. whose acknowledged record the promoted replica lacked.
+/// </summary>
+internal sealed record FailoverRecord(
+    int AfterEventsDispatched,
+    DateTimeOffset FaultAt,
+    DateTimeOffset PromotedAt,
+    DateTimeOffset ReplicaBackAt,
+    int RequestsDuringFailover,
+    int Answered503,
+    int ProcessedTwiceAfterAcknowledgement);
 
 /// <summary>A unique event the downstream received more than once, and what explains it (null: nothing — a failure).</summary>
 internal sealed record DoubleRecord(string Marker, string? Key, IReadOnlyList<DateTimeOffset> DeliveredAt, string? Explanation);

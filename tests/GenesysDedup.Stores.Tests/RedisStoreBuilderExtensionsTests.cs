@@ -125,6 +125,35 @@ public sealed class RedisStoreBuilderExtensionsTests
         Assert.Contains("UseRedisStore(o => o.Configuration", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("17")]
+    public async Task UseRedisStore_WaitReplicasOutOfRange_FailsAtStartNamingTheKey(string replicas)
+    {
+        await using var services = Build(new() { ["Dedup:Redis:Configuration"] = "localhost:6379", ["Dedup:Redis:WaitReplicas"] = replicas });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Dedup:Redis:WaitReplicas", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UseRedisStore_WaitReplicasOnAServerWithoutReplicas_ClaimIsUnavailableWithinTheStoreTimeout()
+    {
+        var server = await RedisServer.GetSharedAsync();
+        await using var services = Build(new()
+        {
+            ["Dedup:Redis:Configuration"] = server.Configuration,
+            ["Dedup:Redis:WaitReplicas"] = "1",
+            ["Dedup:StoreTimeout"] = "00:00:00.200",
+        });
+        services.GetRequiredService<IStartupValidator>().Validate();
+
+        var error = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimNewKeyAsync(services));
+
+        Assert.Contains("0 of 1 replicas acknowledged it within 200 ms", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ConnectionSettings_KeepTimeoutsTheConfigurationSets()
     {

@@ -249,13 +249,15 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
             TimeSpan.FromSeconds(30),
             () => $"the store did not become ready against {server}");
 
-    internal static async Task<ConnectionMultiplexer> ConnectAsync(RedisServer server)
+    internal static Task<ConnectionMultiplexer> ConnectAsync(RedisServer server) => ConnectAsync(server.Configuration);
+
+    internal static async Task<ConnectionMultiplexer> ConnectAsync(string configuration)
     {
-        var options = RedisConnectionSettings.Create(server.Configuration);
+        var options = RedisConnectionSettings.Create(configuration);
         options.AllowAdmin = true; // SCRIPT FLUSH / KILL, CONFIG SET in the tests
         return await ConnectionMultiplexer.ConnectAsync(options);
     }
 
-    internal static RedisDedupStore NewStore(IConnectionMultiplexer connection, string prefix) =>
-        new(Task.FromResult(connection), prefix, NullLogger<RedisDedupStore>.Instance);
+    internal static RedisDedupStore NewStore(IConnectionMultiplexer connection, string prefix, ReplicaWait? wait = null) =>
+        new(Task.FromResult(connection), prefix, NullLogger<RedisDedupStore>.Instance, wait);
 }
