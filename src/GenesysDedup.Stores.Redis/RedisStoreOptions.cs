@@ -23,18 +23,25 @@ public sealed class RedisStoreOptions
     /// key's primary, and fewer acknowledgements within <c>Dedup:StoreTimeout</c> (at most the client's command timeout)
     /// answer store_unavailable. 0, the default, sends no <c>WAIT</c>: a failover may then lose the last writes.
     /// </summary>
-    [Range(0, 16, ErrorMessage = "Dedup:Redis:WaitReplicas must be between 0 and 16 (replicas a claim and a completion must reach).")]
     public int WaitReplicas { get; set; }
 }
 
 [OptionsValidator]
 internal sealed partial class RedisStoreOptionsValidator : IValidateOptions<RedisStoreOptions>;
 
-/// <summary>Checks what attributes cannot express: that the configuration string parses and names a server.</summary>
+/// <summary>
+/// Checks what attributes cannot express: that the configuration string parses and names a server. And the replica
+/// count, here because the generated validator words a range in its own terms rather than the key's.
+/// </summary>
 internal sealed class RedisStoreOptionsChecks : IValidateOptions<RedisStoreOptions>
 {
     public ValidateOptionsResult Validate(string? name, RedisStoreOptions options)
     {
+        if (options.WaitReplicas is < 0 or > 16)
+        {
+            return ValidateOptionsResult.Fail("Dedup:Redis:WaitReplicas must be between 0 and 16 (replicas a claim and a completion must reach).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.Configuration))
         {
             return ValidateOptionsResult.Success; // reported by the [Required] check

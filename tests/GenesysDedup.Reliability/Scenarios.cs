@@ -223,6 +223,7 @@ internal static partial class Scenarios
         {
             summary.Failures.Add("a late re-publish was not acknowledged");
         }
+
         var span = results.SelectMany(r => r.Attempts).Max(a => a.EndedAt) - results.SelectMany(r => r.Attempts).Min(a => a.StartedAt);
         summary.EventsPerSecond = Math.Round(summary.Acknowledged / span.TotalSeconds, 1);
         var attempts = results.Concat(late).SelectMany(r => r.Attempts).ToList();
