@@ -2,7 +2,6 @@ using System.Text;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -24,11 +23,7 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
 
     public InvocationHandlerTests()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Store"] = "memory", ["Handler:Kind"] = "log" })
-            .Build();
-        var services = new ServiceCollection().AddLogging();
-        Program.ComposeServices(services, configuration);
+        var services = InProcessLambda.Compose();
         services.AddSingleton<TimeProvider>(_clock);
         services.AddSingleton<IDedupStore>(_store);
         services.AddSingleton<IDedupHandler>(_handler);
