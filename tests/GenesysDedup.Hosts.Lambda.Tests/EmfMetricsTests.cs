@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -25,16 +24,7 @@ public sealed class EmfMetricsTests : IAsyncDisposable
 
     public EmfMetricsTests()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Dedup:Store"] = "memory",
-                ["Handler:Kind"] = "log",
-                [LambdaTelemetry.FunctionNameVariable] = FunctionName,
-            })
-            .Build();
-        var services = new ServiceCollection().AddLogging();
-        Program.ComposeServices(services, configuration);
+        var services = InProcessLambda.Compose(new Dictionary<string, string?> { [LambdaTelemetry.FunctionNameVariable] = FunctionName });
         services.AddSingleton<TimeProvider>(_clock);
         services.AddSingleton<IDedupStore>(_store);
         services.AddSingleton<IDedupHandler>(_handler);

@@ -3,7 +3,6 @@ using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -26,11 +25,7 @@ public sealed class InvocationHandlerTests : IAsyncDisposable
 
     public InvocationHandlerTests()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Store"] = "memory", ["Handler:Kind"] = "log" })
-            .Build();
-        var services = new ServiceCollection().AddLogging();
-        Program.ComposeServices(services, configuration);
+        var services = InProcessLambda.Compose();
         services.AddSingleton<TimeProvider>(_clock);
         services.AddSingleton<IDedupStore>(_store);
         services.AddSingleton<IDedupHandler>(_handler);

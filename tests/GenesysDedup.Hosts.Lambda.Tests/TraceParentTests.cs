@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using GenesysDedup.Application;
 using GenesysDedup.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GenesysDedup.Hosts.Lambda.Tests;
@@ -23,12 +22,7 @@ public sealed class TraceParentTests : IAsyncDisposable
             ActivityStopped = _spans.Enqueue,
         };
         ActivitySource.AddActivityListener(_listener);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Dedup:Store"] = "memory", ["Handler:Kind"] = "log" })
-            .Build();
-        var services = new ServiceCollection().AddLogging();
-        Program.ComposeServices(services, configuration);
-        _services = services.BuildServiceProvider();
+        _services = InProcessLambda.Compose().BuildServiceProvider();
         Handler = _services.GetRequiredService<InvocationHandler>();
     }
 
