@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests and the reliability scenarios need when it is missing: redis-server (Debian package) and
-# the pinned dynalite (npm, tests/dynalite). Used by scripts/test.sh and scripts/reliability.sh.
+# Installs what the tests and the reliability scenarios need when it is missing: redis-server and faketime (Debian
+# packages; libfaketime runs a host with its clock ahead in the skewed-hosts scenario) and the pinned dynalite (npm,
+# tests/dynalite). Used by scripts/test.sh and scripts/reliability.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
   echo "== installing redis-server (apt)"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+
+if [ ! -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ]; then
+  echo "== installing faketime (apt)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
 fi
 
 if [ ! -f tests/dynalite/node_modules/dynalite/cli.js ]; then

@@ -13,6 +13,9 @@
 #   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
 #   telemetry: also run each store with OTLP export of traces, metrics and logs (OTEL_EXPORTER_OTLP_ENDPOINT, http/protobuf,
 #          every span sampled) to a sink on loopback that reads each request and answers 200.
+#   connections: also run memory and redis with a new connection per request (wrk -H "Connection: close"), and both
+#          ways over HTTPS (Kestrel:Certificates:Default from a throwaway ECDSA P-256 certificate made with openssl),
+#          as an API destination may call: keep-alive vs new connection, HTTP vs HTTPS, in one run.
 #
 # Loopback only, bounded: each wrk run lasts DURATION (after a WARMUP of 5 s), and the script stops the host and
 # redis-server it started (by process id) when it ends.
@@ -30,7 +33,8 @@ stores=("$@")
 quiet=false
 gc=false
 telemetry=false
-for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; [ "$s" = gc ] && gc=true; [ "$s" = telemetry ] && telemetry=true; done
+connections=false
+for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; [ "$s" = gc ] && gc=true; [ "$s" = telemetry ] && telemetry=true; [ "$s" = connections ] && connections=true; done
 
 # shellcheck source=scripts/perf/common.sh
 . scripts/perf/common.sh
@@ -48,6 +52,15 @@ if $telemetry; then
   otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
 fi
 
+scheme=http    # run_host's scheme and extra wrk arguments, set around a call
+wrk_args=()
+if $connections; then
+  cert_dir=$(mktemp -d "${TMPDIR:-/tmp}/genesysdedup-tls-XXXXXX")
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$cert_dir/key.pem" -out "$cert_dir/cert.pem" 2>/dev/null
+  tls_env=(Kestrel__Certificates__Default__Path="$cert_dir/cert.pem" Kestrel__Certificates__Default__KeyPath="$cert_dir/key.pem")
+fi
+
 tag() { # json label round extra-json
   node -e 'const r=JSON.parse(process.argv[1]); Object.assign(r, JSON.parse(process.argv[4]||"{}")); r.label=process.argv[2]; r.round=Number(process.argv[3]);
            if (r.hostCpuTicks !== undefined) r.hostCpuMsPerEvent=Math.round(r.hostCpuTicks*10000/r.requests)/1000;
@@ -60,13 +73,14 @@ run_host() {
   local store=$1 label=$2; shift 2
   local port; port=$(free_port)
   local db; db=$(mktemp -u "${TMPDIR:-/tmp}/genesysdedup-http-XXXXXX.db")
-  env ASPNETCORE_URLS="http://127.0.0.1:$port" Dedup__Store="$store" Dedup__Redis__Configuration="127.0.0.1:$redis_port" \
+  local tls=(); [ "$scheme" = https ] && tls=("${tls_env[@]}")
+  env ASPNETCORE_URLS="$scheme://127.0.0.1:$port" "${tls[@]}" Dedup__Store="$store" Dedup__Redis__Configuration="127.0.0.1:$redis_port" \
       Dedup__Sqlite__Path="$db" Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "$host_dll" > "$OUT/host-$store.log" 2>&1 &
   local host=$!
   pids+=($host)
-  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 200); do curl -skf "$scheme://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
   local idle_rss; idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$host/status")
-  wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+  wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" "${wrk_args[@]}" -s scripts/perf/post-events.lua "$scheme://127.0.0.1:$port" >/dev/null 2>&1 || true
 
   local rss_file=$OUT/rss-$store.txt
   : > "$rss_file"
@@ -74,19 +88,42 @@ run_host() {
   local sampler=$!
   local line cpu_before cpu_after
   cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat")
-  line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/post-events.lua "http://127.0.0.1:$port" | tail -n 1)
+  line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" -s scripts/perf/post-events.lua "$scheme://127.0.0.1:$port" | tail -n 1)
   cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
   kill "$sampler" 2>/dev/null || true
   local max_rss; max_rss=$(sort -n "$rss_file" | tail -n 1)
   tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\",\"hostCpuTicks\":$(( cpu_after - cpu_before ))}"
 
-  if [ "$store" = memory ] && [ "$label" = "http memory" ]; then
-    line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/perf/get-live.lua "http://127.0.0.1:$port" | tail -n 1)
-    tag "$line" "http floor GET /health/live" "$round"
+  if [ -n "${floor_label:-}" ]; then
+    line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" -s scripts/perf/get-live.lua "$scheme://127.0.0.1:$port" | tail -n 1)
+    tag "$line" "$floor_label" "$round"
   fi
   kill "$host" 2>/dev/null || true
   wait "$host" 2>/dev/null || true
   rm -f "$db" "$db-wal" "$db-shm"
+}
+
+# connection_variants STORE: the store over a new connection per request, and over HTTPS both ways; the memory store
+# with the GET /health/live floor of each (connection set-up, TLS and Kestrel without the dedup work).
+connection_variants() {
+  local store=$1 s c per label
+  for s in http https; do
+    for c in keep-alive close; do
+      [ "$s/$c" = http/keep-alive ] && continue # the store's main run
+      scheme=$s
+      wrk_args=()
+      per=""
+      if [ "$c" = close ]; then wrk_args=(-H "Connection: close"); per=", new connection per request"; fi
+      label="$s $store$per"
+      if [ "$store" = memory ]; then
+        floor_label="$s floor GET /health/live$per" run_host "$store" "$label"
+      else
+        run_host "$store" "$label"
+      fi
+    done
+  done
+  scheme=http
+  wrk_args=()
 }
 
 redis_floor() {
@@ -100,7 +137,8 @@ for round in $(seq "$ROUNDS"); do
   for store in "${stores[@]}"; do
     case $store in
       memory)
-        run_host memory "http memory"
+        floor_label="http floor GET /health/live" run_host memory "http memory"
+        $connections && connection_variants memory
         $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
         $gc && run_host memory "http memory, server GC" DOTNET_gcServer=1
         $telemetry && run_host memory "http memory, OTLP export" "${otlp[@]}"
@@ -115,6 +153,7 @@ for round in $(seq "$ROUNDS"); do
       redis)
         tag "$(redis_floor)" "redis-benchmark SET NX EX c=50" "$round"
         run_host redis "http redis"
+        $connections && connection_variants redis
         $quiet && run_host redis "http redis, log level Warning" Logging__LogLevel__Default=Warning
         $gc && run_host redis "http redis, server GC" DOTNET_gcServer=1
         $telemetry && run_host redis "http redis, OTLP export" "${otlp[@]}"
@@ -135,7 +174,13 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["http memory (workstation GC) / server GC", "http memory", "http memory, server GC"],
   ["http redis (workstation GC) / server GC", "http redis", "http redis, server GC"],
   ["http memory OTLP export / off", "http memory, OTLP export", "http memory"],
-  ["http redis OTLP export / off", "http redis, OTLP export", "http redis"]
+  ["http redis OTLP export / off", "http redis, OTLP export", "http redis"],
+  ["http memory, new connection per request / keep-alive", "http memory, new connection per request", "http memory"],
+  ["https memory / http memory", "https memory", "http memory"],
+  ["https memory, new connection per request / keep-alive", "https memory, new connection per request", "https memory"],
+  ["https memory, new connection / its GET /health/live floor", "https memory, new connection per request", "https floor GET /health/live, new connection per request"],
+  ["https redis, new connection per request / keep-alive", "https redis, new connection per request", "https redis"],
+  ["https redis, new connection / https memory, new connection", "https redis, new connection per request", "https memory, new connection per request"]
 ]
 EOF
 node scripts/perf/summarize.mjs "$results" "$OUT/ratios.json" | tee "$OUT/summary.md"

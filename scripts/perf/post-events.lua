@@ -13,6 +13,7 @@ end
 
 local template = '{"version":"0","id":"%s","detail-type":"v2.users.{id}.activity","source":"aws.partner/genesys.com/cloud/3a9c8f6e-1b2d-4e5f-8a7b-9c0d1e2f3a4b/user-events","account":"123456789012","time":"%s","region":"us-east-1","resources":[],"detail":{"topicName":"v2.users.%s.activity","version":"2","eventBody":{"id":"%s","routingStatus":{"status":"INTERACTING","startTime":"2026-11-20T14:07:14.201Z"},"presence":{"presenceDefinition":{"id":"e08eaf1b-ee47-4fa9-a231-1200e284798f","systemPresence":"On Queue"},"presenceMessage":"","modifiedDate":"2026-11-20T13:58:02.000Z"},"outOfOffice":{"active":false},"activeQueueIds":["4a5b6c7d-8e9f-4a0b-1c2d-3e4f5a6b7c8d"],"dateActiveQueuesChanged":"2026-11-20T13:58:03.120Z"},"metadata":{"CorrelationId":"%s"},"timestamp":"2026-11-20T14:07:14.560Z"}}'
 local headers = { ["Content-Type"] = "application/json; charset=utf-8" }
+for name, value in pairs(wrk.headers) do headers[name] = value end -- wrk -H, e.g. "Connection: close"
 local run = tostring(os.time())
 local counter = 0
 statuses = {}

@@ -160,9 +160,7 @@ public sealed class DedupEngineTests
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:InProgressWait"] = "00:00:02" });
         var body = EventBuilder.UniqueGenesysEvent();
-        engine.Handler.CloseGate();
-        var original = engine.SendAsync(body);
-        await engine.Handler.WaitForArrivalAsync();
+        var original = await engine.SendHeldAsync(body);
 
         var republish = engine.SendAsync(EventBuilder.Republish(body)); // found in_progress: waits on the clock
         var waiting = !republish.IsCompleted;
@@ -180,9 +178,7 @@ public sealed class DedupEngineTests
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:InProgressWait"] = "00:00:02" });
         var body = EventBuilder.UniqueGenesysEvent();
-        engine.Handler.CloseGate();
-        var original = engine.SendAsync(body);
-        await engine.Handler.WaitForArrivalAsync();
+        var original = await engine.SendHeldAsync(body);
 
         var republish = engine.SendAsync(EventBuilder.Republish(body));
         engine.Clock.Advance(TimeSpan.FromSeconds(2));
@@ -201,9 +197,7 @@ public sealed class DedupEngineTests
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:InProgressWait"] = "00:00:02" });
         var body = EventBuilder.Tutorial("evt-wait-release");
         engine.Handler.FailNext("evt-wait-release");
-        engine.Handler.CloseGate();
-        var original = engine.SendAsync(body);
-        await engine.Handler.WaitForArrivalAsync();
+        var original = await engine.SendHeldAsync(body);
 
         var republish = engine.SendAsync(body);
         engine.Handler.OpenGate();
@@ -219,9 +213,7 @@ public sealed class DedupEngineTests
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:InProgressWait"] = "00:00:02" });
         var body = EventBuilder.UniqueGenesysEvent();
-        engine.Handler.CloseGate();
-        var original = engine.SendAsync(body);
-        await engine.Handler.WaitForArrivalAsync();
+        var original = await engine.SendHeldAsync(body);
         using var gaveUp = new CancellationTokenSource();
 
         var republish = engine.Services.GetRequiredService<IEventDeduplicator>().ProcessAsync(body, gaveUp.Token).AsTask();
@@ -237,9 +229,7 @@ public sealed class DedupEngineTests
     {
         await using var engine = EngineHarness.Create(new Dictionary<string, string?> { ["Dedup:ClockSkew"] = "00:00:05" });
         var body = EventBuilder.UniqueGenesysEvent();
-        engine.Handler.CloseGate();
-        var stalled = engine.SendAsync(body);
-        await engine.Handler.WaitForArrivalAsync();
+        var stalled = await engine.SendHeldAsync(body);
 
         engine.Clock.Advance(EngineHarness.Lease + TimeSpan.FromSeconds(1));
         var withinSkew = await engine.SendAsync(EventBuilder.Republish(body));

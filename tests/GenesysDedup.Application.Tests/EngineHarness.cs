@@ -64,5 +64,14 @@ internal sealed class EngineHarness : IAsyncDisposable
     public async Task<DedupResult> SendAsync(byte[] body, TimeSpan? lease = null) =>
         await _services.GetRequiredService<IEventDeduplicator>().ProcessAsync(body, new DeliveryInfo(lease));
 
+    /// <summary>Sends <paramref name="body"/> with the handler's gate closed; returns once its run is held at the gate.</summary>
+    public async Task<Task<DedupResult>> SendHeldAsync(byte[] body)
+    {
+        Handler.CloseGate();
+        var held = SendAsync(body);
+        await Handler.WaitForArrivalAsync();
+        return held;
+    }
+
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

@@ -18,7 +18,8 @@ internal sealed class HostUnderTest : IAsyncDisposable
     private readonly LocalServerProcess _process;
     private readonly Uri _baseUrl;
 
-    public HostUnderTest(string hostDll, StoreUnderTest store, Uri downstream, TimeSpan lease, TimeSpan? handlerTimeout = null)
+    /// <param name="settings">More environment for this host: configuration keys, or libfaketime's variables.</param>
+    public HostUnderTest(string hostDll, StoreUnderTest store, Uri downstream, TimeSpan lease, TimeSpan? handlerTimeout = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var port = LoopbackPort.GetFree();
         _baseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
@@ -34,6 +35,11 @@ internal sealed class HostUnderTest : IAsyncDisposable
             ["Handler__Http__Url"] = downstream.AbsoluteUri,
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[name] = value;
+        }
+
         if (handlerTimeout is { } timeout)
         {
             environment["Handler__Http__Timeout"] = timeout.ToString("c", CultureInfo.InvariantCulture);
@@ -45,6 +51,13 @@ internal sealed class HostUnderTest : IAsyncDisposable
     public Uri EventsUrl => new(_baseUrl, "events");
 
     public Uri MetricsUrl => new(_baseUrl, "metrics");
+
+    /// <summary>The host's clock as its <c>Date</c> response header shows it (whole seconds).</summary>
+    public async Task<DateTimeOffset?> ClockAsync(CancellationToken cancellationToken)
+    {
+        using var response = await Probe.GetAsync(new Uri(_baseUrl, "health/live"), cancellationToken);
+        return response.Headers.Date;
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using GenesysDedup.Reliability;
 
 // Usage:
-//   GenesysDedup.Reliability <crash|outage|two-hosts|takeover> --store <redis|dynamodb|sqlite> [options]   one scenario: JSON, then PASS/FAIL
+//   GenesysDedup.Reliability <crash|outage|two-hosts|takeover|skewed-hosts> --store <redis|dynamodb|sqlite> [options]   one scenario: JSON, then PASS/FAIL
 //   GenesysDedup.Reliability failover --store redis-cluster [--wait-replicas N] [--replica-lag-ms 1000] [options]
 //   GenesysDedup.Reliability report <summary.json>...                                      a markdown table of saved runs
 // Exit code: 0 PASS, 1 FAIL, 2 usage.
@@ -25,7 +25,7 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
     Console.Error.WriteLine($"{ex.Message}");
     Console.Error.WriteLine($"usage: GenesysDedup.Reliability <{string.Join('|', Scenarios.All.Keys)}> --store <redis|dynamodb|sqlite|redis-cluster> "
         + "[--synchronous normal|full] [--wait-replicas 0] [--replica-lag-ms 1000] [--fault lock|full-disk] [--events 2000] [--duplicates 0.2] [--seed N] [--kills 4] [--lease 00:00:03] [--concurrency 16] [--rate 100] "
-        + "[--give-up-after 60] [--window 2] [--downstream-delay-ms 100] [--outage-seconds 6] [--deadline 300] [--configuration Release] [--summary FILE]");
+        + "[--give-up-after 60] [--window 2] [--downstream-delay-ms 100] [--outage-seconds 6] [--in-progress-wait 00:00:02] [--clock-skew 00:00:02] [--clock-ahead 5] [--deadline 300] [--configuration Release] [--summary FILE]");
     Console.Error.WriteLine("       GenesysDedup.Reliability report <summary.json>...");
     return 2;
 }
@@ -43,7 +43,9 @@ var summary = new ScenarioSummary
     Store = options.Store,
     Command = options.CommandLine(),
     Seed = options.Seed,
-    Hosts = options.Scenario == "two-hosts" ? 2 : 1,
+    Hosts = options.Scenario is "two-hosts" or "skewed-hosts" ? 2 : 1,
+    InProgressWait = options.InProgressWait?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+    ClockSkew = options.ClockSkew?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
 };
 var started = TimeProvider.System.GetTimestamp();
 try

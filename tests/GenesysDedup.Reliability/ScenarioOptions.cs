@@ -34,6 +34,15 @@ internal sealed class ScenarioOptions
 
     public TimeSpan OutageLength { get; set; } = TimeSpan.FromSeconds(6);
 
+    /// <summary><c>Dedup:InProgressWait</c> of the hosts; null leaves the host's default.</summary>
+    public TimeSpan? InProgressWait { get; set; }
+
+    /// <summary><c>Dedup:ClockSkew</c> of the hosts; null leaves the host's default.</summary>
+    public TimeSpan? ClockSkew { get; set; }
+
+    /// <summary>skewed-hosts: how far ahead the second host's clock runs (libfaketime).</summary>
+    public TimeSpan ClockAhead { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// How the sqlite outage makes the file unwritable: <c>lock</c> (another connection holds it past the busy
     /// timeout) or <c>full-disk</c> (the file on a small tmpfs, filled by a ballast file). Redis and DynamoDB: a stop.
@@ -86,6 +95,9 @@ internal sealed class ScenarioOptions
                 case "--window": options.Window = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--downstream-delay-ms": options.DownstreamDelay = TimeSpan.FromMilliseconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--outage-seconds": options.OutageLength = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+                case "--in-progress-wait": options.InProgressWait = TimeSpan.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--clock-skew": options.ClockSkew = TimeSpan.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--clock-ahead": options.ClockAhead = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--deadline": options.Deadline = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--fault": options.Fault = value; break;
                 case "--synchronous": options.Synchronous = value; break;
@@ -133,7 +145,9 @@ internal sealed class ScenarioOptions
             "redis-cluster" => $" --wait-replicas {WaitReplicas} --replica-lag-ms {ReplicaLag.TotalMilliseconds}",
             _ => "",
         };
+        var wait = InProgressWait is { } w ? $" --in-progress-wait {w:c}" : "";
+        var skew = (ClockSkew is { } s ? $" --clock-skew {s:c}" : "") + (Scenario == "skewed-hosts" ? $" --clock-ahead {ClockAhead.TotalSeconds}" : "");
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Scenario} --store {Store}{storeOptions} --events {Events} --duplicates {DuplicateFraction} --seed {Seed} --concurrency {Concurrency} --downstream-delay-ms {DownstreamDelay.TotalMilliseconds}");
+            $"{Scenario} --store {Store}{storeOptions} --events {Events} --duplicates {DuplicateFraction} --seed {Seed} --concurrency {Concurrency} --downstream-delay-ms {DownstreamDelay.TotalMilliseconds}{wait}{skew}");
     }
 }

@@ -23,7 +23,12 @@ internal static partial class Scenarios
             ["two-hosts"] = TwoHostsAsync,
             ["takeover"] = TakeoverAsync,
             ["failover"] = FailoverAsync,
+            ["skewed-hosts"] = SkewedHostsAsync,
         };
+
+    // libfaketime (Debian package faketime): moves the realtime clock of the process it is preloaded into, not the
+    // monotonic one, so timers and timeouts run as usual and only the wall clock (DateTimeOffset.UtcNow) is off.
+    private const string FakeTimeLibrary = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
     /// <summary>kill -9 the host at random points of the stream and restart it on the same port each time.</summary>
     private static async Task CrashAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
@@ -272,6 +277,61 @@ internal static partial class Scenarios
     }
 
     /// <summary>
+    /// Two hosts on one store whose clocks disagree: the second runs under libfaketime <c>--clock-ahead</c> seconds
+    /// ahead, and slow handlers keep leases live while re-publishes reach the other host. With <c>--clock-skew</c> below
+    /// the difference, the host ahead finds the other's live leases lapsed and runs their events again; with an
+    /// allowance that covers it, nothing runs twice.
+    /// </summary>
+    private static async Task SkewedHostsAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(FakeTimeLibrary))
+        {
+            throw new InvalidOperationException($"{FakeTimeLibrary} is missing: install the faketime package (scripts/install-test-deps.sh)");
+        }
+
+        var random = new Random(options.Seed);
+        var stream = EventStream.Create(options.Events, options.DuplicateFraction, random, RunId(options));
+        await using var world = await World.StartAsync(options, hostCount: 2, cancellationToken, clockAheadOfSecondHost: options.ClockAhead);
+        var clocks = await Task.WhenAll(world.Hosts.Select(h => h.ClockAsync(cancellationToken)));
+        var ahead = clocks[1] - clocks[0];
+        summary.MeasuredClockAheadSeconds = ahead?.TotalSeconds;
+        if (ahead is not { } difference || difference < options.ClockAhead - TimeSpan.FromSeconds(1))
+        {
+            summary.Failures.Add($"the second host's clock is not {options.ClockAhead.TotalSeconds:0} s ahead (Date headers {clocks[0]:O}, {clocks[1]:O}): libfaketime did not apply");
+            return;
+        }
+
+        using var sender = NewSender(options, paced: false);
+        var results = await sender.SendAsync(Outbound(stream, world), cancellationToken: cancellationToken);
+        var ledger = await world.StopAndCountAsync();
+
+        Count(summary, stream, results);
+        var allowance = options.ClockSkew ?? TimeSpan.FromSeconds(2);
+        var expectDoubles = allowance < difference - TimeSpan.FromSeconds(1);
+        // A sender that times out cancels the handler it was waiting for, which releases the claim after the downstream
+        // may have had the event: its retry runs it again whatever the clocks say (the at-least-once window of a timeout).
+        var timedOut = results.Where(r => r.Attempts.Any(a => AnswerOf(a) == "timeout")).Select(r => r.Label).ToHashSet(StringComparer.Ordinal);
+        var byClock = new HashSet<string>(StringComparer.Ordinal);
+        ledger.Judge(stream.Events.Where(e => !e.IsRepublish).Select(e => e.Marker), summary, (marker, _, _) =>
+        {
+            if (timedOut.Contains(marker))
+            {
+                return "the sender timed out while the handler ran: it was cancelled and released, and the retry ran it again";
+            }
+
+            byClock.Add(marker);
+            return expectDoubles
+                ? string.Create(CultureInfo.InvariantCulture, $"the host {difference.TotalSeconds:0} s ahead, allowing {allowance.TotalSeconds:0.#} s, took over a live lease")
+                : null;
+        });
+        summary.RanTwiceByClock = byClock.Count;
+        if (expectDoubles && byClock.Count == 0)
+        {
+            summary.Failures.Add("no event ran twice with the allowance below the clock difference: the handlers did not straddle a lease");
+        }
+    }
+
+    /// <summary>
     /// A handler stalls past its lease: the downstream holds the first delivery of each key; the sender's retry gets
     /// 429 until the lease lapses, takes the key over and completes; then the stalled handler is let go, and its late
     /// completion must be refused (fencing, counted in <c>genesys_dedup_lease_lost_total</c>) while the key stays
@@ -418,6 +478,8 @@ internal static partial class Scenarios
             }
         }
 
+        summary.Retries = results.Sum(r => r.Attempts.Count - 1);
+        summary.Answered429 = results.Sum(r => r.Attempts.Count(a => a.Status == 429));
         summary.Acknowledged = results.Count(r => r.Outcome == SendOutcome.Acknowledged);
         summary.Rejected = results.Count(r => r.Outcome == SendOutcome.Rejected);
         summary.GaveUp = results.Count(r => r.Outcome == SendOutcome.GaveUp);
@@ -458,7 +520,8 @@ internal static partial class Scenarios
 
         public List<HostUnderTest> Hosts { get; } = [];
 
-        public static async Task<World> StartAsync(ScenarioOptions options, int hostCount, CancellationToken cancellationToken, TimeSpan? handlerTimeout = null)
+        public static async Task<World> StartAsync(
+            ScenarioOptions options, int hostCount, CancellationToken cancellationToken, TimeSpan? handlerTimeout = null, TimeSpan? clockAheadOfSecondHost = null)
         {
             var hostDll = HostDll(options.Configuration);
             var store = await StoreUnderTest.StartAsync(options, RunId(options), cancellationToken);
@@ -468,7 +531,7 @@ internal static partial class Scenarios
             {
                 for (var i = 0; i < hostCount; i++)
                 {
-                    var host = new HostUnderTest(hostDll, store, world.Downstream.Url, options.Lease, handlerTimeout);
+                    var host = new HostUnderTest(hostDll, store, world.Downstream.Url, options.Lease, handlerTimeout, HostSettings(options, i == 1 ? clockAheadOfSecondHost : null));
                     world.Hosts.Add(host);
                     await host.StartAsync(cancellationToken);
                 }
@@ -502,6 +565,29 @@ internal static partial class Scenarios
 
             await Downstream.DisposeAsync();
             await Store.DisposeAsync();
+        }
+
+        private static Dictionary<string, string?> HostSettings(ScenarioOptions options, TimeSpan? clockAhead)
+        {
+            var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
+            if (options.InProgressWait is { } wait)
+            {
+                settings["Dedup__InProgressWait"] = wait.ToString("c", CultureInfo.InvariantCulture);
+            }
+
+            if (options.ClockSkew is { } skew)
+            {
+                settings["Dedup__ClockSkew"] = skew.ToString("c", CultureInfo.InvariantCulture);
+            }
+
+            if (clockAhead is { } ahead)
+            {
+                settings["LD_PRELOAD"] = FakeTimeLibrary;
+                settings["FAKETIME"] = string.Create(CultureInfo.InvariantCulture, $"+{ahead.TotalSeconds:0}");
+                settings["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
+            }
+
+            return settings;
         }
 
         private static string HostDll(string configuration)

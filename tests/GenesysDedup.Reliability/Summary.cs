@@ -15,6 +15,14 @@ internal sealed class ScenarioSummary
 
     public int Hosts { get; set; }
 
+    /// <summary>The hosts' <c>Dedup:InProgressWait</c> and <c>Dedup:ClockSkew</c> (null: the host's default).</summary>
+    public string? InProgressWait { get; set; }
+
+    public string? ClockSkew { get; set; }
+
+    /// <summary>skewed-hosts: how far the second host's clock ran ahead of the first's, as their Date headers showed it.</summary>
+    public double? MeasuredClockAheadSeconds { get; set; }
+
     public int EventsSent { get; set; }
 
     public int UniqueEvents { get; set; }
@@ -44,6 +52,15 @@ internal sealed class ScenarioSummary
     public int Attempts { get; set; }
 
     public SortedDictionary<string, int> Answers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Attempts beyond the first of each event: what a 429, 5xx or timeout costs the sender.</summary>
+    public int Retries { get; set; }
+
+    /// <summary>Attempts answered 429 (in_progress).</summary>
+    public int Answered429 { get; set; }
+
+    /// <summary>skewed-hosts: unique events run twice with no sender timeout to explain them, i.e. by the clocks.</summary>
+    public int? RanTwiceByClock { get; set; }
 
     /// <summary>The <c>outcome</c> member of the answers.</summary>
     public SortedDictionary<string, int> Outcomes { get; } = new(StringComparer.Ordinal);
