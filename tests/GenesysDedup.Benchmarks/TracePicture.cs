@@ -54,7 +54,8 @@ internal static class TracePicture
     private static string Draw(IReadOnlyList<OtlpSpan> spans)
     {
         var rows = new List<(OtlpSpan Span, int Depth, int Block)>();
-        var traces = spans.GroupBy(s => s.TraceId).OrderBy(g => g.Min(s => s.StartNanos)).ToList();
+        // Only the deliveries' traces: the receiver runs in this process, so its own requests are traced too.
+        var traces = spans.GroupBy(s => s.TraceId).Where(g => g.Any(s => s.Name == "dedup.process")).OrderBy(g => g.Min(s => s.StartNanos)).ToList();
         for (var block = 0; block < traces.Count; block++)
         {
             var trace = traces[block].ToList();

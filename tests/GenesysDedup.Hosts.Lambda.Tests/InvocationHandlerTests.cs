@@ -3,6 +3,7 @@ using GenesysDedup.Application;
 using GenesysDedup.Domain;
 using GenesysDedup.Stores.Memory;
 using GenesysDedup.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
