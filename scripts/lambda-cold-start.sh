@@ -3,6 +3,7 @@
 # builds the JIT one, and starts each RUNS times (interleaved) against the fake Runtime API, reporting process start →
 # first GET …/invocation/next and the first invocation's latency.
 #   ./scripts/lambda-cold-start.sh [RUNS] [STORE]      RUNS defaults to 20; STORE is memory (default) or dynamodb (dynalite)
+#   OTLP=1 ./scripts/lambda-cold-start.sh             also starts each build with OTEL_EXPORTER_OTLP_ENDPOINT set (a loopback sink)
 # Native AOT needs clang and zlib1g-dev (apt-get install -y clang zlib1g-dev); without them only the JIT build is measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +31,4 @@ if [ "$store" = dynamodb ] && [ ! -f tests/dynalite/node_modules/dynalite/cli.js
 fi
 
 echo "== measuring: $runs starts per build, Dedup:Store=$store"
-dotnet tests/GenesysDedup.Hosts.Lambda.ColdStart/bin/Release/net10.0/GenesysDedup.Hosts.Lambda.ColdStart.dll "${builds[@]}" --runs "$runs" --store "$store"
+dotnet tests/GenesysDedup.Hosts.Lambda.ColdStart/bin/Release/net10.0/GenesysDedup.Hosts.Lambda.ColdStart.dll "${builds[@]}" --runs "$runs" --store "$store" ${OTLP:+--otlp}
