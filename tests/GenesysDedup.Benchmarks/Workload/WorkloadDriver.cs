@@ -103,7 +103,7 @@ public static class WorkloadDriver
         await host.StopAsync().ConfigureAwait(false);
 
         Console.WriteLine(Summary(sqliteFile is null ? store : $"sqlite synchronous={sqliteFile.Synchronous}", mode, concurrency, operations, run, counting, phases, roundTrips, redisBefore, redisAfter));
-        Console.WriteLine(telemetry.Describe());
+        Console.Error.WriteLine(telemetry.Describe()); // stdout stays one JSON line: the perf scripts parse it
         return run.Outcomes.Keys.Any(o => o is DedupOutcome.StoreUnavailable or DedupOutcome.Invalid or DedupOutcome.Failed) ? 1 : 0;
     }
 
