@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using GenesysDedup.Testing;
 
 namespace GenesysDedup.Cli.Tests;
 
@@ -25,10 +26,8 @@ internal sealed partial class CliProcess : IAsyncDisposable
         "genesys-dedup.dll");
 
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly StringBuilder _error = new();
-    private readonly Lock _sync = new();
-    private readonly List<(string Text, TaskCompletionSource Seen)> _watches = [];
+    private readonly WatchedLines _output = new();
+    private readonly WatchedLines _error = new();
 
     private CliProcess(Process process) => _process = process;
 
@@ -75,8 +74,8 @@ internal sealed partial class CliProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = start };
         var cli = new CliProcess(process);
-        process.OutputDataReceived += (_, e) => cli.Append(cli._output, e.Data);
-        process.ErrorDataReceived += (_, e) => cli.Append(cli._error, e.Data);
+        process.OutputDataReceived += (_, e) => cli._output.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => cli._error.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -99,23 +98,8 @@ internal sealed partial class CliProcess : IAsyncDisposable
     /// <summary>Completes when stderr has a line containing <paramref name="text"/>; fails with the output after <paramref name="within"/>.</summary>
     public async Task WaitForErrorLineAsync(string text, TimeSpan? within = null)
     {
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_sync)
-        {
-            if (_error.ToString().Contains(text, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            _watches.Add((text, seen));
-        }
-
         var limit = within ?? TimeSpan.FromMinutes(2);
-        try
-        {
-            await seen.Task.WaitAsync(limit);
-        }
-        catch (TimeoutException)
+        if (!await _error.WaitForAsync(text, limit))
         {
             throw new TimeoutException($"genesys-dedup wrote no line containing '{text}' to stderr within {limit.TotalSeconds:F0} s.\n{Snapshot()}");
         }
@@ -144,10 +128,7 @@ internal sealed partial class CliProcess : IAsyncDisposable
 
         // The asynchronous readers finish after the process does; this waits for them to drain.
         await _process.WaitForExitAsync();
-        lock (_sync)
-        {
-            return new CliResult(_process.ExitCode, _output.ToString(), _error.ToString());
-        }
+        return new CliResult(_process.ExitCode, _output.Text, _error.Text);
     }
 
     public async ValueTask DisposeAsync()
@@ -170,39 +151,7 @@ internal sealed partial class CliProcess : IAsyncDisposable
         }
     }
 
-    private string Snapshot()
-    {
-        lock (_sync)
-        {
-            return $"stdout:\n{_output}\nstderr:\n{_error}";
-        }
-    }
-
-    private void Append(StringBuilder target, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_sync)
-        {
-            target.AppendLine(line);
-            if (target != _error)
-            {
-                return;
-            }
-
-            for (var i = _watches.Count - 1; i >= 0; i--)
-            {
-                if (line.Contains(_watches[i].Text, StringComparison.Ordinal))
-                {
-                    _watches[i].Seen.TrySetResult();
-                    _watches.RemoveAt(i);
-                }
-            }
-        }
-    }
+    private string Snapshot() => $"stdout:\n{_output.Text}\nstderr:\n{_error.Text}";
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace GenesysDedup.Testing;
 
@@ -17,9 +16,7 @@ public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
     private static readonly string[] InheritedPrefixes = ["Dedup__", "Handler__", "Http__", "Logging__", "AWS_", "DEDUP_", "_X_AMZN_TRACE_ID", "OTEL_"];
 
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly Lock _sync = new();
-    private readonly List<(string Text, TaskCompletionSource Seen)> _watches = [];
+    private readonly WatchedLines _output = new();
 
     private LambdaBootstrapProcess(Process process) => _process = process;
 
@@ -29,16 +26,7 @@ public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.Text;
 
     /// <summary>
     /// Starts <paramref name="bootstrap"/> (a <c>.dll</c> runs under <c>dotnet</c>; anything else is executed directly)
@@ -76,8 +64,8 @@ public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var host = new LambdaBootstrapProcess(process);
-        process.OutputDataReceived += (_, e) => host.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        process.OutputDataReceived += (_, e) => host._output.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host._output.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -90,23 +78,8 @@ public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
     /// </summary>
     public async Task WaitForOutputAsync(string text, TimeSpan? within = null)
     {
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_sync)
-        {
-            if (_output.ToString().Contains(text, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            _watches.Add((text, seen));
-        }
-
         var limit = within ?? TimeSpan.FromSeconds(30);
-        try
-        {
-            await seen.Task.WaitAsync(limit).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
+        if (!await _output.WaitForAsync(text, limit).ConfigureAwait(false))
         {
             throw new TimeoutException($"bootstrap wrote no line containing '{text}' within {limit.TotalSeconds:F0} s. Output:\n{Output}");
         }
@@ -156,27 +129,6 @@ public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_sync)
-        {
-            _output.AppendLine(line);
-            for (var i = _watches.Count - 1; i >= 0; i--)
-            {
-                if (line.Contains(_watches[i].Text, StringComparison.Ordinal))
-                {
-                    _watches[i].Seen.TrySetResult();
-                    _watches.RemoveAt(i);
-                }
-            }
         }
     }
 
