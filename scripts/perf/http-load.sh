@@ -15,7 +15,9 @@
 #          every span sampled) to a sink on loopback that reads each request and answers 200.
 #   connections: also run memory and redis with a new connection per request (wrk -H "Connection: close"), and both
 #          ways over HTTPS (Kestrel:Certificates:Default from a throwaway ECDSA P-256 certificate made with openssl),
-#          as an API destination may call: keep-alive vs new connection, HTTP vs HTTPS, in one run.
+#          as an API destination may call: keep-alive vs new connection, HTTP vs HTTPS, in one run. Each new-connection
+#          run warms up for CONNECTION_WARMUP (30s). Then handshake_costs: host and client CPU per new TLS connection,
+#          beside a bare openssl s_server.
 #
 # Loopback only, bounded: each wrk run lasts DURATION (after a WARMUP of 5 s), and the script stops the host and
 # redis-server it started (by process id) when it ends.
@@ -26,6 +28,7 @@ root=$(pwd)
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}  # tiered JIT and PGO settle before the measured run
+CONNECTION_WARMUP=${CONNECTION_WARMUP:-30s}  # the same with a new connection per request (connections mode)
 CONNECTIONS=${CONNECTIONS:-64}
 OUT=${OUT:-$root/artifacts/perf-http}
 stores=("$@")
@@ -106,14 +109,16 @@ run_host() {
 # connection_variants STORE: the store over a new connection per request, and over HTTPS both ways; the memory store
 # with the GET /health/live floor of each (connection set-up, TLS and Kestrel without the dedup work).
 connection_variants() {
-  local store=$1 s c per label
+  local store=$1 s c per label WARMUP=$WARMUP
   for s in http https; do
     for c in keep-alive close; do
       [ "$s/$c" = http/keep-alive ] && continue # the store's main run
       scheme=$s
       wrk_args=()
       per=""
-      if [ "$c" = close ]; then wrk_args=(-H "Connection: close"); per=", new connection per request"; fi
+      # A few hundred new TLS connections a second take ~30 s to bring the request path through the tiered JIT; a
+      # shorter warm-up measures the JIT (over half the host's CPU after 3 s), not the steady state.
+      if [ "$c" = close ]; then wrk_args=(-H "Connection: close"); per=", new connection per request"; WARMUP=$CONNECTION_WARMUP; fi
       label="$s $store$per"
       if [ "$store" = memory ]; then
         floor_label="$s floor GET /health/live$per" run_host "$store" "$label"
@@ -124,6 +129,55 @@ connection_variants() {
   done
   scheme=http
   wrk_args=()
+}
+
+# cpu_per_connection SERVER_PID LABEL CLIENT...: runs the client, tags connections/s and the server's and the client's
+# CPU per connection (user + system; the client's from /usr/bin/time). The client prints the count of connections or
+# requests on its last line (s_time: "N connections in T real seconds"; wrk: post-events.lua's or get-live.lua's JSON).
+cpu_per_connection() {
+  local server=$1 label=$2; shift 2
+  local before after out n seconds client
+  before=$(awk '{print $14 + $15}' "/proc/$server/stat")
+  out=$(/usr/bin/time -f 'client-cpu %U %S' "$@" 2>&1)
+  after=$(awk '{print $14 + $15}' "/proc/$server/stat")
+  client=$(awk '/^client-cpu/ {print ($2 + $3) * 1000}' <<<"$out")
+  if grep -q '^{' <<<"$out"; then
+    n=$(grep '^{' <<<"$out" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).requests)')
+    seconds=$(grep '^{' <<<"$out" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).seconds)')
+  else
+    read -r n seconds < <(awk '/connections in [0-9]+ real seconds/ {print $1, $4}' <<<"$out")
+  fi
+  tag "{\"requests\":$n,\"eventsPerSecond\":$(node -e "console.log(Math.round($n/$seconds))"),\"hostCpuTicks\":$((after - before)),\"clientCpuMsPerEvent\":$(node -e "console.log(Math.round($client*1000/$n)/1000)")}" "$label" "$round"
+  echo "      client CPU $(tail -n 1 "$results" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).clientCpuMsPerEvent)') ms per connection"
+}
+
+# handshake_costs: what a new TLS connection costs each side. openssl s_time (a plain OpenSSL client, one connection at
+# a time, no resumption with -new) against a bare `openssl s_server -www`, TLS 1.3 and 1.2: OpenSSL's own floor. Then
+# wrk against the warm host's GET /health/live with a new connection per request: the host's CPU per connection
+# beside that floor, and wrk's own, the load generator that shares the 2 cores with the host in the runs above. (Not
+# s_time against the host: one connection at a time leaves .NET's thread pool spinning between them, which the
+# host's CPU would count.)
+handshake_costs() {
+  local port srv v
+  port=$(free_port)
+  (cd "$cert_dir" && exec openssl s_server -accept "$port" -cert cert.pem -key key.pem -www -quiet > /dev/null 2>&1) &
+  srv=$!
+  pids+=($srv)
+  for _ in $(seq 50); do openssl s_client -connect "127.0.0.1:$port" </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
+  for v in 1_3 1_2; do
+    cpu_per_connection "$srv" "openssl s_server, TLS ${v/_/.} new connection" openssl s_time -connect "127.0.0.1:$port" -new -tls$v -time 5 -www /
+  done
+  kill "$srv"
+
+  port=$(free_port)
+  env ASPNETCORE_URLS="https://127.0.0.1:$port" "${tls_env[@]}" Dedup__Store=memory dotnet "$host_dll" > "$OUT/host-handshake.log" 2>&1 &
+  srv=$!
+  pids+=($srv)
+  for _ in $(seq 200); do curl -skf "https://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  wrk -t2 -c"$CONNECTIONS" -d"$CONNECTION_WARMUP" -H "Connection: close" -s scripts/perf/get-live.lua "https://127.0.0.1:$port" >/dev/null 2>&1 || true
+  cpu_per_connection "$srv" "host GET /health/live, new connection per request (wrk)" \
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Connection: close" -s scripts/perf/get-live.lua "https://127.0.0.1:$port"
+  kill "$srv"
 }
 
 redis_floor() {
@@ -138,7 +192,7 @@ for round in $(seq "$ROUNDS"); do
     case $store in
       memory)
         floor_label="http floor GET /health/live" run_host memory "http memory"
-        $connections && connection_variants memory
+        $connections && connection_variants memory && handshake_costs
         $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
         $gc && run_host memory "http memory, server GC" DOTNET_gcServer=1
         $telemetry && run_host memory "http memory, OTLP export" "${otlp[@]}"
