@@ -61,6 +61,9 @@ internal abstract partial class StoreUnderTest
         /// <summary>Starts the killed node again as the new primary's replica; returns once its link is up.</summary>
         public Task RejoinAsync() => RejoinAsync(_killedPort);
 
+        /// <summary>Failovers since the start, when the store counts them (null: it does not).</summary>
+        public virtual Task<long?> FailoversAsync() => Task.FromResult<long?>(null);
+
         /// <summary>The Redis keys the node that took the failed primary's place holds; null when it holds every key.</summary>
         public abstract Task<IReadOnlySet<string>?> KeysOfFailedPrimaryAsync();
 
@@ -151,6 +154,8 @@ internal abstract partial class StoreUnderTest
         public override IReadOnlyDictionary<string, string?> HostEnvironment { get; } = FailoverSettings(sentinel.Configuration, waitReplicas);
 
         public override Task<IReadOnlySet<string>?> KeysOfFailedPrimaryAsync() => Task.FromResult<IReadOnlySet<string>?>(null);
+
+        public override async Task<long?> FailoversAsync() => await sentinel.FailoversAsync();
 
         protected override async Task<(int Primary, int Replica)> ChooseAsync()
         {

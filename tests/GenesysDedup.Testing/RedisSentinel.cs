@@ -16,8 +16,11 @@ public sealed class RedisSentinel : IAsyncDisposable
     /// <summary>The name the Sentinels know the primary by; a client asks them for it (<c>serviceName=</c>).</summary>
     public const string ServiceName = "genesys-dedup";
 
-    /// <summary>How long the primary may not answer before a Sentinel deems it down and the failover starts.</summary>
-    public static readonly TimeSpan DownAfter = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long the primary may not answer before a Sentinel deems it down and the failover starts: short for quick
+    /// tests, but not so short that a primary starved of CPU on a loaded machine looks dead.
+    /// </summary>
+    public static readonly TimeSpan DownAfter = TimeSpan.FromSeconds(2);
 
     private const int SentinelCount = 3;
     private static readonly TimeSpan FailoverTimeout = TimeSpan.FromSeconds(4);
@@ -89,6 +92,20 @@ public sealed class RedisSentinel : IAsyncDisposable
         }
 
         throw new InvalidOperationException("No Sentinel named the primary.");
+    }
+
+    /// <summary>How many failovers the Sentinels have carried out since the start: the configuration epoch they agree on.</summary>
+    public async Task<long> FailoversAsync()
+    {
+        var epochs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (port, _) in _sentinels)
+        {
+            epochs.Add(Fields(await RedisCli.AtAsync(port, "SENTINEL", "MASTER", ServiceName)).GetValueOrDefault("config-epoch") ?? "?");
+        }
+
+        return epochs.Count == 1 && long.TryParse(epochs.Single(), CultureInfo.InvariantCulture, out var epoch)
+            ? epoch
+            : throw new InvalidOperationException($"the Sentinels disagree on the configuration epoch: {string.Join(", ", epochs)}");
     }
 
     /// <summary>The port of the node that is not <paramref name="port"/> (the pair's other member).</summary>
