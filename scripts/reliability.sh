@@ -2,7 +2,8 @@
 # Runs every fault scenario of docs/reliability.md — crash, outage, two-hosts, takeover — against Redis, DynamoDB (dynalite)
 # and SQLite, each with the built Release host as real child processes on loopback ports, and prints one table of the
 # figures. SQLite's outage runs twice: its file locked past the busy timeout, then its disk full (a tmpfs mount: root).
-# The failover scenario runs on a Redis Cluster (store redis-cluster), once per Dedup:Redis:WaitReplicas in WAIT_REPLICAS.
+# The failover scenario runs on a Redis Cluster (store redis-cluster) and on a Sentinel-managed primary/replica pair
+# (store redis-sentinel), once per Dedup:Redis:WaitReplicas in WAIT_REPLICAS (FAILOVER_STORES picks the stores).
 # Two comparisons follow, each in one run and with one seed for both sides:
 #   in-progress-wait  two-hosts and crash per store with Dedup:InProgressWait 0 and 2 s: 429s and retries saved
 #   clock-skew        skewed-hosts on DynamoDB (dynalite), the second host 5 s ahead (libfaketime), Dedup:ClockSkew 0 and 5 s
@@ -11,7 +12,7 @@
 #   scripts/reliability.sh                      every run (about 25 minutes on 2 cores)
 #   scripts/reliability.sh --seed 42            extra options go to every run (see GenesysDedup.Reliability's usage)
 #   SCENARIOS="crash" STORES="redis" scripts/reliability.sh
-#   SCENARIOS="failover" WAIT_REPLICAS="0 1" scripts/reliability.sh --downstream-delay-ms 0
+#   SCENARIOS="failover" FAILOVER_STORES="redis-sentinel" WAIT_REPLICAS="0 1" scripts/reliability.sh --downstream-delay-ms 0
 #   SCENARIOS="in-progress-wait clock-skew" STORES="sqlite" SEED=7 scripts/reliability.sh
 #
 # Per-run JSON summaries and logs: artifacts/reliability/. Exit code 0 only when every run says PASS.
@@ -46,8 +47,10 @@ for scenario in ${SCENARIOS:-crash outage two-hosts takeover failover in-progres
   case "$scenario" in
     failover)
       # WaitReplicas 0 is expected to FAIL (acknowledged writes lost with the lagging replica): it shows what 1 prevents.
-      for wait in ${WAIT_REPLICAS:-0 1}; do
-        INFORMATIONAL=$([ "$wait" = 0 ] && echo 1 || echo 0) run "failover-redis-cluster-wait$wait" failover --store redis-cluster --wait-replicas "$wait"
+      for store in ${FAILOVER_STORES:-redis-cluster redis-sentinel}; do
+        for wait in ${WAIT_REPLICAS:-0 1}; do
+          INFORMATIONAL=$([ "$wait" = 0 ] && echo 1 || echo 0) run "failover-$store-wait$wait" failover --store "$store" --wait-replicas "$wait"
+        done
       done
       ;;
     in-progress-wait)

@@ -3,7 +3,7 @@ using GenesysDedup.Reliability;
 
 // Usage:
 //   GenesysDedup.Reliability <crash|outage|two-hosts|takeover|skewed-hosts> --store <redis|dynamodb|sqlite> [options]   one scenario: JSON, then PASS/FAIL
-//   GenesysDedup.Reliability failover --store redis-cluster [--wait-replicas N] [--replica-lag-ms 1000] [options]
+//   GenesysDedup.Reliability failover --store redis-cluster|redis-sentinel [--wait-replicas N] [--replica-lag-ms 1000] [options]
 //   GenesysDedup.Reliability report <summary.json>...                                      a markdown table of saved runs
 // Exit code: 0 PASS, 1 FAIL, 2 usage.
 if (args.Length > 0 && args[0] == "report")
@@ -23,7 +23,7 @@ try
 catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
 {
     Console.Error.WriteLine($"{ex.Message}");
-    Console.Error.WriteLine($"usage: GenesysDedup.Reliability <{string.Join('|', Scenarios.All.Keys)}> --store <redis|dynamodb|sqlite|redis-cluster> "
+    Console.Error.WriteLine($"usage: GenesysDedup.Reliability <{string.Join('|', Scenarios.All.Keys)}> --store <redis|dynamodb|sqlite|redis-cluster|redis-sentinel> "
         + "[--synchronous normal|full] [--wait-replicas 0] [--replica-lag-ms 1000] [--fault lock|full-disk] [--events 2000] [--duplicates 0.2] [--seed N] [--kills 4] [--lease 00:00:03] [--concurrency 16] [--rate 100] "
         + "[--give-up-after 60] [--window 2] [--downstream-delay-ms 100] [--outage-seconds 6] [--in-progress-wait 00:00:02] [--clock-skew 00:00:02] [--clock-ahead 5] [--deadline 300] [--configuration Release] [--summary FILE]");
     Console.Error.WriteLine("       GenesysDedup.Reliability report <summary.json>...");

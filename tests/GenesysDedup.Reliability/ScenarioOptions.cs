@@ -49,10 +49,10 @@ internal sealed class ScenarioOptions
     /// </summary>
     public string Fault { get; set; } = "lock";
 
-    /// <summary><c>Dedup:Redis:WaitReplicas</c> of the hosts (redis-cluster only).</summary>
+    /// <summary><c>Dedup:Redis:WaitReplicas</c> of the hosts (redis-cluster and redis-sentinel only).</summary>
     public int WaitReplicas { get; set; }
 
-    /// <summary>How long the failover's replica is stalled before its primary is killed: the writes it missed.</summary>
+    /// <summary>How long the failover's replica is cut off before its primary is killed: the writes it misses.</summary>
     public TimeSpan ReplicaLag { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary><c>Dedup:Sqlite:Synchronous</c> of the hosts (sqlite only).</summary>
@@ -109,14 +109,14 @@ internal sealed class ScenarioOptions
             }
         }
 
-        if (options.Store is not ("redis" or "dynamodb" or "sqlite" or "redis-cluster"))
+        if (options.Store is not ("redis" or "dynamodb" or "sqlite" or "redis-cluster" or "redis-sentinel"))
         {
-            throw new ArgumentException($"--store must be redis, dynamodb, sqlite or redis-cluster, not '{options.Store}'");
+            throw new ArgumentException($"--store must be redis, dynamodb, sqlite, redis-cluster or redis-sentinel, not '{options.Store}'");
         }
 
-        if ((options.Scenario == "failover") != (options.Store == "redis-cluster"))
+        if ((options.Scenario == "failover") != (options.Store is "redis-cluster" or "redis-sentinel"))
         {
-            throw new ArgumentException("the failover scenario runs on --store redis-cluster, and only it does");
+            throw new ArgumentException("the failover scenario runs on --store redis-cluster or redis-sentinel, and only it does");
         }
 
         if (options.Fault is not ("lock" or "full-disk") || (options.Fault == "full-disk" && options.Store != "sqlite"))
@@ -142,7 +142,7 @@ internal sealed class ScenarioOptions
         var storeOptions = Store switch
         {
             "sqlite" => $" --synchronous {Synchronous}" + (Scenario == "outage" ? $" --fault {Fault}" : ""),
-            "redis-cluster" => $" --wait-replicas {WaitReplicas} --replica-lag-ms {ReplicaLag.TotalMilliseconds}",
+            "redis-cluster" or "redis-sentinel" => $" --wait-replicas {WaitReplicas} --replica-lag-ms {ReplicaLag.TotalMilliseconds}",
             _ => "",
         };
         var wait = InProgressWait is { } w ? $" --in-progress-wait {w:c}" : "";

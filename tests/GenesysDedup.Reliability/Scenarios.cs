@@ -182,18 +182,18 @@ internal static partial class Scenarios
             .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
-    /// A Redis Cluster failover under an unpaced stream: stall the replica of the primary holding the most keys for
-    /// <c>--replica-lag-ms</c>, kill -9 that primary, let the replica be promoted, start the killed node again as the
-    /// new primary's replica; the sender finishes, then re-publishes every event once more. Replication is
-    /// asynchronous, so a write the old primary acknowledged may be missing on the promoted replica unless
-    /// <c>Dedup:Redis:WaitReplicas</c> made the store wait for it.
+    /// A Redis failover (a cluster shard or a Sentinel-managed pair) under an unpaced stream: cut the replica of the
+    /// busiest primary off for <c>--replica-lag-ms</c>, kill -9 that primary, let the replica be promoted, start the
+    /// killed node again as the new primary's replica; the sender finishes, then re-publishes every event once more.
+    /// Replication is asynchronous, so a write the old primary acknowledged may be missing on the promoted replica
+    /// unless <c>Dedup:Redis:WaitReplicas</c> made the store wait for it.
     /// </summary>
     private static async Task FailoverAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)
     {
         var random = new Random(options.Seed);
         var stream = EventStream.Create(options.Events, options.DuplicateFraction, random, RunId(options));
         await using var world = await World.StartAsync(options, hostCount: 1, cancellationToken);
-        var cluster = (StoreUnderTest.RedisCluster)world.Store;
+        var store = (StoreUnderTest.FailoverStore)world.Store;
 
         var threshold = (int)(options.Events * (0.3 + (0.2 * random.NextDouble())));
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -201,13 +201,14 @@ internal static partial class Scenarios
         var sending = sender.SendAsync(Outbound(stream, world), Signal([threshold], [reached]), cancellationToken);
 
         DateTimeOffset? faultAt = null, promotedAt = null, replicaBackAt = null;
+        ReplicaCut? cut = null;
         if (await Task.WhenAny(reached.Task, sending) != sending)
         {
             faultAt = Clock.GetUtcNow();
-            await cluster.FailPrimaryAsync(options.ReplicaLag, cancellationToken);
-            await cluster.EndOutageAsync(cancellationToken);
+            cut = await store.FailPrimaryAsync(options.ReplicaLag, cancellationToken);
+            await store.EndOutageAsync(cancellationToken);
             promotedAt = Clock.GetUtcNow();
-            await cluster.RejoinAsync();
+            await store.RejoinAsync();
             replicaBackAt = Clock.GetUtcNow();
         }
 
@@ -245,7 +246,7 @@ internal static partial class Scenarios
             first.Key is not null && completionLost.Contains(first.Key) && !AcknowledgedBefore(first.Key, second.ReceivedAt)
                 ? "the completion was not recorded before the failover (503 during complete)"
                 : null);
-        var redoneAfterAcknowledgement = summary.Doubles.Count(d => d.DeliveredAt.Skip(1).Any(t => AcknowledgedBefore(d.Key, t)));
+        var redone = summary.Doubles.Where(d => d.DeliveredAt.Skip(1).Any(t => AcknowledgedBefore(d.Key, t))).Select(d => d.Key!).ToHashSet(StringComparer.Ordinal);
 
         if (faultAt is null)
         {
@@ -253,13 +254,42 @@ internal static partial class Scenarios
             return;
         }
 
+        // The events acknowledged while the replica was cut off whose records live on the failed primary: writes the
+        // promoted replica lacks, unless WAIT held their acknowledgement back.
+        var onFailedPrimary = (await store.KeysOfFailedPrimaryAsync())?.Select(ValueOfRedisKey).ToHashSet(StringComparer.Ordinal);
+        HashSet<string> AcknowledgedOnFailedPrimary(DateTimeOffset from, DateTimeOffset to) => acknowledgedAt
+            .Where(a => a.Value >= from && a.Value <= to && (onFailedPrimary is null || onFailedPrimary.Contains(a.Key)))
+            .Select(a => a.Key)
+            .ToHashSet(StringComparer.Ordinal);
+        var acknowledgedWhileCut = cut is null ? [] : AcknowledgedOnFailedPrimary(cut.CutAt, cut.KillAt);
+        var acknowledgedBeforeTheCutHeld = cut is null ? [] : AcknowledgedOnFailedPrimary(cut.FrozenAt, cut.CutAt);
+
         summary.Kills = 1;
         var during = attempts.Where(a => a.StartedAt >= faultAt && a.EndedAt <= replicaBackAt).ToList();
-        summary.Failover = new FailoverRecord(threshold, faultAt.Value, promotedAt!.Value, replicaBackAt!.Value,
-            during.Count, during.Count(a => a.Status == 503), redoneAfterAcknowledgement);
+        summary.Failover = new FailoverRecord(threshold, faultAt.Value, cut?.CutAt, cut?.KillAt, promotedAt!.Value, replicaBackAt!.Value,
+            cut?.BytesNotReplicated, acknowledgedWhileCut.Count, acknowledgedWhileCut.Count(redone.Contains),
+            during.Count, during.Count(a => a.Status == 503), redone.Count);
+        summary.Notes.Add(cut is null
+            ? string.Create(CultureInfo.InvariantCulture, $"{world.Store.Description}: the primary was killed with its replica connected")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{world.Store.Description}: the primary said no replica was connected from the cut to the kill {(cut.KillAt - cut.CutAt).TotalSeconds:0.00} s later, in which its replication offset went {cut.BytesNotReplicated} bytes past the replica's and {acknowledgedWhileCut.Count} events whose records it holds were acknowledged as processed ({acknowledgedWhileCut.Count(redone.Contains)} of them ran again after the failover); {acknowledgedBeforeTheCutHeld.Count} more were acknowledged between the replica's freeze and the verified cut {(cut.CutAt - cut.FrozenAt).TotalSeconds:0.00} s later ({acknowledgedBeforeTheCutHeld.Count(redone.Contains)} ran again)"));
         summary.Notes.Add(string.Create(CultureInfo.InvariantCulture,
-            $"{world.Store.Description}: the replica was cut off {options.ReplicaLag.TotalSeconds:0.0} s before its primary was killed; it served the primary's slots {(promotedAt.Value - faultAt.Value).TotalSeconds:0.0} s after it was cut off, and the killed node was its replica again {(replicaBackAt.Value - faultAt.Value).TotalSeconds:0.0} s after that"));
+            $"the replica served the failed primary's keys {(promotedAt.Value - faultAt.Value).TotalSeconds:0.0} s after the failover began, and the killed node was its replica again {(replicaBackAt.Value - faultAt.Value).TotalSeconds:0.0} s after it began"));
+        // A primary that looked dead to the Sentinels without being killed fails over too, and loses what it took
+        // meanwhile: such a run does not measure the one failover it ordered.
+        if (await store.FailoversAsync() is { } failovers && failovers != 1)
+        {
+            summary.Failures.Add(string.Create(CultureInfo.InvariantCulture, $"the Sentinels carried out {failovers} failovers, not the one the run ordered"));
+        }
+
+        if (cut is not null && options.WaitReplicas == 0 && acknowledgedWhileCut.Count == 0)
+        {
+            summary.Failures.Add("no event was acknowledged on the failed primary while its replica was cut off: the run did not test what a failover loses");
+        }
     }
+
+    /// <summary>The key value of a Redis key <c>genesys-dedup:namespace:source:value</c>: what the host's answers name.</summary>
+    private static string ValueOfRedisKey(string redisKey) => redisKey.Split(':', 4)[^1];
 
     /// <summary>Two hosts sharing one store and one downstream; the sender sprays both.</summary>
     private static async Task TwoHostsAsync(ScenarioOptions options, ScenarioSummary summary, CancellationToken cancellationToken)

@@ -32,8 +32,9 @@ internal abstract partial class StoreUnderTest : IAsyncDisposable
             "redis" => new Redis(await RedisServer.StartDedicatedPersistentAsync(dataDirectory), dataDirectory),
             "dynamodb" => new DynamoDb(await DynaliteServer.StartDedicatedPersistentAsync(dataDirectory, cancellationToken), dataDirectory, $"reliability-{runId}"),
             "redis-cluster" => new RedisCluster(await Testing.RedisCluster.StartDedicatedAsync(), options.WaitReplicas, dataDirectory),
+            "redis-sentinel" => new RedisSentinel(await Testing.RedisSentinel.StartAsync(), options.WaitReplicas, dataDirectory),
             "sqlite" => await Sqlite.CreateAsync(dataDirectory, options.Synchronous, fullDisk: options.Fault == "full-disk", cancellationToken),
-            _ => throw new ArgumentException($"unknown store '{options.Store}' (redis, dynamodb or sqlite)", nameof(options)),
+            _ => throw new ArgumentException($"unknown store '{options.Store}' (redis, dynamodb, sqlite, redis-cluster or redis-sentinel)", nameof(options)),
         };
     }
 

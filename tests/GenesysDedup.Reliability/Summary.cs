@@ -40,7 +40,7 @@ internal sealed class ScenarioSummary
 
     public OutageRecord? Outage { get; set; }
 
-    /// <summary>The hosts' <c>Dedup:Redis:WaitReplicas</c> (redis-cluster only).</summary>
+    /// <summary>The hosts' <c>Dedup:Redis:WaitReplicas</c> (redis-cluster and redis-sentinel only).</summary>
     public int? WaitReplicas { get; set; }
 
     public FailoverRecord? Failover { get; set; }
@@ -124,17 +124,26 @@ internal sealed record OutageRecord(
     int OtherAnswers);
 
 /// <summary>
-/// One failover of a Redis Cluster shard: the busiest primary's replica cut off at <see cref="FaultAt"/> and the primary
-/// killed <c>--replica-lag-ms</c> later, the replica serving its slots from <see cref="PromotedAt"/>, the killed node
-/// back as that replica's replica at <see cref="ReplicaBackAt"/>. Requests are the failover's when they started after
-/// the fault and ended before the replica was back. <see cref="ProcessedTwiceAfterAcknowledgement"/>: events run again
-/// after an answer 200 processed, i.e. whose acknowledged record the promoted replica lacked.
+/// One failover of a Redis primary (a cluster shard or a Sentinel-managed pair), begun at <see cref="FaultAt"/>: its
+/// replica cut off from <see cref="CutAt"/> (verified on the primary) and the primary killed at <see cref="KilledAt"/>,
+/// the replica serving its keys from <see cref="PromotedAt"/>, the killed node back as that replica's replica at
+/// <see cref="ReplicaBackAt"/>. <see cref="BytesNotReplicated"/>: how far the primary's replication offset went past
+/// the replica's while it was cut off. <see cref="AcknowledgedWhileCutOff"/>: events answered 200 processed in that
+/// time whose records the failed primary held (of them, <see cref="AcknowledgedWhileCutOffRanAgain"/> ran again).
+/// Requests are the failover's when they started after the fault and ended before the replica was back.
+/// <see cref="ProcessedTwiceAfterAcknowledgement"/>: events run again after an answer 200 processed, i.e. whose
+/// acknowledged record the promoted replica lacked.
 /// </summary>
 internal sealed record FailoverRecord(
     int AfterEventsDispatched,
     DateTimeOffset FaultAt,
+    DateTimeOffset? CutAt,
+    DateTimeOffset? KilledAt,
     DateTimeOffset PromotedAt,
     DateTimeOffset ReplicaBackAt,
+    long? BytesNotReplicated,
+    int AcknowledgedWhileCutOff,
+    int AcknowledgedWhileCutOffRanAgain,
     int RequestsDuringFailover,
     int Answered503,
     int ProcessedTwiceAfterAcknowledgement);

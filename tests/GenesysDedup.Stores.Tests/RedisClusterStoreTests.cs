@@ -63,9 +63,9 @@ public sealed class RedisClusterStoreTests : DedupStoreContractTests, IAsyncLife
         var holders = new HashSet<int>();
         foreach (var key in keys)
         {
-            var slot = int.Parse((await Cluster.CliAsync(primaries[0].Port, "CLUSTER", "KEYSLOT", Prefix + key)).Trim(), CultureInfo.InvariantCulture);
+            var slot = int.Parse((await RedisCli.AtAsync(primaries[0].Port, "CLUSTER", "KEYSLOT", Prefix + key)).Trim(), CultureInfo.InvariantCulture);
             var holder = primaries.Single(p => p.Serves(slot));
-            Assert.Equal("1", (await Cluster.CliAsync(holder.Port, "EXISTS", Prefix + key)).Trim());
+            Assert.Equal("1", (await RedisCli.AtAsync(holder.Port, "EXISTS", Prefix + key)).Trim());
             holders.Add(holder.Port);
         }
 
@@ -114,24 +114,24 @@ public sealed class RedisClusterStoreTests : DedupStoreContractTests, IAsyncLife
             }
         })));
 
-        await Cluster.CliAsync(target.Port, "CLUSTER", "SETSLOT", Slot(slot), "IMPORTING", source.Id);
-        await Cluster.CliAsync(source.Port, "CLUSTER", "SETSLOT", Slot(slot), "MIGRATING", target.Id);
+        await RedisCli.AtAsync(target.Port, "CLUSTER", "SETSLOT", Slot(slot), "IMPORTING", source.Id);
+        await RedisCli.AtAsync(source.Port, "CLUSTER", "SETSLOT", Slot(slot), "MIGRATING", target.Id);
         while (true)
         {
-            var batch = (await Cluster.CliAsync(source.Port, "CLUSTER", "GETKEYSINSLOT", Slot(slot), "5"))
+            var batch = (await RedisCli.AtAsync(source.Port, "CLUSTER", "GETKEYSINSLOT", Slot(slot), "5"))
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (batch.Length == 0)
             {
                 break;
             }
 
-            await Cluster.CliAsync(source.Port, ["MIGRATE", "127.0.0.1", target.Port.ToString(CultureInfo.InvariantCulture), "", "0", "5000", "KEYS", .. batch]);
+            await RedisCli.AtAsync(source.Port, ["MIGRATE", "127.0.0.1", target.Port.ToString(CultureInfo.InvariantCulture), "", "0", "5000", "KEYS", .. batch]);
         }
 
         var asksDuring = await ErrorCountAsync(source.Port, "ASK") - asksBefore;
         foreach (var node in new[] { target, source }.Concat(topology.Where(n => n != target && n != source)))
         {
-            await Cluster.CliAsync(node.Port, "CLUSTER", "SETSLOT", Slot(slot), "NODE", target.Id);
+            await RedisCli.AtAsync(node.Port, "CLUSTER", "SETSLOT", Slot(slot), "NODE", target.Id);
         }
 
         // Keep the load up until the client has been redirected to the slot's new primary and served there.
@@ -146,7 +146,7 @@ public sealed class RedisClusterStoreTests : DedupStoreContractTests, IAsyncLife
         Assert.Empty(failures);
         Assert.True(asksDuring > 0, "no ASK redirection happened while the slot was migrating: the test did not exercise it");
         Assert.Equal(target.Port, (await Cluster.GetTopologyAsync()).Single(n => n.IsPrimary && n.Serves(slot)).Port);
-        Assert.Equal("0", (await Cluster.CliAsync(source.Port, "CLUSTER", "COUNTKEYSINSLOT", Slot(slot))).Trim());
+        Assert.Equal("0", (await RedisCli.AtAsync(source.Port, "CLUSTER", "COUNTKEYSINSLOT", Slot(slot))).Trim());
         Assert.Equal(ClaimStatus.Duplicate, (await ClaimAsync(KeyOf(0), NewOwner())).Status);
     }
 
@@ -242,9 +242,9 @@ public sealed class RedisClusterStoreTests : DedupStoreContractTests, IAsyncLife
     }
 
     /// <summary>The count of error replies starting <paramref name="prefix"/> a node has sent (<c>INFO errorstats</c>).</summary>
-    private async Task<long> ErrorCountAsync(int port, string prefix)
+    private static async Task<long> ErrorCountAsync(int port, string prefix)
     {
-        var line = (await Cluster.CliAsync(port, "INFO", "errorstats")).Split('\n').FirstOrDefault(l => l.StartsWith($"errorstat_{prefix}:count=", StringComparison.Ordinal));
+        var line = (await RedisCli.AtAsync(port, "INFO", "errorstats")).Split('\n').FirstOrDefault(l => l.StartsWith($"errorstat_{prefix}:count=", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line[(line.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim(), CultureInfo.InvariantCulture);
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace GenesysDedup.Testing;
 
@@ -9,10 +8,8 @@ namespace GenesysDedup.Testing;
 /// captured for failure messages; <see cref="Terminate"/> sends SIGTERM; disposing kills it (by its process id) if it
 /// is still running.
 /// </summary>
-public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
+public sealed class LambdaBootstrapProcess : IAsyncDisposable
 {
-    private const int SigTerm = 15;
-
     private static readonly string[] InheritedPrefixes = ["Dedup__", "Handler__", "Http__", "Logging__", "AWS_", "DEDUP_", "_X_AMZN_TRACE_ID", "OTEL_"];
 
     private readonly Process _process;
@@ -88,9 +85,9 @@ public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as Lambda does when it shuts the execution environment down.</summary>
     public void Terminate()
     {
-        if (!_process.HasExited && Kill(_process.Id, SigTerm) != 0)
+        if (!_process.HasExited)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+            PosixSignal.Send(_process.Id, PosixSignal.Terminate);
         }
     }
 
@@ -131,7 +128,4 @@ public sealed partial class LambdaBootstrapProcess : IAsyncDisposable
             _process.Dispose();
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

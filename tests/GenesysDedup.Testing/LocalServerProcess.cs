@@ -145,6 +145,15 @@ public sealed class LocalServerProcess : IAsyncDisposable
         await process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Freezes the process (SIGSTOP): it runs nothing and answers nothing, while the kernel keeps its sockets open and
+    /// buffers what arrives on them, until <see cref="Thaw"/>. A kill still ends it.
+    /// </summary>
+    public void Freeze() => PosixSignal.Send(ProcessId ?? throw new InvalidOperationException("Not running."), PosixSignal.Stop);
+
+    /// <summary>Lets a frozen process run again (SIGCONT).</summary>
+    public void Thaw() => PosixSignal.Send(ProcessId ?? throw new InvalidOperationException("Not running."), PosixSignal.Continue);
+
     public async ValueTask DisposeAsync()
     {
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;

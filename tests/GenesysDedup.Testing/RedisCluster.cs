@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace GenesysDedup.Testing;
@@ -23,12 +22,10 @@ public sealed class RedisCluster : IAsyncDisposable
     private static readonly Lazy<Task<RedisCluster>> _shared = new(StartAsync);
 
     private readonly TempDirectory _directory;
-    private readonly string _cli;
 
-    private RedisCluster(TempDirectory directory, string cli, IReadOnlyList<Node> nodes)
+    private RedisCluster(TempDirectory directory, IReadOnlyList<Node> nodes)
     {
         _directory = directory;
-        _cli = cli;
         Nodes = nodes;
     }
 
@@ -44,19 +41,11 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <summary>A cluster of one's own, for tests that kill nodes.</summary>
     public static Task<RedisCluster> StartDedicatedAsync() => StartAsync();
 
-    /// <summary>Runs <c>redis-cli -p PORT ARGS…</c> against one node and returns what it printed; fails on a non-zero exit.</summary>
-    public Task<string> CliAsync(int port, params string[] arguments) =>
-        RunAsync(_cli, ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), .. arguments]);
-
-    /// <summary>Sends <paramref name="commands"/>, one a line, to one node on one connection, in order, through <c>redis-cli</c>.</summary>
-    public Task<string> CliPipelineAsync(int port, params string[] commands) =>
-        RunAsync(_cli, ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)], string.Join('\n', commands) + "\n");
-
     /// <summary>Who is primary of what, as <c>CLUSTER NODES</c> on a running node tells it.</summary>
     public async Task<IReadOnlyList<ClusterNodeInfo>> GetTopologyAsync(int? askPort = null)
     {
         var port = askPort ?? Nodes.First(n => !n.Process.HasExited).Port;
-        return ClusterNodeInfo.Parse(await CliAsync(port, "CLUSTER", "NODES"));
+        return ClusterNodeInfo.Parse(await RedisCli.AtAsync(port, "CLUSTER", "NODES"));
     }
 
     /// <summary>kill -9 one node by its process id; returns when it is gone.</summary>
@@ -79,20 +68,20 @@ public sealed class RedisCluster : IAsyncDisposable
             {
                 foreach (var node in Nodes.Where(n => !n.Process.HasExited))
                 {
-                    var info = await CliAsync(node.Port, "CLUSTER", "INFO");
+                    var info = await RedisCli.AtAsync(node.Port, "CLUSTER", "INFO");
                     if (!info.Contains("cluster_state:ok", StringComparison.Ordinal) || !info.Contains("cluster_slots_ok:16384", StringComparison.Ordinal))
                     {
                         return false;
                     }
 
-                    var topology = ClusterNodeInfo.Parse(await CliAsync(node.Port, "CLUSTER", "NODES"));
+                    var topology = ClusterNodeInfo.Parse(await RedisCli.AtAsync(node.Port, "CLUSTER", "NODES"));
                     if (topology.Count(n => n.IsPrimary && !n.Failed && n.Slots.Count > 0) != Primaries)
                     {
                         return false;
                     }
 
                     var self = topology.Single(n => n.IsSelf);
-                    if (self.IsPrimary ? self.Slots.Count == 0 : !(await CliAsync(node.Port, "INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal))
+                    if (self.IsPrimary ? self.Slots.Count == 0 : !(await RedisCli.AtAsync(node.Port, "INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal))
                     {
                         return false;
                     }
@@ -118,15 +107,14 @@ public sealed class RedisCluster : IAsyncDisposable
     private static async Task<RedisCluster> StartAsync()
     {
         var server = LocalServerProcess.FindOnPath("redis-server");
-        var cli = LocalServerProcess.FindOnPath("redis-cli");
-        if (server is null || cli is null)
+        if (server is null || LocalServerProcess.FindOnPath("redis-cli") is null)
         {
             throw new InvalidOperationException("A Redis Cluster for the tests needs redis-server and redis-cli on PATH (Debian/Ubuntu: sudo apt-get install -y redis-server).");
         }
 
         var directory = new TempDirectory();
         var nodes = new List<Node>();
-        var cluster = new RedisCluster(directory, cli, nodes);
+        var cluster = new RedisCluster(directory, nodes);
         try
         {
             for (var i = 0; i < NodeCount; i++)
@@ -145,8 +133,6 @@ public sealed class RedisCluster : IAsyncDisposable
                     "--appendonly", "no",
                     // A replica loads its primary's data from the socket, leaving no dump.rdb in the working directory.
                     "--repl-diskless-load", "on-empty-db",
-                    // DEBUG SLEEP from loopback only: tests stall a replica with it.
-                    "--enable-debug-command", "local",
                     "--loglevel", "warning",
                 ]);
                 nodes.Add(new Node(port, process));
@@ -159,12 +145,12 @@ public sealed class RedisCluster : IAsyncDisposable
                 await LoopbackPort.WaitUntilAsync(
                     async _ => node.Process.ProcessId is not { } pid
                         ? throw new InvalidOperationException($"redis-server exited during start: {node.Process.Describe()}")
-                        : (await cluster.CliAsync(node.Port, "INFO", "server")).Contains($"process_id:{pid}\r", StringComparison.Ordinal),
+                        : (await RedisCli.AtAsync(node.Port, "INFO", "server")).Contains($"process_id:{pid}\r", StringComparison.Ordinal),
                     StartTimeout,
                     () => $"node {node.EndPoint} did not answer as process {node.Process.ProcessId}. {node.Process.Describe()}");
             }
 
-            await RunAsync(cli, ["--cluster", "create", .. nodes.Select(n => n.EndPoint), "--cluster-replicas", "1", "--cluster-yes"]);
+            await RedisCli.RunAsync(["--cluster", "create", .. nodes.Select(n => n.EndPoint), "--cluster-replicas", "1", "--cluster-yes"]);
             await cluster.WaitUntilHealthyAsync();
             return cluster;
         }
@@ -173,33 +159,6 @@ public sealed class RedisCluster : IAsyncDisposable
             await cluster.DisposeAsync();
             throw;
         }
-    }
-
-    private static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string? input = null)
-    {
-        var startInfo = new ProcessStartInfo(fileName) { RedirectStandardInput = input is not null, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"{fileName} did not start");
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-            process.StandardInput.Close();
-        }
-
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            // A refused connection is "not yet" to LoopbackPort.WaitUntilAsync.
-            throw new IOException($"{fileName} {string.Join(' ', startInfo.ArgumentList)} exited {process.ExitCode}: {await output}{await error}");
-        }
-
-        return await output;
     }
 
     /// <summary>One node: its client port and its process.</summary>

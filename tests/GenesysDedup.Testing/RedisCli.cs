@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace GenesysDedup.Testing;
+
+/// <summary>
+/// <c>redis-cli</c> run as a child process against a node of the fixtures (<see cref="RedisCluster"/>,
+/// <see cref="RedisSentinel"/>): what it printed, or an <see cref="IOException"/> on a non-zero exit, which
+/// <see cref="LoopbackPort.WaitUntilAsync"/> takes as "not yet".
+/// </summary>
+public static class RedisCli
+{
+    private static readonly Lazy<string> Path = new(() => LocalServerProcess.FindOnPath("redis-cli")
+        ?? throw new InvalidOperationException("The Redis fixtures need redis-cli on PATH (Debian/Ubuntu: sudo apt-get install -y redis-server)."));
+
+    /// <summary>Runs <c>redis-cli -p PORT ARGS…</c>.</summary>
+    public static Task<string> AtAsync(int port, params string[] arguments) => RunAsync(["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), .. arguments]);
+
+    /// <summary>Runs <c>redis-cli ARGS…</c>.</summary>
+    public static async Task<string> RunAsync(IEnumerable<string> arguments)
+    {
+        var startInfo = new ProcessStartInfo(Path.Value) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("redis-cli did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new IOException($"redis-cli {string.Join(' ', startInfo.ArgumentList)} exited {process.ExitCode}: {await output}{await error}");
+        }
+
+        return await output;
+    }
+
+    /// <summary>The value of <paramref name="field"/> in an <c>INFO</c> answer (<c>field:value</c> lines), or null.</summary>
+    public static string? InfoField(string info, string field) =>
+        info.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..];
+}
