@@ -8,9 +8,9 @@ using GenesysDedup.Testing;
 namespace GenesysDedup.Packaging.Tests;
 
 /// <summary>
-/// The packages a user installs, as a user gets them: only the library packages are produced, each with its README,
-/// XML docs, symbols and a dependency on the GenesysDedup package (never on an assembly that is not published), and
-/// the samples built from the feed process events.
+/// The packages a user installs, as a user gets them: only the library packages and the tool's are produced, each
+/// library with its README, XML docs, symbols and a dependency on the GenesysDedup package (never on an assembly that
+/// is not published), the tool installed from the feed runs, and the samples built from the feed process events.
 /// </summary>
 public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixture<PackagesFixture>
 {
@@ -23,15 +23,19 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
         ["GenesysDedup.DynamoDb"] = ["GenesysDedup.Stores.DynamoDb"],
         ["GenesysDedup.AspNetCore"] = ["GenesysDedup.AspNetCore"],
         // A .NET tool: its assemblies and their dependencies travel under tools/, not lib/ (ToolPackage_* below).
-        ["GenesysDedup.Cli"] = ["genesys-dedup"],
+        ["GenesysDedup.Cli.any"] = ["genesys-dedup"],
     };
 
+    /// <summary>The tool's pointer package and its native package, which carry no symbols (ToolPackage_* below).</summary>
+    private static readonly string[] WithoutSymbols = ["GenesysDedup.Cli", "GenesysDedup.Cli.linux-x64"];
+
     [Fact]
-    public void Pack_OfTheSolution_ProducesOnlyTheLibraryPackagesWithTheirSymbols()
+    public void Pack_OfTheSolution_ProducesOnlyTheLibraryAndToolPackagesWithTheirSymbols()
     {
         var produced = Directory.EnumerateFiles(packages.Feed).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
 
         var expected = Expected.Keys.SelectMany(id => new[] { $"{id}.{packages.Version}.nupkg", $"{id}.{packages.Version}.snupkg" })
+            .Concat(WithoutSymbols.Select(id => $"{id}.{packages.Version}.nupkg"))
             .Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, produced);
     }
@@ -87,26 +91,54 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
         }
     }
 
+    /// <summary>
+    /// dotnet tool install reads the pointer package and installs the package it names for the machine: the native
+    /// executable on Linux x64, the framework-dependent assemblies anywhere else.
+    /// </summary>
     [Fact]
-    public void ToolPackage_IsTheGenesysDedupCommandWithEverythingItRunsOnAndAReadme()
+    public void ToolPackage_PointsAtANativeAndAPortablePackage()
     {
         var metadata = Nuspec("GenesysDedup.Cli");
-        using var package = ZipFile.OpenRead(Path.Combine(packages.Feed, $"GenesysDedup.Cli.{packages.Version}.nupkg"));
-        var entries = package.Entries.Select(e => e.FullName).ToList();
-        using var settings = package.Entries.Single(e => e.FullName == "tools/net10.0/any/DotnetToolSettings.xml").Open();
-        var command = XDocument.Load(settings).Descendants("Command").Single();
+        var command = ToolSettings("GenesysDedup.Cli", "tools/any/any/DotnetToolSettings.xml");
 
-        Assert.Equal("DotnetTool", metadata.Descendants().Single(e => e.Name.LocalName == "packageType").Attribute("name")?.Value);
-        Assert.Equal("genesys-dedup", command.Attribute("Name")?.Value);
-        Assert.Equal("genesys-dedup.dll", command.Attribute("EntryPoint")?.Value);
+        Assert.Equal("DotnetTool", PackageType(metadata));
+        Assert.Equal("genesys-dedup", command.Descendants("Command").Single().Attribute("Name")?.Value);
+        Assert.Equal(
+            [("linux-x64", "GenesysDedup.Cli.linux-x64"), ("any", "GenesysDedup.Cli.any")],
+            command.Descendants("RuntimeIdentifierPackage").Select(p => (p.Attribute("RuntimeIdentifier")?.Value, p.Attribute("Id")?.Value)));
         Assert.DoesNotContain(metadata.Descendants(), e => e.Name.LocalName == "dependency");
         Assert.Equal("README.md", Text(metadata, "readme"));
-        Assert.Contains(package.Entries, e => e.FullName == "README.md" && e.Length > 0);
         Assert.False(string.IsNullOrWhiteSpace(Text(metadata, "description")));
+    }
+
+    [Fact]
+    public void ToolPackage_ForLinuxX64_IsTheNativeExecutableWithItsSqliteAlone()
+    {
+        var command = ToolSettings("GenesysDedup.Cli.linux-x64", "tools/any/linux-x64/DotnetToolSettings.xml").Descendants("Command").Single();
+
+        Assert.Equal("DotnetToolRidPackage", PackageType(Nuspec("GenesysDedup.Cli.linux-x64")));
+        Assert.Equal("executable", command.Attribute("Runner")?.Value);
+        Assert.Equal("genesys-dedup", command.Attribute("EntryPoint")?.Value);
+        Assert.Equal(
+            ["tools/any/linux-x64/DotnetToolSettings.xml", "tools/any/linux-x64/genesys-dedup", "tools/any/linux-x64/libe_sqlite3.so"],
+            Entries("GenesysDedup.Cli.linux-x64").Where(n => n.StartsWith("tools/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ToolPackage_ForAnyPlatform_IsTheAssembliesWithEverythingTheyRunOn()
+    {
+        var command = ToolSettings("GenesysDedup.Cli.any", "tools/net10.0/any/DotnetToolSettings.xml").Descendants("Command").Single();
+
+        Assert.Equal("DotnetToolRidPackage", PackageType(Nuspec("GenesysDedup.Cli.any")));
+        Assert.Equal("dotnet", command.Attribute("Runner")?.Value);
+        Assert.Equal("genesys-dedup.dll", command.Attribute("EntryPoint")?.Value);
         Assert.Subset(
-            entries.ToHashSet(),
+            Entries("GenesysDedup.Cli.any").ToHashSet(),
             new[] { "genesys-dedup", "GenesysDedup.Hosting", "GenesysDedup.Stores.Redis", "GenesysDedup.Stores.DynamoDb", "System.CommandLine", "Spectre.Console" }
-                .Select(a => $"tools/net10.0/any/{a}.dll").ToHashSet());
+                .Select(a => $"tools/net10.0/any/{a}.dll")
+                .Append("tools/net10.0/any/runtimes/linux-x64/native/libe_sqlite3.so")
+                .Append("tools/net10.0/any/runtimes/osx-arm64/native/libe_sqlite3.dylib")
+                .Append("tools/net10.0/any/runtimes/win-x64/native/e_sqlite3.dll").ToHashSet());
     }
 
     /// <summary>README's Operate section: install the tool from the packed folder and ask it for an event's key.</summary>
@@ -118,6 +150,34 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
         var output = await PackagesFixture.RunAsync(tool, Samples.Text(Samples.Audit).ReplaceLineEndings(" "), "key", "-");
 
         Assert.Equal("-:1\tsha256:625852834bdcb0e566dc7fc18aa558371819488bb718c741b73750dad32d3cbe\tfingerprint", output.Trim());
+    }
+
+    /// <summary>On Linux x64 the installed command is the native executable, and it opens the SQLite store beside it.</summary>
+    [Fact]
+    public async Task Tool_InstalledOnLinuxX64_IsNativeAndReplaysIntoSqlite()
+    {
+        var tool = await packages.InstallToolAsync();
+        using var store = new TempDirectory();
+
+        var output = await PackagesFixture.RunAsync(tool, Samples.Text(Samples.Audit).ReplaceLineEndings(" "),
+            "replay", "-", "--json", "--set", "Handler:Kind=log", "--set", $"Dedup:Sqlite:Path={store.File("dedup.db")}");
+
+        Assert.Contains("genesysdedup.cli.linux-x64", new FileInfo(tool).ResolveLinkTarget(returnFinalTarget: true)?.FullName, StringComparison.Ordinal);
+        Assert.Contains("\"processed\":1,", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The portable package, as dotnet tool install lays it out on a machine without a native package.</summary>
+    [Fact]
+    public async Task ToolPackage_ForAnyPlatform_RunsOnTheSharedRuntimeAndReplaysIntoSqlite()
+    {
+        using var folder = new TempDirectory();
+        ZipFile.ExtractToDirectory(Path.Combine(packages.Feed, $"GenesysDedup.Cli.any.{packages.Version}.nupkg"), folder.Path);
+
+        var output = await PackagesFixture.RunAsync("dotnet", Samples.Text(Samples.Audit).ReplaceLineEndings(" "),
+            Path.Combine(folder.Path, "tools", "net10.0", "any", "genesys-dedup.dll"),
+            "replay", "-", "--json", "--set", "Handler:Kind=log", "--set", $"Dedup:Sqlite:Path={folder.File("dedup.db")}");
+
+        Assert.Contains("\"processed\":1,", output, StringComparison.Ordinal);
     }
 
     /// <summary>The worker, and an app whose own Mediator source generator runs beside GenesysDedup (no clash).</summary>
@@ -190,6 +250,22 @@ public sealed partial class PackagesTests(PackagesFixture packages) : IClassFixt
         var sample = File.ReadAllText(Path.Combine(PackagesFixture.Root, "samples", "Worker", "Program.cs"));
         Assert.Equal(sample.ReplaceLineEndings().Trim(), snippet.ReplaceLineEndings().Trim());
     }
+
+    private List<string> Entries(string id)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(packages.Feed, $"{id}.{packages.Version}.nupkg"));
+        return package.Entries.Select(e => e.FullName).ToList();
+    }
+
+    private XElement ToolSettings(string id, string path)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(packages.Feed, $"{id}.{packages.Version}.nupkg"));
+        using var stream = package.Entries.Single(e => e.FullName == path).Open();
+        return XDocument.Load(stream).Root!;
+    }
+
+    private static string? PackageType(XElement metadata) =>
+        metadata.Descendants().Single(e => e.Name.LocalName == "packageType").Attribute("name")?.Value;
 
     private XElement Nuspec(string id)
     {
