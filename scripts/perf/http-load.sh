@@ -68,6 +68,10 @@ tag() { # json label round extra-json
   tail -n 1 "$results" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(`   ${r.label.padEnd(40)} ${r.eventsPerSecond} /s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${r.maxRssMb?`  max RSS ${r.maxRssMb} MB`:""}${r.hostCpuMsPerEvent?`  host CPU ${r.hostCpuMsPerEvent} ms/event`:""}  load ${r.load1}${r.statuses?`  ${JSON.stringify(r.statuses)}`:""}`)'
 }
 
+# CPU time the VM's host took from this machine (all vCPUs, 1/100 s): it slows every figure of a run alike, and both
+# sides of a ratio only when they share it, so each run reports it.
+steal_ticks() { awk '/^cpu / {print $9}' /proc/stat; }
+
 # run_host STORE LABEL [extra env...]: start the host, warm it up, load it while sampling RSS, stop it.
 run_host() {
   local store=$1 label=$2; shift 2
@@ -87,16 +91,19 @@ run_host() {
   ( while kill -0 "$host" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$host/status" >> "$rss_file" 2>/dev/null || true; sleep 0.1; done ) &
   local sampler=$!
   local line cpu_before cpu_after
+  local steal_before; steal_before=$(steal_ticks)
   cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat")
   line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" -s scripts/perf/post-events.lua "$scheme://127.0.0.1:$port" | tail -n 1)
   cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
   kill "$sampler" 2>/dev/null || true
   local max_rss; max_rss=$(sort -n "$rss_file" | tail -n 1)
-  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\",\"hostCpuTicks\":$(( cpu_after - cpu_before ))}"
+  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\",\"hostCpuTicks\":$(( cpu_after - cpu_before )),\"stealTicks\":$(( $(steal_ticks) - steal_before ))}"
 
   if [ -n "${floor_label:-}" ]; then
+    cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat"); steal_before=$(steal_ticks)
     line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" -s scripts/perf/get-live.lua "$scheme://127.0.0.1:$port" | tail -n 1)
-    tag "$line" "$floor_label" "$round"
+    cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
+    tag "$line" "$floor_label" "$round" "{\"hostCpuTicks\":$(( cpu_after - cpu_before )),\"stealTicks\":$(( $(steal_ticks) - steal_before ))}"
   fi
   kill "$host" 2>/dev/null || true
   wait "$host" 2>/dev/null || true
@@ -191,3 +198,11 @@ node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().sp
 node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(r=>r.hostCpuMsPerEvent!==undefined);
   const by={}; for (const r of rows) (by[r.label]??=[]).push(r.hostCpuMsPerEvent);
   for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); console.log(`host CPU ${k}: median ${v[v.length>>1]} ms per event (${v[0]}–${v[v.length-1]})`); }' "$results" | tee -a "$OUT/summary.md"
+# Each ratio again from the host's CPU time per request (denominator's over numerator's, so it reads like the
+# throughput ratio): wrk shares the 2 cores with the host and takes more of them for POSTs than for GETs, and a noisy
+# machine moves requests/s far more than CPU per request.
+node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(r=>r.hostCpuMsPerEvent);
+  const cpu=(l,n)=>rows.find(r=>r.label===l&&r.round===n)?.hostCpuMsPerEvent;
+  for (const [name,num,den] of JSON.parse(require("fs").readFileSync(process.argv[2],"utf8"))) {
+    const v=[...new Set(rows.map(r=>r.round))].map(n=>[cpu(num,n),cpu(den,n)]).filter(([a,b])=>a&&b).map(([a,b])=>b/a).sort((a,b)=>a-b);
+    if (v.length) console.log(`host CPU per request, ${name}: median ${v[v.length>>1].toFixed(3)} (${v[0].toFixed(3)}–${v[v.length-1].toFixed(3)})`); }' "$results" "$OUT/ratios.json" | tee -a "$OUT/summary.md"
