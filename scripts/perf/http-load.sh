@@ -8,7 +8,7 @@
 # The host's RSS is sampled from /proc every 100 ms during each run (maximum reported), and its CPU time per request
 # (user + system from /proc/<pid>/stat over the run): a figure that a machine busy with other work inflates less.
 #
-#   scripts/perf/http-load.sh [memory] [redis] [sqlite] [sqlite-full] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
+#   scripts/perf/http-load.sh [memory] [redis] [sqlite] [sqlite-full] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http [HOST_DLL=…]
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
 #   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
 #   telemetry: also run each store with OTLP export of traces, metrics and logs (OTEL_EXPORTER_OTLP_ENDPOINT, http/protobuf,
@@ -39,9 +39,12 @@ for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; [ "$s" = gc ] && gc=
 # shellcheck source=scripts/perf/common.sh
 . scripts/perf/common.sh
 
-echo "== build host (Release)"
-dotnet build hosts/GenesysDedup.Hosts.Http -c Release -nologo -v quiet 2>&1 | grep -E 'error|warn' || true
-host_dll=$root/hosts/GenesysDedup.Hosts.Http/bin/Release/net10.0/GenesysDedup.Hosts.Http.dll
+# HOST_DLL: measure another build of the host (e.g. an older commit's, built in a worktree of its own) with this script.
+host_dll=${HOST_DLL:-$root/hosts/GenesysDedup.Hosts.Http/bin/Release/net10.0/GenesysDedup.Hosts.Http.dll}
+if [ -z "${HOST_DLL:-}" ]; then
+  echo "== build host (Release)"
+  dotnet build hosts/GenesysDedup.Hosts.Http -c Release -nologo -v quiet 2>&1 | grep -E 'error|warn' || true
+fi
 
 start_redis
 
