@@ -8,7 +8,7 @@
 # The host's RSS is sampled from /proc every 100 ms during each run (maximum reported), and its CPU time per request
 # (user + system from /proc/<pid>/stat over the run): a figure that a machine busy with other work inflates less.
 #
-#   scripts/perf/http-load.sh [memory] [redis] [sqlite] [sqlite-full] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http
+#   scripts/perf/http-load.sh [memory] [redis] [sqlite] [sqlite-full] [quiet] [gc]   ROUNDS=5 DURATION=10s CONNECTIONS=64 OUT=artifacts/perf-http [HOST_DLL=…]
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
 #   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
 #   telemetry: also run each store with OTLP export of traces, metrics and logs (OTEL_EXPORTER_OTLP_ENDPOINT, http/protobuf,
@@ -42,9 +42,12 @@ for s in "${stores[@]}"; do [ "$s" = quiet ] && quiet=true; [ "$s" = gc ] && gc=
 # shellcheck source=scripts/perf/common.sh
 . scripts/perf/common.sh
 
-echo "== build host (Release)"
-dotnet build hosts/GenesysDedup.Hosts.Http -c Release -nologo -v quiet 2>&1 | grep -E 'error|warn' || true
-host_dll=$root/hosts/GenesysDedup.Hosts.Http/bin/Release/net10.0/GenesysDedup.Hosts.Http.dll
+# HOST_DLL: measure another build of the host (e.g. an older commit's, built in a worktree of its own) with this script.
+host_dll=${HOST_DLL:-$root/hosts/GenesysDedup.Hosts.Http/bin/Release/net10.0/GenesysDedup.Hosts.Http.dll}
+if [ -z "${HOST_DLL:-}" ]; then
+  echo "== build host (Release)"
+  dotnet build hosts/GenesysDedup.Hosts.Http -c Release -nologo -v quiet 2>&1 | grep -E 'error|warn' || true
+fi
 
 start_redis
 
@@ -71,6 +74,10 @@ tag() { # json label round extra-json
   tail -n 1 "$results" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(`   ${r.label.padEnd(40)} ${r.eventsPerSecond} /s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${r.maxRssMb?`  max RSS ${r.maxRssMb} MB`:""}${r.hostCpuMsPerEvent?`  host CPU ${r.hostCpuMsPerEvent} ms/event`:""}  load ${r.load1}${r.statuses?`  ${JSON.stringify(r.statuses)}`:""}`)'
 }
 
+# CPU time the VM's host took from this machine (all vCPUs, 1/100 s): it slows every figure of a run alike, and both
+# sides of a ratio only when they share it, so each run reports it.
+steal_ticks() { awk '/^cpu / {print $9}' /proc/stat; }
+
 # run_host STORE LABEL [extra env...]: start the host, warm it up, load it while sampling RSS, stop it.
 run_host() {
   local store=$1 label=$2; shift 2
@@ -90,16 +97,19 @@ run_host() {
   ( while kill -0 "$host" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$host/status" >> "$rss_file" 2>/dev/null || true; sleep 0.1; done ) &
   local sampler=$!
   local line cpu_before cpu_after
+  local steal_before; steal_before=$(steal_ticks)
   cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat")
   line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" -s scripts/perf/post-events.lua "$scheme://127.0.0.1:$port" | tail -n 1)
   cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
   kill "$sampler" 2>/dev/null || true
   local max_rss; max_rss=$(sort -n "$rss_file" | tail -n 1)
-  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\",\"hostCpuTicks\":$(( cpu_after - cpu_before ))}"
+  tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\",\"hostCpuTicks\":$(( cpu_after - cpu_before )),\"stealTicks\":$(( $(steal_ticks) - steal_before ))}"
 
   if [ -n "${floor_label:-}" ]; then
+    cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat"); steal_before=$(steal_ticks)
     line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" -s scripts/perf/get-live.lua "$scheme://127.0.0.1:$port" | tail -n 1)
-    tag "$line" "$floor_label" "$round"
+    cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
+    tag "$line" "$floor_label" "$round" "{\"hostCpuTicks\":$(( cpu_after - cpu_before )),\"stealTicks\":$(( $(steal_ticks) - steal_before ))}"
   fi
   kill "$host" 2>/dev/null || true
   wait "$host" 2>/dev/null || true
@@ -245,3 +255,11 @@ node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().sp
 node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(r=>r.hostCpuMsPerEvent!==undefined);
   const by={}; for (const r of rows) (by[r.label]??=[]).push(r.hostCpuMsPerEvent);
   for (const [k,v] of Object.entries(by)) { v.sort((a,b)=>a-b); console.log(`host CPU ${k}: median ${v[v.length>>1]} ms per event (${v[0]}–${v[v.length-1]})`); }' "$results" | tee -a "$OUT/summary.md"
+# Each ratio again from the host's CPU time per request (denominator's over numerator's, so it reads like the
+# throughput ratio): wrk shares the 2 cores with the host and takes more of them for POSTs than for GETs, and a noisy
+# machine moves requests/s far more than CPU per request.
+node -e 'const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(r=>r.hostCpuMsPerEvent);
+  const cpu=(l,n)=>rows.find(r=>r.label===l&&r.round===n)?.hostCpuMsPerEvent;
+  for (const [name,num,den] of JSON.parse(require("fs").readFileSync(process.argv[2],"utf8"))) {
+    const v=[...new Set(rows.map(r=>r.round))].map(n=>[cpu(num,n),cpu(den,n)]).filter(([a,b])=>a&&b).map(([a,b])=>b/a).sort((a,b)=>a-b);
+    if (v.length) console.log(`host CPU per request, ${name}: median ${v[v.length>>1].toFixed(3)} (${v[0].toFixed(3)}–${v[v.length-1].toFixed(3)})`); }' "$results" "$OUT/ratios.json" | tee -a "$OUT/summary.md"
