@@ -30,6 +30,8 @@ internal sealed class LambdaRuntimeClient : IDisposable
             AllowAutoRedirect = false,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            // Talking to the Runtime API is no part of a delivery's trace: no client span, no trace header.
+            ActivityHeadersPropagator = null,
         };
         _http = new HttpClient(handler, disposeHandler: true)
         {

@@ -61,7 +61,9 @@ internal sealed class LambdaTelemetry(IServiceProvider services, TimeProvider ti
         });
         if (traces)
         {
-            telemetry.WithTracing(tracing => tracing.AddGenesysDedupOtlpTracing());
+            // .NET's own client spans ("System.Net.Http"): the http handler's POST is recorded under dedup.handler and its
+            // traceparent names that span. Without a listener .NET would send the id of a span nobody exports.
+            telemetry.WithTracing(tracing => tracing.AddGenesysDedupOtlpTracing().AddSource("System.Net.Http"));
         }
 
         if (metrics)

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Logs;
 
 namespace GenesysDedup.Hosts.Lambda;
 
@@ -59,6 +60,8 @@ internal static class Program
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         // A failed start is logged once, as the init error; the host would log it again with its stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
+        // OTLP export (when on) takes Warning and above; Logging:OpenTelemetry:LogLevel raises or lowers it.
+        builder.Logging.AddFilter<OpenTelemetryLoggerProvider>(null, LogLevel.Warning);
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
         if (string.Equals(configuration["AWS_LAMBDA_LOG_FORMAT"], "JSON", StringComparison.OrdinalIgnoreCase))
         {

@@ -12,7 +12,10 @@
 #   quiet: also run each store with Logging__LogLevel__Default=Warning (no line per processed event).
 #   gc:    also run each store with DOTNET_gcServer=1 (server GC, the Web SDK's default, instead of the host's workstation GC).
 #   telemetry: also run each store with OTLP export of traces, metrics and logs (OTEL_EXPORTER_OTLP_ENDPOINT, http/protobuf,
-#          every span sampled) to a sink on loopback that reads each request and answers 200.
+#          every span sampled) to a sink on loopback that reads each request and answers 200; and (memory) the same with
+#          1 trace in 10 sampled (OTEL_TRACES_SAMPLER=parentbased_traceidratio, _ARG=0.1), with logs exported from
+#          Information, and with traces alone. BASELINE_HOST_DLL=path/GenesysDedup.Hosts.Http.dll (another build) adds
+#          that build without and with export to each round.
 #   connections: also run memory and redis with a new connection per request (wrk -H "Connection: close"), and both
 #          ways over HTTPS (Kestrel:Certificates:Default from a throwaway ECDSA P-256 certificate made with openssl),
 #          as an API destination may call: keep-alive vs new connection, HTTP vs HTTPS, in one run. Each new-connection
@@ -55,7 +58,8 @@ if $telemetry; then
   sink_port=$(free_port)
   node -e 'require("http").createServer((q,s)=>{q.resume();q.on("end",()=>{s.writeHead(200,{"content-type":"application/x-protobuf"});s.end()})}).listen(Number(process.argv[1]),"127.0.0.1")' "$sink_port" &
   pids+=($!)
-  otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
+  # A queue large enough that no span is dropped: the default (2048 spans) overflows at these rates.
+  otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_BSP_MAX_QUEUE_SIZE=262144)
 fi
 
 scheme=http    # run_host's scheme and extra wrk arguments, set around a call
@@ -85,7 +89,7 @@ run_host() {
   local db; db=$(mktemp -u "${TMPDIR:-/tmp}/genesysdedup-http-XXXXXX.db")
   local tls=(); [ "$scheme" = https ] && tls=("${tls_env[@]}")
   env ASPNETCORE_URLS="$scheme://127.0.0.1:$port" "${tls[@]}" Dedup__Store="$store" Dedup__Redis__Configuration="127.0.0.1:$redis_port" \
-      Dedup__Sqlite__Path="$db" Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "$host_dll" > "$OUT/host-$store.log" 2>&1 &
+      Dedup__Sqlite__Path="$db" Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "${dll:-$host_dll}" > "$OUT/host-$store.log" 2>&1 &
   local host=$!
   pids+=($host)
   for _ in $(seq 200); do curl -skf "$scheme://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -205,7 +209,16 @@ for round in $(seq "$ROUNDS"); do
         $connections && connection_variants memory && handshake_costs
         $quiet && run_host memory "http memory, log level Warning" Logging__LogLevel__Default=Warning
         $gc && run_host memory "http memory, server GC" DOTNET_gcServer=1
-        $telemetry && run_host memory "http memory, OTLP export" "${otlp[@]}"
+        if $telemetry; then
+          run_host memory "http memory, OTLP export" "${otlp[@]}"
+          run_host memory "http memory, OTLP export, 1 trace in 10" "${otlp[@]}" OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
+          run_host memory "http memory, OTLP export, logs from Information" "${otlp[@]}" Logging__OpenTelemetry__LogLevel__Default=Information
+          run_host memory "http memory, OTLP traces only" OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="http://127.0.0.1:$sink_port/v1/traces" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_BSP_MAX_QUEUE_SIZE=262144
+          if [ -n "${BASELINE_HOST_DLL:-}" ]; then
+            dll=$BASELINE_HOST_DLL run_host memory "baseline http memory"
+            dll=$BASELINE_HOST_DLL run_host memory "baseline http memory, OTLP export" "${otlp[@]}"
+          fi
+        fi
         ;;
       sqlite)
         run_host sqlite "http sqlite"
@@ -238,6 +251,11 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["http memory (workstation GC) / server GC", "http memory", "http memory, server GC"],
   ["http redis (workstation GC) / server GC", "http redis", "http redis, server GC"],
   ["http memory OTLP export / off", "http memory, OTLP export", "http memory"],
+  ["http memory OTLP export, 1 trace in 10 / off", "http memory, OTLP export, 1 trace in 10", "http memory"],
+  ["http memory OTLP export, logs from Information / off", "http memory, OTLP export, logs from Information", "http memory"],
+  ["http memory OTLP traces only / off", "http memory, OTLP traces only", "http memory"],
+  ["http memory off / baseline off", "http memory", "baseline http memory"],
+  ["baseline http memory OTLP export / baseline off", "baseline http memory, OTLP export", "baseline http memory"],
   ["http redis OTLP export / off", "http redis, OTLP export", "http redis"],
   ["http memory, new connection per request / keep-alive", "http memory, new connection per request", "http memory"],
   ["https memory / http memory", "https memory", "http memory"],

@@ -34,7 +34,8 @@ internal sealed class DedupEngine(
     public async ValueTask<DedupResult> ProcessAsync(ReadOnlyMemory<byte> utf8Json, DeliveryInfo delivery, CancellationToken cancellationToken = default)
     {
         var started = time.GetTimestamp();
-        using var activity = DedupTelemetry.StartProcess(delivery);
+        using var span = DedupTelemetry.StartProcess(delivery);
+        var activity = DedupTelemetry.Recording(span);
         DedupResult result;
         try
         {
@@ -90,7 +91,7 @@ internal sealed class DedupEngine(
             {
                 // Store calls are never cancelled, only no longer waited for past the budget: a claim sent may still
                 // land. Then it blocks the key for one lease, and the retry after it wins.
-                var request = new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease) { TraceParent = activity?.Id, ClockSkew = _options.ClockSkew };
+                var request = new ClaimRequest(storeKey, owner, key.Fingerprint, now, now + lease) { TraceParent = DedupTelemetry.TraceParent(activity), ClockSkew = _options.ClockSkew };
                 claim = await ClaimAsync(request, lease, budget, cancellationToken).ConfigureAwait(false);
             }
             catch (DedupStoreUnavailableException ex)
@@ -130,7 +131,7 @@ internal sealed class DedupEngine(
             {
                 // Never cancelled: the handler already ran, and recording that is what stops a second run.
                 var completedAt = time.GetUtcNow();
-                var request = new CompleteRequest(storeKey, owner, key.Fingerprint, completedAt, completedAt + _options.Retention) { TraceParent = activity?.Id };
+                var request = new CompleteRequest(storeKey, owner, key.Fingerprint, completedAt, completedAt + _options.Retention) { TraceParent = DedupTelemetry.TraceParent(activity) };
                 if (!await budget.CallAsync("complete", () => store.CompleteAsync(request, CancellationToken.None)).ConfigureAwait(false))
                 {
                     // Fencing: our lease lapsed and another delivery holds the key; its record stands. Our handler
@@ -216,8 +217,8 @@ internal sealed class DedupEngine(
 
     private static async ValueTask RunHandlerAsync(IDedupHandler handler, DedupContext context, CancellationToken cancellationToken)
     {
-        using var activity = DedupTelemetry.Source.StartActivity(DedupTelemetry.HandlerSpan);
-        activity?.SetTag(DedupTelemetry.Handler, handler.GetType().Name);
+        using var activity = DedupTelemetry.StartChild(DedupTelemetry.HandlerSpan);
+        DedupTelemetry.Recording(activity)?.SetTag(DedupTelemetry.Handler, handler.GetType().Name);
         try
         {
             await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);

@@ -5,8 +5,8 @@ namespace GenesysDedup.Application;
 
 /// <summary>
 /// The one <see cref="ActivitySource"/>, named like the meter (<see cref="DedupMetrics.MeterName"/>), with the span and
-/// attribute names of docs/observability.md. Every caller checks for a null activity first: with nobody listening
-/// nothing is started, tagged or allocated.
+/// attribute names of docs/observability.md. With nobody listening nothing is started; a delivery the sampler left out
+/// (an activity that only carries the context on) gets no children, tags, link or stored trace context.
 /// </summary>
 internal static class DedupTelemetry
 {
@@ -36,6 +36,19 @@ internal static class DedupTelemetry
     /// <summary>Starts the delivery span under the transport's parent, or under the current activity when it gives none.</summary>
     public static Activity? StartProcess(DeliveryInfo delivery) =>
         Source.StartActivity(ProcessSpan, delivery.SpanKind, delivery.ParentContext);
+
+    /// <summary>
+    /// A child of the current span (a store call, a handler), unless that span was sampled out: its children would
+    /// be sampled out too, and the current span already carries the context on to an outbound call.
+    /// </summary>
+    public static Activity? StartChild(string name, ActivityKind kind = ActivityKind.Internal) =>
+        Activity.Current is { IsAllDataRequested: false } ? null : Source.StartActivity(name, kind);
+
+    /// <summary>The span when it records what it is given; null when there is none or the sampler left it out.</summary>
+    public static Activity? Recording(Activity? activity) => activity is { IsAllDataRequested: true } ? activity : null;
+
+    /// <summary>The W3C <c>traceparent</c> a record keeps for later links: only a recorded span's, the rest lead nowhere.</summary>
+    public static string? TraceParent(Activity? activity) => activity is { Recorded: true } ? activity.Id : null;
 
     /// <summary>What the delivery is about, once its key is known. Never the payload.</summary>
     public static void Describe(Activity activity, DedupEvent dedupEvent, DedupKey key, string ns)
@@ -73,10 +86,10 @@ internal static class DedupTelemetry
     /// </summary>
     public static bool RecordException(Activity? activity, Exception exception)
     {
-        if (activity is not null)
+        if (Recording(activity) is { } recording)
         {
-            activity.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
-            activity.AddException(exception);
+            recording.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+            recording.AddException(exception);
         }
 
         return false;

@@ -19,7 +19,7 @@ internal sealed class StoreBudget(TimeSpan total, TimeProvider time, DedupMetric
     public async ValueTask<T> CallAsync<T>(string operation, Func<ValueTask<T>> start)
     {
         var started = time.GetTimestamp();
-        using var activity = DedupTelemetry.Source.StartActivity(DedupTelemetry.StoreSpan(operation), ActivityKind.Client);
+        using var activity = DedupTelemetry.StartChild(DedupTelemetry.StoreSpan(operation), ActivityKind.Client);
         try
         {
             var call = start();

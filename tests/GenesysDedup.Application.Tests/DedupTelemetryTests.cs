@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using GenesysDedup.Domain;
 using GenesysDedup.Testing;
@@ -148,6 +149,33 @@ public sealed class DedupTelemetryTests : IDisposable
         Assert.Equal(parent.TraceId, process.TraceId);
         Assert.Equal(parent.SpanId, process.ParentSpanId);
         Assert.Equal(ActivityKind.Consumer, process.Kind);
+    }
+
+    [Fact]
+    public async Task Process_SampledOutParent_NoChildSpansNoTagsAndTheRecordKeepsNoTraceContext()
+    {
+        await using var engine = EngineHarness.Create();
+        var unsampled = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None, isRemote: true);
+        var started = new ConcurrentQueue<Activity>();
+        using var observer = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == DedupMetrics.MeterName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(observer);
+        var body = EventBuilder.UniqueGenesysEvent();
+
+        var result = await engine.Services.GetRequiredService<IEventDeduplicator>().ProcessAsync(body, new DeliveryInfo { ParentContext = unsampled });
+        var again = await engine.SendAsync(EventBuilder.Republish(body));
+
+        Assert.Equal(DedupOutcome.Processed, result.Outcome);
+        var process = Assert.Single(started, a => a.TraceId == unsampled.TraceId); // the delivery span alone carries "not sampled" on
+        Assert.Equal("dedup.process", process.OperationName);
+        Assert.Empty(process.TagObjects);
+        Assert.DoesNotContain(_spans, s => s.TraceId == unsampled.TraceId);
+        Assert.Null(engine.Store.Claims.First(c => c.Key.EndsWith(result.Key!, StringComparison.Ordinal)).TraceParent);
+        Assert.Empty(ProcessSpan(again.Key!, "duplicate").Links); // nothing recorded to link to
     }
 
     [Fact]

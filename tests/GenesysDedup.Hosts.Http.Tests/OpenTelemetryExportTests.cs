@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Xml.Linq;
 using GenesysDedup.Testing;
 using GenesysDedup.Testing.Otlp;
 
@@ -77,6 +79,12 @@ public sealed class OpenTelemetryExportTests
         Assert.Equal(2, failed.StatusCode);
         Assert.Contains(failed.Events, e => e.Name == "exception" && e.Attributes.ContainsKey("exception.type"));
 
+        // Logs are exported from Warning up (the failed delivery's line), not the host's Information lines.
+        Assert.Contains(receiver.Logs, l => l.Attributes.GetValueOrDefault("Outcome") == "failed");
+        Assert.All(receiver.Logs, l => Assert.True(l.SeverityNumber >= 13, $"exported below Warning: {l.Body}"));
+
+        AssertDrawsTheTraces(spans);
+
         var exported = string.Join('\n', spans.SelectMany(s => s.Attributes.Values.Concat(s.Events.SelectMany(e => e.Attributes.Values)).Append(s.StatusMessage)))
             + string.Join('\n', receiver.Metrics.SelectMany(m => m.Points.SelectMany(p => p.Values)))
             + string.Join('\n', receiver.Logs.SelectMany(l => l.Attributes.Values.Append(l.Body)));
@@ -84,5 +92,20 @@ public sealed class OpenTelemetryExportTests
         Assert.DoesNotContain(ApiKey, exported);
         Assert.DoesNotContain(Marker, exported.Replace("evt-otel-" + Marker, string.Empty, StringComparison.Ordinal));
         Assert.DoesNotContain("Bob Agent", exported);
+    }
+
+    /// <summary>
+    /// What scripts/trace-picture.sh draws for docs/observability.md, from this export: the processed delivery's span
+    /// with its store and handler spans indented under it, and the duplicate's link drawn as an arrow.
+    /// </summary>
+    private static void AssertDrawsTheTraces(IReadOnlyList<OtlpSpan> spans)
+    {
+        var svg = XDocument.Parse(TraceSvg.Draw(spans));
+        var rows = svg.Descendants().Where(e => e.Name.LocalName == "text" && e.Value.StartsWith("dedup.", StringComparison.Ordinal))
+            .Select(e => (Name: e.Value, X: double.Parse(e.Attribute("x")!.Value, CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(["dedup.process", "dedup.store.claim", "dedup.handler", "dedup.store.complete"], rows.Take(4).Select(r => r.Name));
+        Assert.All(rows.Skip(1).Take(3), row => Assert.Equal(rows[0].X + TraceSvg.Indent, row.X));
+        Assert.Equal(3, rows.Count(r => r.Name == "dedup.process"));
+        Assert.Single(svg.Descendants(), e => e.Name.LocalName == "path" && e.Attribute("marker-end") is not null);
     }
 }

@@ -65,6 +65,12 @@ public sealed class TelemetryProcessTests
         Assert.All(receiver.Spans, s => Assert.Equal(traceId, s.TraceId));
         Assert.DoesNotContain(receiver.Spans.SelectMany(s => s.Attributes.Values), value => value.Contains(marker, StringComparison.Ordinal));
         Assert.Contains(receiver.Metrics, m => m.Name == "genesys_dedup.events");
+        // The http handler's POST is a client span under dedup.handler, and its traceparent names that span.
+        var handler = Assert.Single(receiver.Spans, s => s.Name == "dedup.handler");
+        var delivered = Assert.Single(harness.Downstream.Deliveries);
+        var post = Assert.Single(receiver.Spans, s => s.TraceParent == delivered.TraceParent);
+        Assert.Equal(handler.SpanId, post.ParentSpanId);
+        Assert.Equal(3, post.Kind); // client
     }
 
     [Fact]

@@ -291,14 +291,14 @@ public static class WorkloadDriver
 
     private sealed record RunResult(double Seconds, double CpuSeconds, long[] LatencyTicks, Dictionary<DedupOutcome, int> Outcomes, RuntimeCounters Runtime);
 
-    /// <summary>What the runtime did during a run: threads, thread-pool work items, lock contention, collections.</summary>
-    private readonly record struct RuntimeCounters(int Threads, long WorkItems, long LockContentions, int Gen0, int Gen1, int Gen2)
+    /// <summary>What the runtime did during a run: threads, thread-pool work items, lock contention, collections, bytes allocated.</summary>
+    private readonly record struct RuntimeCounters(int Threads, long WorkItems, long LockContentions, int Gen0, int Gen1, int Gen2, long Allocated)
     {
         public static RuntimeCounters Now() => new(ThreadPool.ThreadCount, ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount,
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
 
         public RuntimeCounters Since(RuntimeCounters before) => new(Threads, WorkItems - before.WorkItems, LockContentions - before.LockContentions,
-            Gen0 - before.Gen0, Gen1 - before.Gen1, Gen2 - before.Gen2);
+            Gen0 - before.Gen0, Gen1 - before.Gen1, Gen2 - before.Gen2, Allocated - before.Allocated);
     }
 
     private static async Task<RunResult> ReplayAsync(int count, int concurrency, Func<int, Task<DedupOutcome?>> operation)
@@ -387,6 +387,7 @@ public static class WorkloadDriver
             json.WriteNumber("gen0", run.Runtime.Gen0);
             json.WriteNumber("gen1", run.Runtime.Gen1);
             json.WriteNumber("gen2", run.Runtime.Gen2);
+            json.WriteNumber("allocatedBytesPerEvent", Math.Round((double)run.Runtime.Allocated / events));
             json.WriteEndObject();
             if (mode != "floor")
             {

@@ -10,8 +10,10 @@ namespace GenesysDedup.Benchmarks.Workload;
 
 /// <summary>
 /// <c>--telemetry off|on|export</c>: off = nobody listens to the engine's spans and meter (the default); on = a tracer
-/// samples every span and a meter provider aggregates the metrics, exporting nothing; export = both export over
-/// OTLP/HTTP (protobuf, batched) to an <see cref="OtlpReceiver"/> in this process, which decodes what it gets.
+/// samples spans and a meter provider aggregates the metrics, exporting nothing; export = both export over OTLP/HTTP
+/// (protobuf, batched) to the collector that <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names, or without it to an
+/// <see cref="OtlpReceiver"/> in this process, which decodes what it gets. The sampler is the SDK's, so
+/// <c>OTEL_TRACES_SAMPLER</c>/<c>_ARG</c> apply (default: every delivery, as none has a parent here).
 /// </summary>
 internal sealed class WorkloadTelemetry : IAsyncDisposable
 {
@@ -38,14 +40,20 @@ internal sealed class WorkloadTelemetry : IAsyncDisposable
             case "on":
                 return new WorkloadTelemetry(
                     mode,
-                    Sdk.CreateTracerProviderBuilder().AddSource(DedupMetrics.MeterName).SetSampler(new AlwaysOnSampler()).Build(),
+                    Sdk.CreateTracerProviderBuilder().AddSource(DedupMetrics.MeterName).Build(),
                     Sdk.CreateMeterProviderBuilder().AddGenesysDedupMeter().Build(),
+                    null);
+            case "export" when !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")):
+                return new WorkloadTelemetry(
+                    mode,
+                    Sdk.CreateTracerProviderBuilder().AddGenesysDedupOtlpTracing().Build(),
+                    Sdk.CreateMeterProviderBuilder().AddGenesysDedupMeter().AddOtlpExporter().Build(),
                     null);
             case "export":
                 var receiver = await OtlpReceiver.StartAsync().ConfigureAwait(false);
                 return new WorkloadTelemetry(
                     mode,
-                    Sdk.CreateTracerProviderBuilder().AddSource(DedupMetrics.MeterName).SetSampler(new AlwaysOnSampler())
+                    Sdk.CreateTracerProviderBuilder().AddSource(DedupMetrics.MeterName)
                         .AddOtlpExporter(o => Point(o, receiver, "v1/traces")).Build(),
                     Sdk.CreateMeterProviderBuilder().AddGenesysDedupMeter().AddOtlpExporter(o => Point(o, receiver, "v1/metrics")).Build(),
                     receiver);

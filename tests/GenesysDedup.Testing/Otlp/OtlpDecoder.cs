@@ -46,18 +46,20 @@ internal static class OtlpDecoder
             {
                 var reader = new ProtobufReader(item);
                 var body = string.Empty;
+                var severity = 0;
                 var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
                 while (reader.TryReadField(out var field))
                 {
                     switch (field)
                     {
+                        case 2: severity = (int)reader.ReadVarint(); break;
                         case 5: body = ReadAnyValue(reader.ReadBytes()); break;
                         case 6: AddKeyValue(attributes, reader.ReadBytes()); break;
                         default: reader.Skip(); break;
                     }
                 }
 
-                logs.Add(new OtlpLogRecord(body, attributes));
+                logs.Add(new OtlpLogRecord(body, attributes) { SeverityNumber = severity });
             }
         });
         return logs;

@@ -146,4 +146,8 @@ public sealed record OtlpSpanLink(string TraceId, string SpanId);
 public sealed record OtlpMetric(string Scope, string Name, string Unit, IReadOnlyList<IReadOnlyDictionary<string, string>> Points);
 
 /// <summary>One log record: its body (the formatted message or template) and attributes.</summary>
-public sealed record OtlpLogRecord(string Body, IReadOnlyDictionary<string, string> Attributes);
+public sealed record OtlpLogRecord(string Body, IReadOnlyDictionary<string, string> Attributes)
+{
+    /// <summary>OTLP severity number: 9 info, 13 warn, 17 error, 21 fatal (0 when unset).</summary>
+    public int SeverityNumber { get; init; }
+}
