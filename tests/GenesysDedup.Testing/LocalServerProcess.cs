@@ -172,18 +172,20 @@ public sealed class LocalServerProcess : IAsyncDisposable
         {
             if (_process is { } process)
             {
-                Kill(process);
+                // The test runner kills its test host soon after the run; walking the process tree for each of a
+                // cluster's or Sentinel set's servers took long enough that some of them outlived it.
+                Kill(process, entireProcessTree: false);
             }
         }
     }
 
-    private static void Kill(Process process)
+    private static void Kill(Process process, bool entireProcessTree = true)
     {
         try
         {
             if (!process.HasExited)
             {
-                process.Kill(entireProcessTree: true);
+                process.Kill(entireProcessTree);
             }
         }
         catch (InvalidOperationException)
