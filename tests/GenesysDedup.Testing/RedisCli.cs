@@ -37,6 +37,18 @@ public static class RedisCli
         return await output;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="process"/>, a <c>redis-server</c> just started, answers on <paramref name="port"/>:
+    /// our own process, not another server that held the port first.
+    /// </summary>
+    public static Task WaitUntilServedByAsync(int port, LocalServerProcess process, TimeSpan timeout) =>
+        LoopbackPort.WaitUntilAsync(
+            async _ => process.ProcessId is not { } pid
+                ? throw new InvalidOperationException($"redis-server exited during start: {process.Describe()}")
+                : (await AtAsync(port, "INFO", "server")).Contains($"process_id:{pid}\r", StringComparison.Ordinal),
+            timeout,
+            () => $"node 127.0.0.1:{port} did not answer as process {process.ProcessId}. {process.Describe()}");
+
     /// <summary>The value of <paramref name="field"/> in an <c>INFO</c> answer (<c>field:value</c> lines), or null.</summary>
     public static string? InfoField(string info, string field) =>
         info.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..];

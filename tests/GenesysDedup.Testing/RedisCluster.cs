@@ -141,13 +141,7 @@ public sealed class RedisCluster : IAsyncDisposable
 
             foreach (var node in nodes)
             {
-                // Our own process must answer, not another server that held the port first.
-                await LoopbackPort.WaitUntilAsync(
-                    async _ => node.Process.ProcessId is not { } pid
-                        ? throw new InvalidOperationException($"redis-server exited during start: {node.Process.Describe()}")
-                        : (await RedisCli.AtAsync(node.Port, "INFO", "server")).Contains($"process_id:{pid}\r", StringComparison.Ordinal),
-                    StartTimeout,
-                    () => $"node {node.EndPoint} did not answer as process {node.Process.ProcessId}. {node.Process.Describe()}");
+                await RedisCli.WaitUntilServedByAsync(node.Port, node.Process, StartTimeout);
             }
 
             await RedisCli.RunAsync(["--cluster", "create", .. nodes.Select(n => n.EndPoint), "--cluster-replicas", "1", "--cluster-yes"]);

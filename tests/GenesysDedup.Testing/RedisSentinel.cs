@@ -82,8 +82,7 @@ public sealed class RedisSentinel : IAsyncDisposable
         {
             try
             {
-                var address = (await RedisCli.AtAsync(port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ServiceName)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                return int.Parse(address[1], CultureInfo.InvariantCulture);
+                return await PrimaryNamedByAsync(port);
             }
             catch (IOException)
             {
@@ -128,8 +127,7 @@ public sealed class RedisSentinel : IAsyncDisposable
                 var named = new HashSet<int>();
                 foreach (var (port, _) in _sentinels)
                 {
-                    var address = (await RedisCli.AtAsync(port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ServiceName)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    named.Add(int.Parse(address[1], CultureInfo.InvariantCulture));
+                    named.Add(await PrimaryNamedByAsync(port));
                 }
 
                 return named.Count == 1 && named.Single() is var primary && primary != killedPort
@@ -212,14 +210,7 @@ public sealed class RedisSentinel : IAsyncDisposable
         ]);
         _nodes[port] = process;
         process.Start();
-
-        // Our own process must answer, not another server that held the port first.
-        await LoopbackPort.WaitUntilAsync(
-            async _ => process.ProcessId is not { } pid
-                ? throw new InvalidOperationException($"redis-server exited during start: {process.Describe()}")
-                : (await RedisCli.AtAsync(port, "INFO", "server")).Contains($"process_id:{pid}\r", StringComparison.Ordinal),
-            StartTimeout,
-            () => $"node 127.0.0.1:{port} did not answer as process {process.ProcessId}. {process.Describe()}");
+        await RedisCli.WaitUntilServedByAsync(port, process, StartTimeout);
     }
 
     private void StartSentinel(int port, int primary)
@@ -238,6 +229,13 @@ public sealed class RedisSentinel : IAsyncDisposable
         var process = new LocalServerProcess(_server, [file, "--sentinel"]);
         _sentinels.Add((port, process));
         process.Start();
+    }
+
+    /// <summary>The port of the primary that the Sentinel on <paramref name="sentinelPort"/> names.</summary>
+    private static async Task<int> PrimaryNamedByAsync(int sentinelPort)
+    {
+        var address = (await RedisCli.AtAsync(sentinelPort, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ServiceName)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return int.Parse(address[1], CultureInfo.InvariantCulture);
     }
 
     private string Describe() =>
