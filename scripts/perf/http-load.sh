@@ -81,6 +81,7 @@ tag() { # json label round extra-json
 # CPU time the VM's host took from this machine (all vCPUs, 1/100 s): it slows every figure of a run alike, and both
 # sides of a ratio only when they share it, so each run reports it.
 steal_ticks() { awk '/^cpu / {print $9}' /proc/stat; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system of process $1
 
 # run_host STORE LABEL [extra env...]: start the host, warm it up, load it while sampling RSS, stop it.
 run_host() {
@@ -102,17 +103,17 @@ run_host() {
   local sampler=$!
   local line cpu_before cpu_after
   local steal_before; steal_before=$(steal_ticks)
-  cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat")
+  cpu_before=$(cpu_ticks "$host")
   line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" -s scripts/perf/post-events.lua "$scheme://127.0.0.1:$port" | tail -n 1)
-  cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
+  cpu_after=$(cpu_ticks "$host")
   kill "$sampler" 2>/dev/null || true
   local max_rss; max_rss=$(sort -n "$rss_file" | tail -n 1)
   tag "$line" "$label" "$round" "{\"maxRssMb\":$(( ${max_rss:-0} / 1024 )),\"idleRssMb\":$(( ${idle_rss:-0} / 1024 )),\"store\":\"$store\",\"hostCpuTicks\":$(( cpu_after - cpu_before )),\"stealTicks\":$(( $(steal_ticks) - steal_before ))}"
 
   if [ -n "${floor_label:-}" ]; then
-    cpu_before=$(awk '{print $14 + $15}' "/proc/$host/stat"); steal_before=$(steal_ticks)
+    cpu_before=$(cpu_ticks "$host"); steal_before=$(steal_ticks)
     line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" -s scripts/perf/get-live.lua "$scheme://127.0.0.1:$port" | tail -n 1)
-    cpu_after=$(awk '{print $14 + $15}' "/proc/$host/stat")
+    cpu_after=$(cpu_ticks "$host")
     tag "$line" "$floor_label" "$round" "{\"hostCpuTicks\":$(( cpu_after - cpu_before )),\"stealTicks\":$(( $(steal_ticks) - steal_before ))}"
   fi
   kill "$host" 2>/dev/null || true
@@ -151,9 +152,9 @@ connection_variants() {
 cpu_per_connection() {
   local server=$1 label=$2; shift 2
   local before after out n seconds client
-  before=$(awk '{print $14 + $15}' "/proc/$server/stat")
+  before=$(cpu_ticks "$server")
   out=$(/usr/bin/time -f 'client-cpu %U %S' "$@" 2>&1)
-  after=$(awk '{print $14 + $15}' "/proc/$server/stat")
+  after=$(cpu_ticks "$server")
   client=$(awk '/^client-cpu/ {print ($2 + $3) * 1000}' <<<"$out")
   if grep -q '^{' <<<"$out"; then
     n=$(grep '^{' <<<"$out" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).requests)')
