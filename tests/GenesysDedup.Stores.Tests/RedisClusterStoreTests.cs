@@ -16,8 +16,8 @@ public sealed class RedisClusterStoreTests : DedupStoreContractTests, IAsyncLife
 {
     private const string Prefix = "genesys-dedup-cluster-test:";
 
-    /// <summary>Short enough that a test of an unreachable replica answers quickly.</summary>
-    private static readonly TimeSpan WaitTimeout = TimeSpan.FromMilliseconds(500);
+    /// <summary>Short enough that a test waiting for a replica that does not exist answers quickly.</summary>
+    private static readonly TimeSpan MissingReplicaTimeout = TimeSpan.FromMilliseconds(500);
 
     private RedisCluster? _cluster;
     private ConnectionMultiplexer? _connection;
@@ -153,7 +153,7 @@ public sealed class RedisClusterStoreTests : DedupStoreContractTests, IAsyncLife
     [Fact]
     public async Task ClaimAndComplete_WaitingForTheOneReplicaOfEachPrimary_AreAcknowledged()
     {
-        var store = RedisStoreTests.NewStore(Connection, Prefix, new ReplicaWait(1, WaitTimeout));
+        var store = RedisStoreTests.NewStore(Connection, Prefix, RedisStoreTests.WaitForReplicas(1));
         var primaries = (await Cluster.GetTopologyAsync()).Where(n => n.IsPrimary && n.Slots.Count > 0).ToList();
 
         foreach (var key in KeysOnEveryPrimary(primaries, perPrimary: 2))
@@ -168,7 +168,7 @@ public sealed class RedisClusterStoreTests : DedupStoreContractTests, IAsyncLife
     [Fact]
     public async Task ClaimAndComplete_WaitingForMoreReplicasThanThePrimaryHas_AreUnavailable()
     {
-        var store = RedisStoreTests.NewStore(Connection, Prefix, new ReplicaWait(2, WaitTimeout));
+        var store = RedisStoreTests.NewStore(Connection, Prefix, new ReplicaWait(2, MissingReplicaTimeout));
         var key = NewKey();
 
         var claim = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(key, "o1", store: store));
@@ -186,14 +186,15 @@ public sealed class RedisClusterStoreTests : DedupStoreContractTests, IAsyncLife
     {
         await using var cluster = await RedisCluster.StartDedicatedAsync();
         await using var connection = await RedisStoreTests.ConnectAsync(cluster.Configuration);
-        var store = RedisStoreTests.NewStore(connection, Prefix, new ReplicaWait(1, WaitTimeout));
+        var store = RedisStoreTests.NewStore(connection, Prefix, RedisStoreTests.WaitForReplicas(1));
         var topology = await cluster.GetTopologyAsync();
         var primaries = topology.Where(n => n.IsPrimary && n.Slots.Count > 0).ToList();
         var (lonely, failing) = (primaries[0], primaries[1]);
 
         // A primary whose replica is gone still takes the write, but nobody acknowledges it.
         await cluster.KillAsync(topology.Single(n => n.PrimaryId == lonely.Id).Port);
-        var unreplicated = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(KeysOnEveryPrimary([lonely], 1)[0], "o1", store: store));
+        var impatient = RedisStoreTests.NewStore(connection, Prefix, new ReplicaWait(1, MissingReplicaTimeout));
+        var unreplicated = await Assert.ThrowsAsync<DedupStoreUnavailableException>(() => ClaimAsync(KeysOnEveryPrimary([lonely], 1)[0], "o1", store: impatient));
         Assert.Contains("0 of 1 replicas", unreplicated.Message, StringComparison.Ordinal);
 
         // A record its replica acknowledged outlives its primary: the promoted replica answers duplicate.

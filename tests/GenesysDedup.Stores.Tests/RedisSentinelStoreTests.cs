@@ -13,8 +13,6 @@ public sealed class RedisSentinelStoreTests : DedupStoreContractTests, IAsyncLif
 {
     private const string Prefix = "genesys-dedup-sentinel-test:";
 
-    private static readonly TimeSpan WaitTimeout = TimeSpan.FromMilliseconds(500);
-
     private ConnectionMultiplexer? _connection;
     private RedisDedupStore? _store;
 
@@ -39,7 +37,7 @@ public sealed class RedisSentinelStoreTests : DedupStoreContractTests, IAsyncLif
     {
         await using var sentinel = await RedisSentinel.StartAsync();
         await using var connection = await RedisStoreTests.ConnectAsync(sentinel.Configuration);
-        var store = RedisStoreTests.NewStore(connection, Prefix, new ReplicaWait(1, WaitTimeout));
+        var store = RedisStoreTests.NewStore(connection, Prefix, RedisStoreTests.WaitForReplicas(1));
         var (done, held) = (NewKey(), NewKey());
         Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(done, "o1", store: store)).Status);
         Assert.True(await CompleteAsync(done, "o1", store: store));

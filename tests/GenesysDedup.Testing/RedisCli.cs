@@ -49,6 +49,24 @@ public static class RedisCli
             timeout,
             () => $"node 127.0.0.1:{port} did not answer as process {process.ProcessId}. {process.Describe()}");
 
+    /// <summary>
+    /// Whether the replica on <paramref name="replicaPort"/> is in sync with the primary on <paramref name="primaryPort"/>
+    /// as both see it: the replica's link is up and the primary lists it <c>state=online</c>. The replica reports its
+    /// link up before the primary takes it online (after a diskless sync the primary waits for its first
+    /// acknowledgement, sent once a second), and until then <c>WAIT</c> does not count it.
+    /// </summary>
+    public static async Task<bool> InSyncAsync(int primaryPort, int replicaPort)
+    {
+        if (InfoField(await AtAsync(replicaPort, "INFO", "replication"), "master_link_status") != "up")
+        {
+            return false;
+        }
+
+        var onPrimary = (await AtAsync(primaryPort, "INFO", "replication")).Split('\n', StringSplitOptions.TrimEntries);
+        return onPrimary.Any(l => l.StartsWith("slave", StringComparison.Ordinal)
+            && l.Contains(string.Create(CultureInfo.InvariantCulture, $",port={replicaPort},state=online,"), StringComparison.Ordinal));
+    }
+
     /// <summary>The value of <paramref name="field"/> in an <c>INFO</c> answer (<c>field:value</c> lines), or null.</summary>
     public static string? InfoField(string info, string field) =>
         info.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..];

@@ -7,8 +7,8 @@ namespace GenesysDedup.Testing;
 /// persistence, joined by <c>redis-cli --cluster create … --cluster-replicas 1</c> into three primaries with one replica
 /// each. Started once per test assembly (<see cref="GetSharedAsync"/>) or per test that kills nodes
 /// (<see cref="StartDedicatedAsync"/>); ready when every node says <c>cluster_state:ok</c>, knows all six nodes and
-/// every replica's link to its primary is up. A short node timeout (2 s) makes a replica take over a killed primary
-/// within a few seconds. Needs <c>redis-server</c> and <c>redis-cli</c> on PATH (Debian: the redis-server package).
+/// every replica is in sync with its primary (its link up, the primary streaming to it). A short node timeout (2 s)
+/// makes a replica take over a killed primary within a few seconds. Needs <c>redis-server</c> and <c>redis-cli</c> on PATH (Debian: the redis-server package).
 /// </summary>
 public sealed class RedisCluster : IAsyncDisposable
 {
@@ -60,7 +60,7 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <summary>
     /// Waits until every running node says <c>cluster_state:ok</c>, every running node knows the same
     /// three primaries serving all 16384 slots, and every running node is one of them or a
-    /// replica whose link to its primary is up.
+    /// replica in sync with its primary as both see it (<see cref="RedisCli.InSyncAsync"/>).
     /// </summary>
     public Task WaitUntilHealthyAsync(TimeSpan? timeout = null) =>
         LoopbackPort.WaitUntilAsync(
@@ -81,7 +81,9 @@ public sealed class RedisCluster : IAsyncDisposable
                     }
 
                     var self = topology.Single(n => n.IsSelf);
-                    if (self.IsPrimary ? self.Slots.Count == 0 : !(await RedisCli.AtAsync(node.Port, "INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal))
+                    if (self.IsPrimary
+                        ? self.Slots.Count == 0
+                        : topology.FirstOrDefault(n => n.Id == self.PrimaryId) is not { } primary || !await RedisCli.InSyncAsync(primary.Port, node.Port))
                     {
                         return false;
                     }

@@ -6,7 +6,7 @@ namespace GenesysDedup.Testing;
 /// A Sentinel-managed Redis on loopback: a primary and its replica (<c>redis-server</c> without persistence) and three
 /// <c>redis-server --sentinel</c> processes watching them as service <see cref="ServiceName"/> with a quorum of two,
 /// all on free ports. Ready when every Sentinel knows the primary, its replica and the two other Sentinels, and the
-/// replica's link is up. A short <see cref="DownAfter"/> makes the Sentinels promote the replica of a killed primary
+/// replica is in sync (its link up, the primary streaming to it). A short <see cref="DownAfter"/> makes the Sentinels promote the replica of a killed primary
 /// within a few seconds. Shared by the tests of an assembly (<see cref="GetSharedAsync"/>) or started per test or run
 /// that kills nodes (<see cref="StartAsync"/>). Needs
 /// <c>redis-server</c> and <c>redis-cli</c> on PATH (Debian: the redis-server package; its binary runs Sentinel too).
@@ -139,7 +139,7 @@ public sealed class RedisSentinel : IAsyncDisposable
     /// <summary>
     /// Starts the killed node again on its port as the replica of the current primary (an operator replacing a failed
     /// node does the same: started as a primary with no data, it would be one until a Sentinel turned it) and waits
-    /// until every Sentinel sees it and its link is up.
+    /// until every Sentinel sees it and it is in sync.
     /// </summary>
     public async Task RejoinAsync(int killedPort)
     {
@@ -164,7 +164,7 @@ public sealed class RedisSentinel : IAsyncDisposable
 
     /// <summary>
     /// Every Sentinel names the same primary, which says so, and lists one replica and two other Sentinels, none of them
-    /// down; the replica's link to the primary is up.
+    /// down; the replica is in sync as both it and the primary see it (<see cref="RedisCli.InSyncAsync"/>).
     /// </summary>
     private Task WaitUntilHealthyAsync(TimeSpan timeout) =>
         LoopbackPort.WaitUntilAsync(
@@ -172,7 +172,7 @@ public sealed class RedisSentinel : IAsyncDisposable
             {
                 var primary = await GetPrimaryPortAsync();
                 if (RedisCli.InfoField(await RedisCli.AtAsync(primary, "INFO", "replication"), "role") != "master"
-                    || RedisCli.InfoField(await RedisCli.AtAsync(OtherNode(primary), "INFO", "replication"), "master_link_status") != "up")
+                    || !await RedisCli.InSyncAsync(primary, OtherNode(primary)))
                 {
                     return false;
                 }
