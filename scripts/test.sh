@@ -17,8 +17,8 @@ cleanup() {
 }
 trap cleanup EXIT
 set +e
-# A hung test fails the run (with a dump) instead of eating CI's time. 15 minutes, not 5: the packaging tests pack the
-# solution, Native AOT compile of the tool included, which took over 5 minutes on 2 busy cores.
+# A hung test fails the run (with a dump) instead of eating CI's time. 15 minutes of silence, not 5: the packaging tests
+# pack the solution, Native AOT compile of the tool included, which took over 5 minutes on 2 busy cores.
 dotnet test GenesysDedup.sln --configuration Release --blame-hang-timeout 15m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e

@@ -136,11 +136,17 @@ public sealed class PackagesFixture : IAsyncLifetime
         return start;
     }
 
+    /// <summary>
+    /// How long one dotnet command may run. Packing Native AOT compiles the tool (3-4 minutes of CPU on a quiet machine,
+    /// over 5 on 2 busy cores); kept under test.sh's 15-minute hang timeout so this message, not a dump, says what hung.
+    /// </summary>
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(12);
+
     private static async Task<string> CollectAsync(Process process, string what)
     {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var hang = new CancellationTokenSource(CommandTimeout);
         try
         {
             await process.WaitForExitAsync(hang.Token);
@@ -148,7 +154,7 @@ public sealed class PackagesFixture : IAsyncLifetime
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{what} did not exit within 5 minutes:\n{await stdout}\n{await stderr}");
+            throw new TimeoutException($"{what} did not exit within {CommandTimeout.TotalMinutes} minutes:\n{await stdout}\n{await stderr}");
         }
 
         var output = await stdout + await stderr;
