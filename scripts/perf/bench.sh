@@ -7,8 +7,9 @@
 # Starts its own redis-server and dynalite on free loopback ports (stopped by process id on exit), generates the
 # standard workload (5,000 events, 30 % re-publishes), then runs every measurement ROUNDS times, round by round, each
 # engine figure next to its floor. Every run is one JSON line in $OUT/results.jsonl (with its label and round);
-# $OUT/summary.md has medians with min–max and the per-round ratios. Every measurement first warms up for 4 s on
-# passes of the workload (steady state: tiered JIT and PGO done). Loopback only; each run is bounded (the warm-up,
+# $OUT/summary.md has medians with min–max and the per-round ratios. Every measurement first warms up on passes of
+# the workload for 4 s, and on until the JIT has been quiet for a second (steady state: tiered JIT and PGO done; at
+# most 60 s). Loopback only; each run is bounded (the warm-up,
 # then 5,000 events, 20,000 floor operations or 100,000 redis-benchmark requests) and the script stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
@@ -49,7 +50,7 @@ public static class WorkloadDriver
 
         // Steady state, as a long-running host sees it: the engine's code is tiered up and profiled (tiered PGO) only
         // after thousands of calls, so a short run from a cold start would measure the JIT, not the engine.
-        var warmup = TimeSpan.FromSeconds(args.GetDouble("warmup-seconds", 4));
+        var warmup = new WarmUp(TimeSpan.FromSeconds(args.GetDouble("warmup-seconds", 4)), TimeSpan.FromSeconds(args.GetDouble("warmup-max-seconds", 60)));
         var events = await ReadEventsAsync(args.Require("events")).ConfigureAwait(false);
         var runId = Guid.NewGuid().ToString("N")[..12];
         await using var telemetry = await WorkloadTelemetry.StartAsync(args.Get("telemetry") ?? "off").ConfigureAwait(false);
@@ -61,23 +62,23 @@ public static class WorkloadDriver
         var services = host.Services;
         var counting = (CountingDedupStore)services.GetRequiredService<IDedupStore>();
 
+        // On during the warm-up too, so that the measured run's metric path is as warm as the engine's.
+        using var phases = new PhaseTimings();
         Func<int, Task<DedupOutcome?>> operation;
         if (mode == "engine")
         {
-            var sender = services.GetRequiredService<ISender>();
-            operation = async i => (await sender.Send(new ProcessEvent(events[i])).ConfigureAwait(false)).Outcome;
+            operation = Send(services.GetRequiredService<ISender>(), events);
 
             // Each warm-up pass replays the file unchanged in a Dedup namespace of its own (so in an engine of its own,
             // the namespace being the engine's setting): its keys, whatever source gives them, are never the measured
             // run's, which therefore finds every original new. The code it tiers up is the process's, shared.
-            await WarmUpAsync(warmup, async pass =>
+            await warmup.RunAsync(async pass =>
             {
                 using var warmupHost = await StartHostAsync(new Dictionary<string, string?>(settings)
                 {
                     ["Dedup:Namespace"] = $"warmup-{runId}-{pass}",
                 }).ConfigureAwait(false);
-                var warmupSender = warmupHost.Services.GetRequiredService<ISender>();
-                var result = await ReplayAsync(events.Length, concurrency, async i => (await warmupSender.Send(new ProcessEvent(events[i])).ConfigureAwait(false)).Outcome).ConfigureAwait(false);
+                var result = await ReplayAsync(events.Length, concurrency, Send(warmupHost.Services.GetRequiredService<ISender>(), events)).ConfigureAwait(false);
                 await warmupHost.StopAsync().ConfigureAwait(false);
                 return result;
             }).ConfigureAwait(false);
@@ -85,11 +86,11 @@ public static class WorkloadDriver
         else
         {
             operation = mode == "floor" ? FloorOperation(store, services, runId, sqliteFile) : AdapterOperation(counting, runId);
-            await WarmUpAsync(warmup, _ => ReplayAsync(events.Length, concurrency, operation)).ConfigureAwait(false);
+            await warmup.RunAsync(_ => ReplayAsync(events.Length, concurrency, operation)).ConfigureAwait(false);
         }
 
         counting.Reset();
-        using var phases = new PhaseTimings();
+        phases.Clear();
         var multiplexer = store == "redis" ? services.GetRequiredService<IConnectionMultiplexer>() : null;
         var operationsBefore = multiplexer?.GetCounters().Interactive.OperationCount ?? 0;
         var redisBefore = store == "redis" ? await RedisCommandCountsAsync(endpoint!).ConfigureAwait(false) : null;
@@ -102,7 +103,7 @@ public static class WorkloadDriver
         var roundTrips = (multiplexer?.GetCounters().Interactive.OperationCount ?? 0) - operationsBefore;
         await host.StopAsync().ConfigureAwait(false);
 
-        Console.WriteLine(Summary(sqliteFile is null ? store : $"sqlite synchronous={sqliteFile.Synchronous}", mode, concurrency, operations, run, counting, phases, roundTrips, redisBefore, redisAfter));
+        Console.WriteLine(Summary(sqliteFile is null ? store : $"sqlite synchronous={sqliteFile.Synchronous}", mode, concurrency, operations, run, warmup, counting, phases, roundTrips, redisBefore, redisAfter));
         Console.Error.WriteLine(telemetry.Describe()); // stdout stays one JSON line: the perf scripts parse it
         return run.Outcomes.Keys.Any(o => o is DedupOutcome.StoreUnavailable or DedupOutcome.Invalid or DedupOutcome.Failed) ? 1 : 0;
     }
@@ -139,13 +140,43 @@ public static class WorkloadDriver
         return settings;
     }
 
-    /// <summary>Runs whole passes until <paramref name="duration"/> has passed (at least one).</summary>
-    private static async Task WarmUpAsync(TimeSpan duration, Func<int, Task<RunResult>> pass)
+    /// <summary>One caller's send through the mediator: the same code for the warm-up and the measured run.</summary>
+    private static Func<int, Task<DedupOutcome?>> Send(ISender sender, byte[][] events) =>
+        async i => (await sender.Send(new ProcessEvent(events[i])).ConfigureAwait(false)).Outcome;
+
+    /// <summary>
+    /// Whole passes for at least <paramref name="minimum"/>, then on until the JIT has been quiet for a second (fewer
+    /// than <see cref="QuietMethods"/> methods compiled or tiered up in the last <see cref="QuietWindow"/> of passes)
+    /// or <paramref name="maximum"/> has passed. On a loaded machine tiering up takes longer than any fixed warm-up, and
+    /// the JIT's time is billed as the process's CPU.
+    /// </summary>
+    private sealed class WarmUp(TimeSpan minimum, TimeSpan maximum)
     {
-        var started = Stopwatch.GetTimestamp();
-        for (var i = 0; i == 0 || Stopwatch.GetElapsedTime(started) < duration; i++)
+        private const long QuietMethods = 10;
+        private static readonly TimeSpan QuietWindow = TimeSpan.FromSeconds(1);
+
+        public TimeSpan Took { get; private set; }
+
+        public int Passes { get; private set; }
+
+        /// <summary>Methods the JIT compiled in the last whole window of passes.</summary>
+        public long LastWindowJitted { get; private set; } = long.MaxValue;
+
+        public async Task RunAsync(Func<int, Task<RunResult>> pass)
         {
-            await pass(i).ConfigureAwait(false);
+            var started = Stopwatch.GetTimestamp();
+            var window = (Start: started, Jitted: JitInfo.GetCompiledMethodCount());
+            do
+            {
+                await pass(Passes++).ConfigureAwait(false);
+                Took = Stopwatch.GetElapsedTime(started);
+                if (Stopwatch.GetElapsedTime(window.Start) >= QuietWindow)
+                {
+                    LastWindowJitted = JitInfo.GetCompiledMethodCount() - window.Jitted;
+                    window = (Stopwatch.GetTimestamp(), JitInfo.GetCompiledMethodCount());
+                }
+            }
+            while (Took < minimum || (LastWindowJitted >= QuietMethods && Took < maximum));
         }
     }
 
@@ -291,14 +322,18 @@ public static class WorkloadDriver
 
     private sealed record RunResult(double Seconds, double CpuSeconds, long[] LatencyTicks, Dictionary<DedupOutcome, int> Outcomes, RuntimeCounters Runtime);
 
-    /// <summary>What the runtime did during a run: threads, thread-pool work items, lock contention, collections, bytes allocated.</summary>
-    private readonly record struct RuntimeCounters(int Threads, long WorkItems, long LockContentions, int Gen0, int Gen1, int Gen2, long Allocated)
+    /// <summary>
+    /// What the runtime did during a run: threads, thread-pool work items, lock contention, collections, bytes allocated,
+    /// and the JIT's compilations and time (billed to the process's CPU like the engine's own work).
+    /// </summary>
+    private readonly record struct RuntimeCounters(int Threads, long WorkItems, long LockContentions, int Gen0, int Gen1, int Gen2, long Allocated, long JitMethods, TimeSpan JitTime)
     {
         public static RuntimeCounters Now() => new(ThreadPool.ThreadCount, ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount,
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(),
+            JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
 
         public RuntimeCounters Since(RuntimeCounters before) => new(Threads, WorkItems - before.WorkItems, LockContentions - before.LockContentions,
-            Gen0 - before.Gen0, Gen1 - before.Gen1, Gen2 - before.Gen2, Allocated - before.Allocated);
+            Gen0 - before.Gen0, Gen1 - before.Gen1, Gen2 - before.Gen2, Allocated - before.Allocated, JitMethods - before.JitMethods, JitTime - before.JitTime);
     }
 
     private static async Task<RunResult> ReplayAsync(int count, int concurrency, Func<int, Task<DedupOutcome?>> operation)
@@ -358,7 +393,7 @@ public static class WorkloadDriver
         return counts;
     }
 
-    private static string Summary(string store, string mode, int concurrency, int events, RunResult run, CountingDedupStore counting,
+    private static string Summary(string store, string mode, int concurrency, int events, RunResult run, WarmUp warmup, CountingDedupStore counting,
         PhaseTimings phases, long redisRoundTrips, Dictionary<string, long>? redisBefore, Dictionary<string, long>? redisAfter)
     {
         var sorted = run.LatencyTicks.Order().ToArray();
@@ -380,6 +415,11 @@ public static class WorkloadDriver
             // This process's CPU time (all threads: engine, client I/O, GC) per event: what bounds throughput once the
             // store is not the limit, and a figure a busy machine's descheduling does not inflate.
             json.WriteNumber("cpuMsPerEvent", Math.Round(run.CpuSeconds * 1000 / events, 4));
+            json.WriteStartObject("warmup");
+            json.WriteNumber("seconds", Math.Round(warmup.Took.TotalSeconds, 1));
+            json.WriteNumber("passes", warmup.Passes);
+            json.WriteNumber("lastSecondMethodsJitted", warmup.LastWindowJitted);
+            json.WriteEndObject();
             json.WriteStartObject("runtime");
             json.WriteNumber("threadPoolThreads", run.Runtime.Threads);
             json.WriteNumber("workItemsPerEvent", Math.Round((double)run.Runtime.WorkItems / events, 2));
@@ -388,6 +428,8 @@ public static class WorkloadDriver
             json.WriteNumber("gen1", run.Runtime.Gen1);
             json.WriteNumber("gen2", run.Runtime.Gen2);
             json.WriteNumber("allocatedBytesPerEvent", Math.Round((double)run.Runtime.Allocated / events));
+            json.WriteNumber("methodsJitted", run.Runtime.JitMethods);
+            json.WriteNumber("jitMsPerEvent", Math.Round(run.Runtime.JitTime.TotalMilliseconds / events, 4));
             json.WriteEndObject();
             if (mode != "floor")
             {
