@@ -37,8 +37,8 @@ builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration, default
 builder.Services.AddGenesysDedupEvents(builder.Configuration);
 builder.Services.AddHealthChecks().AddGenesysDedupStoreHealthCheck(tags: ["ready"]);
 // Prometheus /metrics always; OTLP export of each signal only when an OTEL_EXPORTER_OTLP_*ENDPOINT names a collector.
-// Traces: ASP.NET Core's own request span (its inbound traceparent honoured, with the HTTP attributes the switch below
-// and UseRequestSpanAttributes give it) is the parent of dedup.process, and .NET's own client span carries the http
+// Traces: ASP.NET Core's own request span (its inbound traceparent honoured, its HTTP attributes from
+// UseRequestSpanAttributes) is the parent of dedup.process, and .NET's own client span carries the http
 // handler's traceparent on. Listening to the two sources directly skips the instrumentation packages' diagnostic
 // events, which every request paid for, sampled or not.
 var traced = OtlpExport.IsOn(builder.Configuration, OtlpExport.Traces);
@@ -52,9 +52,6 @@ var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
 });
 if (traced)
 {
-    // ASP.NET Core 11's default, set only when traced: without a tracer the request's activity (made for log scopes)
-    // would build the attributes for nobody.
-    AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
     telemetry.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", "System.Net.Http").AddGenesysDedupOtlpTracing());
 }
 

@@ -66,6 +66,7 @@ public sealed class OpenTelemetryExportTests
         Assert.Equal("Microsoft.AspNetCore", request.Scope);
         Assert.Equal("POST", request.Attributes.GetValueOrDefault("http.request.method"));
         Assert.Equal("POST /events", request.Name);
+        Assert.Equal("/events", request.Attributes.GetValueOrDefault("url.path"));
         Assert.Equal("/events", request.Attributes.GetValueOrDefault("http.route"));
         Assert.Equal("200", request.Attributes.GetValueOrDefault("http.response.status_code"));
         Assert.Equal("GenesysDedup", processed.Scope);
