@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # http-profile.sh LABEL HOST_DLL [ENV=VALUE...]: the HTTP host (memory store, its own appsettings) under wrk -c64 with
-# post-events.lua: 10 s warm-up, then perf record (999 Hz, call graphs) of the host for 8 s of load. Writes
+# post-events.lua: a warm-up of WARMUP (10s), then perf record (999 Hz, call graphs) of the host for 8 s of load. Writes
 # OUT/LABEL.data and prints events/s and host CPU per event. @SINK@ in an ENV value is the URL of a loopback OTLP sink
 # that answers 200. JIT frames are named through perf-PID.map (DOTNET_PerfMapEnabled=1, write-xor-execute off).
 # Shares by category: perf script -i OUT/LABEL.data | node scripts/perf/profile-categories.mjs
@@ -16,7 +16,7 @@ env ASPNETCORE_URLS="http://127.0.0.1:$port" Dedup__Store=memory DOTNET_PerfMapE
   $(for e in "$@"; do echo "${e//@SINK@/http://127.0.0.1:$sink}"; done) dotnet "$dll" > "$out/$label.host.log" 2>&1 &
 host=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-wrk -t2 -c64 -d10s -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+wrk -t2 -c64 -d"${WARMUP:-10s}" -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 before=$(awk '{print $14 + $15}' "/proc/$host/stat"); sb=$(awk '{print $14 + $15}' "/proc/$sinkpid/stat")
 perf record -F 999 -g -p "$host" -o "$out/$label.data" -- sleep 8 > /dev/null 2>&1 &
