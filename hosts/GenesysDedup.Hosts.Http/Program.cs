@@ -1,3 +1,4 @@
+using GenesysDedup.Hosts.Http;
 using GenesysDedup.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -36,8 +37,11 @@ builder.Services.AddGenesysDedupFromConfiguration(builder.Configuration, default
 builder.Services.AddGenesysDedupEvents(builder.Configuration);
 builder.Services.AddHealthChecks().AddGenesysDedupStoreHealthCheck(tags: ["ready"]);
 // Prometheus /metrics always; OTLP export of each signal only when an OTEL_EXPORTER_OTLP_*ENDPOINT names a collector.
-// Traces: the request span (its inbound traceparent honoured) is the parent of dedup.process; the http handler's
-// calls carry traceparent on.
+// Traces: ASP.NET Core's own request span (its inbound traceparent honoured, its HTTP attributes from
+// UseRequestSpanAttributes) is the parent of dedup.process, and .NET's own client span carries the http
+// handler's traceparent on. Listening to the two sources directly skips the instrumentation packages' diagnostic
+// events, which every request paid for, sampled or not.
+var traced = OtlpExport.IsOn(builder.Configuration, OtlpExport.Traces);
 var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
 {
     metrics.AddGenesysDedupMeter().AddPrometheusExporter();
@@ -46,9 +50,9 @@ var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         metrics.AddOtlpExporter();
     }
 });
-if (OtlpExport.IsOn(builder.Configuration, OtlpExport.Traces))
+if (traced)
 {
-    telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddGenesysDedupOtlpTracing());
+    telemetry.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", "System.Net.Http").AddGenesysDedupOtlpTracing());
 }
 
 if (OtlpExport.IsOn(builder.Configuration, OtlpExport.Logs))
@@ -57,6 +61,10 @@ if (OtlpExport.IsOn(builder.Configuration, OtlpExport.Logs))
 }
 
 var app = builder.Build();
+if (traced)
+{
+    app.UseRequestSpanAttributes();
+}
 
 app.MapGenesysDedupEvents("/events");
 app.MapGenesysDedupAdmin("/admin"); // only with Http:AdminApiKey set; x-admin-key on every request

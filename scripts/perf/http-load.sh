@@ -15,7 +15,7 @@
 #          every span sampled) to a sink on loopback that reads each request and answers 200; and (memory) the same with
 #          1 trace in 10 sampled (OTEL_TRACES_SAMPLER=parentbased_traceidratio, _ARG=0.1), with logs exported from
 #          Information, and with traces alone. BASELINE_HOST_DLL=path/GenesysDedup.Hosts.Http.dll (another build) adds
-#          that build without and with export to each round.
+#          that build without export, with export and with export of 1 trace in 10 to each round.
 #   connections: also run memory and redis with a new connection per request (wrk -H "Connection: close"), and both
 #          ways over HTTPS (Kestrel:Certificates:Default from a throwaway ECDSA P-256 certificate made with openssl),
 #          as an API destination may call: keep-alive vs new connection, HTTP vs HTTPS, in one run. Each new-connection
@@ -218,6 +218,7 @@ for round in $(seq "$ROUNDS"); do
           if [ -n "${BASELINE_HOST_DLL:-}" ]; then
             dll=$BASELINE_HOST_DLL run_host memory "baseline http memory"
             dll=$BASELINE_HOST_DLL run_host memory "baseline http memory, OTLP export" "${otlp[@]}"
+            dll=$BASELINE_HOST_DLL run_host memory "baseline http memory, OTLP export, 1 trace in 10" "${otlp[@]}" OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
           fi
         fi
         ;;
@@ -257,6 +258,7 @@ cat > "$OUT/ratios.json" <<'EOF'
   ["http memory OTLP traces only / off", "http memory, OTLP traces only", "http memory"],
   ["http memory off / baseline off", "http memory", "baseline http memory"],
   ["baseline http memory OTLP export / baseline off", "baseline http memory, OTLP export", "baseline http memory"],
+  ["baseline http memory OTLP export, 1 trace in 10 / baseline off", "baseline http memory, OTLP export, 1 trace in 10", "baseline http memory"],
   ["http redis OTLP export / off", "http redis, OTLP export", "http redis"],
   ["http memory, new connection per request / keep-alive", "http memory, new connection per request", "http memory"],
   ["https memory / http memory", "https memory", "http memory"],

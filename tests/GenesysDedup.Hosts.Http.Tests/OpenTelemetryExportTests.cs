@@ -63,6 +63,12 @@ public sealed class OpenTelemetryExportTests
         Assert.Equal(InboundTraceId, processed.TraceId);
         var request = Assert.Single(spans, s => s.SpanId == processed.ParentSpanId);
         Assert.Equal(InboundSpanId, request.ParentSpanId);
+        Assert.Equal("Microsoft.AspNetCore", request.Scope);
+        Assert.Equal("POST", request.Attributes.GetValueOrDefault("http.request.method"));
+        Assert.Equal("POST /events", request.Name);
+        Assert.Equal("/events", request.Attributes.GetValueOrDefault("url.path"));
+        Assert.Equal("/events", request.Attributes.GetValueOrDefault("http.route"));
+        Assert.Equal("200", request.Attributes.GetValueOrDefault("http.response.status_code"));
         Assert.Equal("GenesysDedup", processed.Scope);
         Assert.Contains(spans, s => s.Name == "dedup.store.claim" && s.ParentSpanId == processed.SpanId && s.Kind == 3);
         Assert.Contains(spans, s => s.Name == "dedup.store.complete" && s.ParentSpanId == processed.SpanId);
