@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace GenesysDedup.Hosts.Http;
@@ -24,6 +26,13 @@ internal static class RequestSpan
         activity.SetTag("server.address", request.Host.Host);
         activity.SetTag("server.port", request.Host.Port);
         activity.SetTag("http.response.status_code", context.Response.StatusCode);
+        if (context.Response.StatusCode >= 500)
+        {
+            // The HTTP conventions mark a server span failed on 5xx only (a 4xx is the client's).
+            activity.SetTag("error.type", context.Response.StatusCode.ToString(CultureInfo.InvariantCulture));
+            activity.SetStatus(ActivityStatusCode.Error);
+        }
+
         if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
         {
             activity.SetTag("http.route", route);

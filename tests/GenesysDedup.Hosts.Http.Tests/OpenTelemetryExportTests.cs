@@ -50,6 +50,7 @@ public sealed class OpenTelemetryExportTests
 
         await receiver.WaitUntilAsync(
             r => r.Spans.Count(s => s.Name == "dedup.process") >= 3
+                && r.Spans.Count(s => s.Scope == "Microsoft.AspNetCore" && s.Name == "POST /events") >= 3 // each ends after its response
                 && r.Metrics.Any(m => m.Name == "genesys_dedup.events" && m.Points.Any(p => p.GetValueOrDefault("outcome") == "failed"))
                 && r.Logs.Count > 0,
             ExportWait);
@@ -81,9 +82,13 @@ public sealed class OpenTelemetryExportTests
         Assert.NotEqual(processed.TraceId, duplicate.TraceId);
         Assert.Contains(new OtlpSpanLink(processed.TraceId, processed.SpanId), duplicate.Links);
 
-        // A failed handler: status Error with the exception event, on the handler span and the delivery span.
+        // A failed handler: status Error with the exception event, on the handler span and the delivery span; its
+        // request span (answered 500) is failed too, the processed one (200) is not.
         Assert.Equal(2, failed.StatusCode);
         Assert.Contains(failed.Events, e => e.Name == "exception" && e.Attributes.ContainsKey("exception.type"));
+        var failedRequest = Assert.Single(spans, s => s.SpanId == failed.ParentSpanId);
+        Assert.Equal(("500", "500", 2), (failedRequest.Attributes.GetValueOrDefault("http.response.status_code"), failedRequest.Attributes.GetValueOrDefault("error.type"), failedRequest.StatusCode));
+        Assert.NotEqual(2, request.StatusCode);
 
         // Logs are exported from Warning up (the failed delivery's line), not the host's Information lines.
         Assert.Contains(receiver.Logs, l => l.Attributes.GetValueOrDefault("Outcome") == "failed");
