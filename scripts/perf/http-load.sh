@@ -22,7 +22,7 @@
 #          run warms up for CONNECTION_WARMUP (30s). Then handshake_costs: host and client CPU per new TLS connection,
 #          beside a bare openssl s_server.
 #
-# Loopback only, bounded: each wrk run lasts DURATION (after a WARMUP of 5 s), and the script stops the host and
+# Loopback only, bounded: each wrk run lasts DURATION (after a WARMUP of 40 s), and the script stops the host and
 # redis-server it started (by process id) when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,7 +30,10 @@ root=$(pwd)
 
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-5s}  # tiered JIT and PGO settle before the measured run
+# Tiered JIT and PGO settle before the measured run. 40 s, not 5: after 5 s the JIT still took a sixth to a third of
+# the host's CPU (the export paths, run once per batch, tier up last), and the memory store measured ~7,000 events/s
+# where 40 s gave 14,000-19,500 and 0.46-0.50 of the floor (docs/performance.md, "Steady state").
+WARMUP=${WARMUP:-40s}
 CONNECTION_WARMUP=${CONNECTION_WARMUP:-30s}  # the same with a new connection per request (connections mode)
 CONNECTIONS=${CONNECTIONS:-64}
 OUT=${OUT:-$root/artifacts/perf-http}
