@@ -52,8 +52,8 @@ public static class RedisCli
     /// <summary>
     /// Whether the replica on <paramref name="replicaPort"/> is in sync with the primary on <paramref name="primaryPort"/>
     /// as both see it: the replica's link is up and the primary lists it <c>state=online</c>. The replica reports its
-    /// link up before the primary takes it online (after a diskless sync the primary waits for its first
-    /// acknowledgement, sent once a second), and until then <c>WAIT</c> does not count it.
+    /// link up before the primary takes it online (after a diskless sync the primary waits for the replica's first
+    /// acknowledgement), and until then <c>WAIT</c> does not count it.
     /// </summary>
     public static async Task<bool> InSyncAsync(int primaryPort, int replicaPort)
     {

@@ -8,7 +8,8 @@ namespace GenesysDedup.Testing;
 /// each. Started once per test assembly (<see cref="GetSharedAsync"/>) or per test that kills nodes
 /// (<see cref="StartDedicatedAsync"/>); ready when every node says <c>cluster_state:ok</c>, knows all six nodes and
 /// every replica is in sync with its primary (its link up, the primary streaming to it). A short node timeout (2 s)
-/// makes a replica take over a killed primary within a few seconds. Needs <c>redis-server</c> and <c>redis-cli</c> on PATH (Debian: the redis-server package).
+/// makes a replica take over a killed primary within a few seconds. Needs <c>redis-server</c> and <c>redis-cli</c> on
+/// PATH (Debian: the redis-server package).
 /// </summary>
 public sealed class RedisCluster : IAsyncDisposable
 {
