@@ -1,5 +1,5 @@
 # Shared set-up of the perf scripts (sourced, after cd to the repo root and OUT is set): the results file, servers
-# stopped by process id on exit, free loopback ports, and a local redis-server.
+# stopped by process id on exit, free loopback ports, CPU ticks of a process, an OTLP sink, and a local redis-server.
 
 mkdir -p "$OUT"
 results=$OUT/results.jsonl
@@ -9,6 +9,16 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system of process $1
+
+# Starts an OTLP/HTTP sink on a free loopback port that reads each export and answers 200; sets sink_port and sink_pid.
+start_otlp_sink() {
+  sink_port=$(free_port)
+  node -e 'require("http").createServer((q,s)=>{q.resume();q.on("end",()=>{s.writeHead(200,{"content-type":"application/x-protobuf"});s.end()})}).listen(Number(process.argv[1]),"127.0.0.1")' "$sink_port" &
+  sink_pid=$!
+  pids+=("$sink_pid")
+}
 
 # Starts redis-server on a free loopback port, waits until it answers, and sets redis_port.
 start_redis() {

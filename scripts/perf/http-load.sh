@@ -58,9 +58,7 @@ fi
 start_redis
 
 if $telemetry; then
-  sink_port=$(free_port)
-  node -e 'require("http").createServer((q,s)=>{q.resume();q.on("end",()=>{s.writeHead(200,{"content-type":"application/x-protobuf"});s.end()})}).listen(Number(process.argv[1]),"127.0.0.1")' "$sink_port" &
-  pids+=($!)
+  start_otlp_sink
   # A queue large enough that no span is dropped: the default (2048 spans) overflows at these rates.
   otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_BSP_MAX_QUEUE_SIZE=262144)
 fi
@@ -84,8 +82,6 @@ tag() { # json label round extra-json
 # CPU time the VM's host took from this machine (all vCPUs, 1/100 s): it slows every figure of a run alike, and both
 # sides of a ratio only when they share it, so each run reports it.
 steal_ticks() { awk '/^cpu / {print $9}' /proc/stat; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system of process $1
-
 # run_host STORE LABEL [extra env...]: start the host, warm it up, load it while sampling RSS, stop it.
 run_host() {
   local store=$1 label=$2; shift 2

@@ -7,24 +7,24 @@
 set -euo pipefail
 label=$1 dll=$2; shift 2
 cd "$(dirname "$0")/../.."
-out=${OUT:-artifacts/perf-profile}; mkdir -p "$out"
-port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-sink=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-node -e 'require("http").createServer((q,s)=>{q.resume();q.on("end",()=>{s.writeHead(200,{"content-type":"application/x-protobuf"});s.end()})}).listen(Number(process.argv[1]),"127.0.0.1")' "$sink" &
-sinkpid=$!
+OUT=${OUT:-artifacts/perf-profile}; out=$OUT
+# shellcheck source=scripts/perf/common.sh
+. scripts/perf/common.sh
+port=$(free_port)
+start_otlp_sink
 env ASPNETCORE_URLS="http://127.0.0.1:$port" Dedup__Store=memory DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
-  $(for e in "$@"; do echo "${e//@SINK@/http://127.0.0.1:$sink}"; done) dotnet "$dll" > "$out/$label.host.log" 2>&1 &
+  $(for e in "$@"; do echo "${e//@SINK@/http://127.0.0.1:$sink_port}"; done) dotnet "$dll" > "$out/$label.host.log" 2>&1 &
 host=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 wrk -t2 -c64 -d"${WARMUP:-10s}" -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-before=$(awk '{print $14 + $15}' "/proc/$host/stat"); sb=$(awk '{print $14 + $15}' "/proc/$sinkpid/stat")
+before=$(cpu_ticks "$host"); sb=$(cpu_ticks "$sink_pid")
 perf record -F 999 -g -p "$host" -o "$out/$label.data" -- sleep 8 > /dev/null 2>&1 &
 rec=$!
 line=$(wrk -t2 -c64 -d8s -s scripts/perf/post-events.lua "http://127.0.0.1:$port" | tail -n 1)
 wait $rec || true
-after=$(awk '{print $14 + $15}' "/proc/$host/stat"); sa=$(awk '{print $14 + $15}' "/proc/$sinkpid/stat")
+after=$(cpu_ticks "$host"); sa=$(cpu_ticks "$sink_pid")
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 n=$(node -e 'console.log(JSON.parse(process.argv[1]).requests)' "$line")
 echo "$label: $line host CPU ms/event $(node -e "console.log(($after-$before)*10/$n)") sink CPU ms/event $(node -e "console.log(($sa-$sb)*10/$n)")" | tee "$out/$label.summary"
-kill $host $sinkpid; wait $host 2>/dev/null || true
+kill $host; wait $host 2>/dev/null || true  # the sink stops with the script (common.sh)
