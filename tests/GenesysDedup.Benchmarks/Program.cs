@@ -50,7 +50,7 @@ public static class EntryPoint
                 await Console.Error.WriteLineAsync("""
                     usage:
                       bench [--filter '*'] [other BenchmarkDotNet options]
-                      workload --store memory|redis|dynamodb|sqlite [--endpoint host:port | http://host:port] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4 [--warmup-max-seconds 60]] [--telemetry off|on|export]
+                      workload --store memory|redis|dynamodb|sqlite [--endpoint host:port | http://host:port] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor [--operations N]] [--warmup-seconds 4 [--warmup-max-seconds 60]] [--telemetry off|metrics|on|export]
                       fill --store sqlite|memory [--synchronous normal|full] [--keys 1000000] [--concurrency 4]
                       generate --out FILE.jsonl [--events 5000] [--duplicates 0.3] [--seed 1]
                       hotpath [--size 1KB|4KB|64KB|1MB] [--seconds 1] [--repeat 5]

@@ -21,7 +21,7 @@ using StackExchange.Redis;
 namespace GenesysDedup.Benchmarks.Workload;
 
 /// <summary>
-/// <c>workload --store memory|redis|dynamodb|sqlite [--endpoint …] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor] [--telemetry off|on|export]</c>.
+/// <c>workload --store memory|redis|dynamodb|sqlite [--endpoint …] [--synchronous normal|full] --events FILE.jsonl --concurrency N [--floor] [--telemetry off|metrics|on|export]</c>.
 /// Composes the engine exactly as the hosts do (<c>AddGenesysDedupFromConfiguration</c>: <c>Dedup:Store</c> picks
 /// <c>UseMemoryStore()</c>/<c>UseRedisStore()</c>/<c>UseDynamoDbStore()</c>/<c>UseSqliteStore()</c>, log handler, hosted services started)
 /// with the store wrapped in a <see cref="CountingDedupStore"/>, replays the file through <c>ISender.Send(ProcessEvent)</c>

@@ -9,7 +9,9 @@ using OpenTelemetry.Trace;
 namespace GenesysDedup.Benchmarks.Workload;
 
 /// <summary>
-/// <c>--telemetry off|on|export</c>: off = nobody listens to the engine's spans and meter (the default); on = a tracer
+/// <c>--telemetry off|metrics|on|export</c>: off = nobody listens to the engine's spans and meter (the default);
+/// metrics = a meter provider aggregates the metrics and nobody listens to the spans, as in either host with no OTLP
+/// endpoint (the HTTP host's <c>/metrics</c>, the Lambda host's EMF), the baseline for the cost of tracing; on = a tracer
 /// samples spans and a meter provider aggregates the metrics, exporting nothing; export = both export over OTLP/HTTP
 /// (protobuf, batched) to the collector that <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names, or without it to an
 /// <see cref="OtlpReceiver"/> in this process, which decodes what it gets. The sampler is the SDK's, so
@@ -37,6 +39,8 @@ internal sealed class WorkloadTelemetry : IAsyncDisposable
         {
             case "off":
                 return new WorkloadTelemetry(mode, null, null, null);
+            case "metrics":
+                return new WorkloadTelemetry(mode, null, Sdk.CreateMeterProviderBuilder().AddGenesysDedupMeter().Build(), null);
             case "on":
                 return new WorkloadTelemetry(
                     mode,
@@ -58,7 +62,7 @@ internal sealed class WorkloadTelemetry : IAsyncDisposable
                     Sdk.CreateMeterProviderBuilder().AddGenesysDedupMeter().AddOtlpExporter(o => Point(o, receiver, "v1/metrics")).Build(),
                     receiver);
             default:
-                throw new ArgumentException("--telemetry must be off, on or export");
+                throw new ArgumentException("--telemetry must be off, metrics, on or export");
         }
     }
 
