@@ -47,7 +47,7 @@ public sealed record EventRecord(string Key, string Namespace, string KeySource,
 /// <param name="Status"><c>in_progress</c> or <c>completed</c>.</param>
 /// <param name="Fingerprint">The event's fingerprint, when the store keeps it.</param>
 /// <param name="LeaseExpiresAt">For <c>in_progress</c>: when the holder's lease lapses.</param>
-/// <param name="ProcessedAt">For <c>completed</c>: when, if the store records it.</param>
+/// <param name="ProcessedAt">For <c>completed</c>: when it completed; null for a record written before its store kept that.</param>
 /// <param name="ExpiresAt">When the record stops holding the key.</param>
 public sealed record EventRecordView(
     string Key, string Namespace, string Status, string? Fingerprint, DateTime? LeaseExpiresAt, DateTime? ProcessedAt, DateTime ExpiresAt);

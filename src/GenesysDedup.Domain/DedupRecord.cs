@@ -17,7 +17,7 @@ public enum DedupRecordStatus
 /// <param name="Status">In progress or completed.</param>
 /// <param name="Fingerprint">The event's fingerprint, when the store keeps its text.</param>
 /// <param name="LeaseExpiresAt">While in progress: when the holder's lease lapses.</param>
-/// <param name="ProcessedAt">Once completed: when, if the store records it.</param>
+/// <param name="ProcessedAt">Once completed: when (the engine's clock at completion, to the store's precision); null for a record written before the store kept it.</param>
 /// <param name="ExpiresAt">When the record stops holding the key (lease end, or retention end once completed).</param>
 public sealed record DedupRecord(DedupRecordStatus Status, string? Fingerprint, DateTimeOffset? LeaseExpiresAt, DateTimeOffset? ProcessedAt, DateTimeOffset ExpiresAt)
 {
@@ -25,7 +25,7 @@ public sealed record DedupRecord(DedupRecordStatus Status, string? Fingerprint, 
     /// What <paramref name="record"/> shows an operator at <paramref name="now"/>; null when it no longer holds the key
     /// (judged by <see cref="StoredRecord.IsLive(DateTimeOffset)"/>, like a claim).
     /// </summary>
-    public static DedupRecord? From(StoredRecord record, DateTimeOffset now, DateTimeOffset? processedAt = null)
+    public static DedupRecord? From(StoredRecord record, DateTimeOffset now)
     {
         if (!record.IsLive(now))
         {
@@ -37,7 +37,7 @@ public sealed record DedupRecord(DedupRecordStatus Status, string? Fingerprint, 
             completed ? DedupRecordStatus.Completed : DedupRecordStatus.InProgress,
             string.IsNullOrEmpty(record.Fingerprint) ? null : record.Fingerprint,
             completed ? null : record.LeaseExpiresAt,
-            completed ? processedAt : null,
+            completed ? record.ProcessedAt : null,
             record.ExpiresAt);
     }
 }

@@ -62,7 +62,7 @@ public readonly record struct ClaimRequest(string Key, string Owner, string Fing
 /// <param name="Key">The scoped key (namespace applied).</param>
 /// <param name="Owner">The token of the claim being completed.</param>
 /// <param name="Fingerprint">Written with the completion: a completion may find no record to keep it in.</param>
-/// <param name="Now">The time the completion is judged at.</param>
+/// <param name="Now">The time the completion is judged at, recorded as the event's processed-at time.</param>
 /// <param name="ExpiresAt">Until when the key answers duplicate (now + retention).</param>
 public readonly record struct CompleteRequest(string Key, string Owner, string Fingerprint, DateTimeOffset Now, DateTimeOffset ExpiresAt)
 {

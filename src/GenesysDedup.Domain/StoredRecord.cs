@@ -18,6 +18,12 @@ public readonly record struct StoredRecord(string Status, string Owner, string? 
     /// <summary>The W3C <c>traceparent</c> of the delivery that wrote the record; null when it kept none.</summary>
     public string? TraceParent { get; init; }
 
+    /// <summary>
+    /// When the event was completed (the completion's <see cref="CompleteRequest.Now"/>, to the store's precision); null
+    /// while in progress and for a record written before the store kept it.
+    /// </summary>
+    public DateTimeOffset? ProcessedAt { get; init; }
+
     /// <summary>Whether the record still blocks a claim at <paramref name="now"/>.</summary>
     public bool IsLive(DateTimeOffset now) => IsLive(Status == RecordStatus.Completed, LeaseExpiresAt, ExpiresAt, now);
 

@@ -61,11 +61,12 @@ internal static class DedupTable
         return new StoredRecord(status, owner, fingerprint, DateTimeOffset.FromUnixTimeMilliseconds(leaseMs), DateTimeOffset.FromUnixTimeSeconds(ttlSeconds))
         {
             TraceParent = TryGetString(item, TraceParent, out var traceParent) ? traceParent : null,
+            ProcessedAt = ProcessedAtOf(item),
         };
     }
 
     /// <summary>When the item's event was completed; null when the item does not say.</summary>
-    public static DateTimeOffset? ProcessedAtOf(Dictionary<string, AttributeValue> item) =>
+    private static DateTimeOffset? ProcessedAtOf(Dictionary<string, AttributeValue> item) =>
         TryGetNumber(item, ProcessedAt, out var seconds) && seconds is >= MinEpochSeconds and <= MaxEpochSeconds
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;

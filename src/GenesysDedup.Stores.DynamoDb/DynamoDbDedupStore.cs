@@ -180,7 +180,7 @@ internal sealed class DynamoDbDedupStore : IDedupStore
 
         var record = DedupTable.ToRecord(item)
             ?? throw new DedupStoreUnavailableException($"DynamoDB table '{_tableName}' holds an item for key '{key}' that is not in the GenesysDedup layout.");
-        return DedupRecord.From(record, now, DedupTable.ProcessedAtOf(item));
+        return DedupRecord.From(record, now);
     }
 
     /// <summary>One unconditional <c>DeleteItem</c> returning the old item, which says whether it still held the key.</summary>

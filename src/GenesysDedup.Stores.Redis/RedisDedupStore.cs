@@ -44,7 +44,7 @@ internal sealed class RedisDedupStore : IDedupStore
     {
         CheckOwner(request.Owner);
         var key = KeyOf(request.Key);
-        RedisValue claim = RedisRecord.Format(RecordStatus.InProgress, request.LeaseExpiresAt, request.LeaseExpiresAt, request.Owner, request.TraceParent, request.Fingerprint);
+        RedisValue claim = RedisRecord.FormatClaim(request.LeaseExpiresAt, request.Owner, request.TraceParent, request.Fingerprint);
         var leaseMs = TimeToLiveMs(request.Now, request.LeaseExpiresAt);
         var outcome = await CallAsync("claim", key, async database =>
         {
@@ -143,7 +143,7 @@ internal sealed class RedisDedupStore : IDedupStore
         }
     }
 
-    /// <remarks>The record does not say when it was completed, so processed-at is null.</remarks>
+    /// <remarks>Processed-at is the value's <c>ProcessedAt</c> field: null for a value written before it had one.</remarks>
     public async ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var redisKey = KeyOf(key);

@@ -4,16 +4,20 @@ using GenesysDedup.Domain;
 namespace GenesysDedup.Stores.Redis;
 
 /// <summary>
-/// The value stored at a key: one Redis string, six fields separated by <c>|</c>, fingerprint last so it may hold any
+/// The value stored at a key: one Redis string, seven fields separated by <c>|</c>, fingerprint last so it may hold any
 /// character:
 /// <code>
-/// Status|LeaseExpiresAt|ExpiresAt|Owner|TraceParent|Fingerprint
-/// IN_PROGRESS|1795780860000|1795780860000|3f2a…|00-4bf9…-00f0…-01|sha256:9c1e…
-/// COMPLETED|1795780860000|1795867200000|3f2a…||sha256:9c1e…
+/// Status|LeaseExpiresAt|ExpiresAt|Owner|TraceParent|ProcessedAt|Fingerprint
+/// IN_PROGRESS|1795780860000|1795780860000|3f2a…|00-4bf9…-00f0…-01||sha256:9c1e…
+/// COMPLETED|1795780860000|1795867205250|3f2a…||1795780805250|sha256:9c1e…
 /// </code>
 /// Times are epoch milliseconds of the engine's clock. <c>ExpiresAt</c> is the lease expiry while in progress and the
-/// end of the retention once completed. <c>TraceParent</c> is empty or a W3C <c>traceparent</c> (55 characters); a
-/// value written before it was kept has five fields and reads as a record without one. The Lua scripts in
+/// end of the retention once completed; <c>ProcessedAt</c> is empty while in progress and the completion time once
+/// completed. <c>TraceParent</c> is empty or a W3C <c>traceparent</c> (55 characters). Older values lack fields and
+/// read as records without them: five fields (no <c>TraceParent</c>, no <c>ProcessedAt</c>) or six (no
+/// <c>ProcessedAt</c>). A field after <c>Owner</c> counts as the trace context only when it is empty or has the
+/// <c>traceparent</c> shape, and the next as the completion time only when it is empty or digits; the engine's
+/// fingerprints start with <c>sha256:</c>, so an older value's fingerprint is never taken for either. The Lua scripts in
 /// <see cref="RedisScripts"/> read the same layout.
 /// </summary>
 internal static class RedisRecord
@@ -22,8 +26,12 @@ internal static class RedisRecord
 
     private const int TraceParentLength = 55;
 
-    public static string Format(string status, DateTimeOffset leaseExpiresAt, DateTimeOffset expiresAt, string owner, string? traceParent, string fingerprint) =>
-        string.Create(CultureInfo.InvariantCulture, $"{status}|{leaseExpiresAt.ToUnixTimeMilliseconds()}|{expiresAt.ToUnixTimeMilliseconds()}|{owner}|{TraceField(traceParent)}|{fingerprint}");
+    /// <summary>The value a claim writes: in progress until the lease's end, with no completion time.</summary>
+    public static string FormatClaim(DateTimeOffset leaseExpiresAt, string owner, string? traceParent, string fingerprint)
+    {
+        var lease = leaseExpiresAt.ToUnixTimeMilliseconds();
+        return string.Create(CultureInfo.InvariantCulture, $"{RecordStatus.InProgress}|{lease}|{lease}|{owner}|{TraceField(traceParent)}||{fingerprint}");
+    }
 
     /// <summary>The trace field as stored: the W3C <c>traceparent</c>, or empty when there is none or it is not one.</summary>
     public static string TraceField(string? traceParent) => IsTraceParent(traceParent) ? traceParent! : string.Empty;
@@ -64,7 +72,19 @@ internal static class RedisRecord
             rest = rest[(TraceParentLength + 1)..];
         }
 
-        record = new StoredRecord(statusText, owner.ToString(), rest.ToString(), leaseAt, expiresAt) { TraceParent = traceParent };
+        DateTimeOffset? processedAt = null;
+        var processedEnd = rest.IndexOf(Separator);
+        if (processedEnd == 0)
+        {
+            rest = rest[1..];
+        }
+        else if (processedEnd > 0 && TryParseTime(rest[..processedEnd], out var processed))
+        {
+            processedAt = processed;
+            rest = rest[(processedEnd + 1)..];
+        }
+
+        record = new StoredRecord(statusText, owner.ToString(), rest.ToString(), leaseAt, expiresAt) { TraceParent = traceParent, ProcessedAt = processedAt };
         return true;
     }
 

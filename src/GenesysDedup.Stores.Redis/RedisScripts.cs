@@ -3,7 +3,8 @@ namespace GenesysDedup.Stores.Redis;
 /// <summary>
 /// The server-side steps, each one atomic on one key (so they run unchanged on Redis Cluster). Lua rather than
 /// <c>SET … IFEQ</c>: IFEQ needs Redis 8.4 or Valkey 9, and managed Redis/Valkey fleets still run 6 and 7.
-/// The value layout is <see cref="RedisRecord"/>'s: <c>Status|LeaseExpiresAt|ExpiresAt|Owner|TraceParent|Fingerprint</c>.
+/// The value layout is <see cref="RedisRecord"/>'s: <c>Status|LeaseExpiresAt|ExpiresAt|Owner|TraceParent|ProcessedAt|Fingerprint</c>;
+/// the scripts read only the first four fields, which every older layout has too.
 /// </summary>
 internal static class RedisScripts
 {
@@ -24,8 +25,8 @@ internal static class RedisScripts
     /// written over our own record, over none (Redis expired our claim with its lease while the handler ran), and over
     /// a record that no longer holds the key by its stored times (judged as <c>StoredRecord.IsLive</c> does).
     /// KEYS[1] key; ARGV[1] owner; ARGV[2] fingerprint; ARGV[3] now (epoch ms); ARGV[4] record expiry (epoch ms);
-    /// ARGV[5] retention in ms; ARGV[6] trace parent (may be empty). Returns 1 when completed, 0 when another owner
-    /// holds the key.
+    /// ARGV[5] retention in ms; ARGV[6] trace parent (may be empty). The completion time written is ARGV[3]. Returns 1
+    /// when completed, 0 when another owner holds the key.
     /// </summary>
     public const string Complete = """
         local lease = ARGV[3]
@@ -45,7 +46,7 @@ internal static class RedisScripts
             end
           end
         end
-        redis.call('SET', KEYS[1], 'COMPLETED|' .. lease .. '|' .. ARGV[4] .. '|' .. ARGV[1] .. '|' .. ARGV[6] .. '|' .. ARGV[2], 'PX', ARGV[5])
+        redis.call('SET', KEYS[1], 'COMPLETED|' .. lease .. '|' .. ARGV[4] .. '|' .. ARGV[1] .. '|' .. ARGV[6] .. '|' .. ARGV[3] .. '|' .. ARGV[2], 'PX', ARGV[5])
         return 1
         """;
 

@@ -15,7 +15,7 @@ namespace GenesysDedup.Stores.Sqlite;
 internal sealed class SqliteDatabase : IDisposable
 {
     /// <summary>The layout this build writes (<c>PRAGMA user_version</c>); a file with none or an older one is migrated.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     /// <summary>
     /// How long a statement waits while another process holds the write lock. A delivery's claim (at most two writes)
@@ -45,36 +45,36 @@ internal sealed class SqliteDatabase : IDisposable
           fingerprint      TEXT    NOT NULL,
           lease_expires_at INTEGER NOT NULL,
           expires_at       INTEGER NOT NULL,
-          trace_parent     TEXT
+          trace_parent     TEXT,
+          processed_at     INTEGER
         ) WITHOUT ROWID;
-        PRAGMA user_version = 2;
+        PRAGMA user_version = 3;
         """;
 
-    // Version 1 had no trace context: its rows read as records without one.
-    private const string FromVersion1 = """
-        ALTER TABLE dedup_records ADD COLUMN trace_parent TEXT;
-        PRAGMA user_version = 2;
-        """;
+    // Version 1 had no trace context, version 2 no completion time: their rows read as records without them.
+    private const string FromVersion1 = "ALTER TABLE dedup_records ADD COLUMN trace_parent TEXT";
+    private const string FromVersion2 = "ALTER TABLE dedup_records ADD COLUMN processed_at INTEGER";
 
     private const string ClaimSql = """
         INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at, trace_parent)
         VALUES ($key, 0, $owner, $fingerprint, $lease, $lease, $trace)
         ON CONFLICT (key) DO UPDATE SET completed = 0, owner = excluded.owner, fingerprint = excluded.fingerprint,
-          lease_expires_at = excluded.lease_expires_at, expires_at = excluded.expires_at, trace_parent = excluded.trace_parent
+          lease_expires_at = excluded.lease_expires_at, expires_at = excluded.expires_at, trace_parent = excluded.trace_parent,
+          processed_at = NULL
         WHERE expires_at <= $now
         """;
 
     private const string ReadSql = """
-        SELECT completed, owner, fingerprint, lease_expires_at, expires_at, trace_parent FROM dedup_records WHERE key = $key
+        SELECT completed, owner, fingerprint, lease_expires_at, expires_at, trace_parent, processed_at FROM dedup_records WHERE key = $key
         """;
 
     // Over our own record (keeping its lease), over none, or over one that no longer blocks; never over another
-    // owner's live record (fencing).
+    // owner's live record (fencing). $now is also the completion time kept in processed_at.
     private const string CompleteSql = """
-        INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at, trace_parent)
-        VALUES ($key, 1, $owner, $fingerprint, $now, $expires, $trace)
+        INSERT INTO dedup_records (key, completed, owner, fingerprint, lease_expires_at, expires_at, trace_parent, processed_at)
+        VALUES ($key, 1, $owner, $fingerprint, $now, $expires, $trace, $now)
         ON CONFLICT (key) DO UPDATE SET completed = 1, owner = excluded.owner, fingerprint = excluded.fingerprint,
-          trace_parent = excluded.trace_parent,
+          trace_parent = excluded.trace_parent, processed_at = excluded.processed_at,
           lease_expires_at = CASE WHEN owner = excluded.owner THEN lease_expires_at ELSE excluded.lease_expires_at END,
           expires_at = excluded.expires_at
         WHERE owner = excluded.owner OR expires_at <= $now
@@ -239,6 +239,7 @@ internal sealed class SqliteDatabase : IDisposable
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)))
         {
             TraceParent = reader.IsDBNull(5) ? null : reader.GetString(5),
+            ProcessedAt = reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
         };
     }
 
@@ -307,16 +308,28 @@ internal sealed class SqliteDatabase : IDisposable
             return;
         }
 
-        // BEGIN IMMEDIATE: two processes starting on one new file migrate it one after the other.
+        // BEGIN IMMEDIATE: processes starting on one file migrate it one after the other, and each reads the version
+        // again once it holds the lock, so a file another process migrated meanwhile is left as it is.
         using var transaction = connection.BeginTransaction(deferred: false);
-        switch (VersionOf(connection))
+        version = VersionOf(connection);
+        if (version > SchemaVersion)
         {
-            case 0:
-                Execute(connection, Schema);
-                break;
-            case 1:
+            throw new NewerSchemaException(version);
+        }
+
+        if (version == 0)
+        {
+            Execute(connection, Schema);
+        }
+        else if (version < SchemaVersion)
+        {
+            if (version < 2)
+            {
                 Execute(connection, FromVersion1);
-                break;
+            }
+
+            Execute(connection, FromVersion2);
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {SchemaVersion}"));
         }
 
         transaction.Commit();

@@ -103,7 +103,7 @@ internal sealed class SqliteDedupStore : IDedupStore, IDisposable
             return true;
         }, cancellationToken).ConfigureAwait(false);
 
-    /// <remarks>The row does not say when it was completed, so processed-at is null.</remarks>
+    /// <remarks>Processed-at is the row's <c>processed_at</c> (epoch ms): null for a row completed before the column existed.</remarks>
     public ValueTask<DedupRecord?> FindAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
         RunAsync("look-up", key, (key, now), static (database, r) => database.Read(r.key) is { } held ? DedupRecord.From(held, r.now) : null, cancellationToken);
 

@@ -5,8 +5,9 @@ namespace GenesysDedup.Cli.Tests;
 
 /// <summary>
 /// One test's world: a working directory of its own, a counting downstream (real Kestrel) for the <c>http</c> handler,
-/// and a store on a real server (the assembly's redis-server or dynalite) with keys or a table of its own. The tool
-/// gets the store and handler as environment variables, as an operator on the host's machine has them.
+/// and a store on a real server (the assembly's redis-server or dynalite) with keys or a table of its own, or a SQLite
+/// file in its working directory. The tool gets the store and handler as environment variables, as an operator on the
+/// host's machine has them.
 /// </summary>
 internal sealed class CliWorld : IAsyncDisposable
 {
@@ -30,6 +31,7 @@ internal sealed class CliWorld : IAsyncDisposable
         {
             "redis" => StoreSettings.Redis(await RedisServer.GetSharedAsync(), keyPrefix: $"cli-{id}:"),
             "dynamodb" => StoreSettings.DynamoDb(DynaliteServer.Shared.ServiceUrl, $"cli-{id}"),
+            "sqlite" => StoreSettings.Sqlite("genesys-dedup.db"), // in the working directory, as the tool resolves it
             _ => throw new ArgumentOutOfRangeException(nameof(store), store, null),
         };
         if (store == "dynamodb")

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using GenesysDedup.Testing;
 
@@ -22,13 +23,17 @@ public sealed class RecordAndKeyTests
         Assert.StartsWith("-:1\t6c8d7a4e-3b1f-4d2a-9f51-0a2b3c4d5e6f\teventbridge-id", byEnvelopeId.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task StatusAndReopen_InTheNamespaceOfAppsettings_ShowTheRecordThenLetTheEventRunAgain()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("sqlite")]
+    public async Task StatusAndReopen_InTheNamespaceOfAppsettings_ShowTheRecordThenLetTheEventRunAgain(string store)
     {
-        await using var world = await CliWorld.StartAsync("redis");
+        await using var world = await CliWorld.StartAsync(store);
         world.Write("appsettings.json", """{ "Dedup": { "Namespace": "crm" } }""");
         var file = world.WriteLines("one.jsonl", [EventBuilder.Tutorial("evt-a")]);
+        var before = TimeProvider.System.GetUtcNow();
         Assert.Equal(0, (await world.RunAsync("replay", file)).ExitCode);
+        var after = TimeProvider.System.GetUtcNow();
 
         var status = await world.RunAsync("status", "evt-a");
         var elsewhere = await world.RunAsync("status", "evt-a", "--namespace", "billing");
@@ -45,6 +50,9 @@ public sealed class RecordAndKeyTests
         Assert.StartsWith("sha256:", record.GetProperty("fingerprint").GetString(), StringComparison.Ordinal);
         Assert.EndsWith("Z", record.GetProperty("expiresAt").GetString(), StringComparison.Ordinal);
         Assert.False(record.TryGetProperty("leaseExpiresAt", out _));
+        var processedAt = record.GetProperty("processedAt").GetString()!;
+        Assert.EndsWith("Z", processedAt, StringComparison.Ordinal);
+        Assert.InRange(DateTimeOffset.Parse(processedAt, CultureInfo.InvariantCulture), before - TimeSpan.FromMilliseconds(1), after);
         Assert.Equal(1, elsewhere.ExitCode);
         Assert.Equal(0, reopen.ExitCode);
         Assert.Equal(1, afterReopen.ExitCode);

@@ -25,6 +25,9 @@ public abstract class DedupStoreContractTests
 
     protected abstract IDedupStore Store { get; }
 
+    /// <summary><paramref name="time"/> as a store that keeps <see cref="ProcessedAtPrecision"/> reads it back.</summary>
+    protected DateTimeOffset ToPrecision(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % ProcessedAtPrecision.Ticks), TimeSpan.Zero);
+
     protected static string NewKey() => $"contract:{Guid.NewGuid():N}";
 
     protected static string NewOwner() => Guid.NewGuid().ToString("N");
@@ -56,8 +59,11 @@ public abstract class DedupStoreContractTests
     /// <summary>Whether the store keeps the fingerprint's text (the memory store keeps a digest).</summary>
     protected virtual bool KeepsFingerprint => true;
 
-    /// <summary>Whether the store records when an event was completed.</summary>
-    protected virtual bool RecordsProcessedAt => false;
+    /// <summary>
+    /// How finely the store keeps a completion time: milliseconds (SQLite, Redis) unless a store says otherwise (DynamoDB
+    /// whole seconds, memory exact ticks). Finer parts are dropped, never rounded up.
+    /// </summary>
+    protected virtual TimeSpan ProcessedAtPrecision => TimeSpan.FromMilliseconds(1);
 
     /// <summary>Every operation of <paramref name="store"/> fails as an unreachable store does; returns the claim's error.</summary>
     protected async Task<DedupStoreUnavailableException> AssertEveryOperationUnavailableAsync(IDedupStore store, string key, string owner)
@@ -539,15 +545,42 @@ public abstract class DedupStoreContractTests
         Assert.InRange(found.ExpiresAt, completedAt + Retention, completedAt + Retention + TimeSpan.FromSeconds(1));
         Assert.Null(found.LeaseExpiresAt);
         Assert.Equal(KeepsFingerprint ? "sha256:1111" : null, found.Fingerprint);
-        if (RecordsProcessedAt)
-        {
-            Assert.NotNull(found.ProcessedAt);
-            Assert.InRange(found.ProcessedAt.Value, completedAt - TimeSpan.FromSeconds(1), completedAt);
-        }
-        else
-        {
-            Assert.Null(found.ProcessedAt);
-        }
+        Assert.Equal(completedAt, found.ProcessedAt); // a whole second: every store keeps it exactly
+    }
+
+    [Fact]
+    public async Task Find_ProcessedAt_IsTheCompletionTimeToTheStoresPrecision_AndAReopenOrReclaimClearsIt()
+    {
+        var oddInterval = TimeSpan.FromTicks(52_504_567); // 5.2504567 s: below a second, a millisecond and a tick
+        var retention = TimeSpan.FromHours(1);
+        var key = NewKey();
+        var first = NewOwner();
+        await ClaimAsync(key, first);
+        Clock.Advance(oddInterval);
+        var firstCompletedAt = Clock.GetUtcNow();
+        await CompleteAsync(key, first, retention);
+        Clock.Advance(TimeSpan.FromMinutes(10));
+        var completed = await FindAsync(key);
+
+        Assert.True(await RemoveAsync(key)); // an operator reopens it
+        var second = NewOwner();
+        await ClaimAsync(key, second);
+        var reopened = await FindAsync(key);
+        Clock.Advance(oddInterval);
+        var secondCompletedAt = Clock.GetUtcNow();
+        await CompleteAsync(key, second, retention);
+        var completedAgain = await FindAsync(key);
+
+        Clock.Advance(retention + TimeSpan.FromSeconds(1));
+        Assert.Equal(ClaimStatus.Acquired, (await ClaimAsync(key, NewOwner())).Status);
+        var reclaimed = await FindAsync(key);
+
+        Assert.Equal(ToPrecision(firstCompletedAt), completed?.ProcessedAt);
+        Assert.Equal(DedupRecordStatus.InProgress, reopened?.Status);
+        Assert.Null(reopened?.ProcessedAt);
+        Assert.Equal(ToPrecision(secondCompletedAt), completedAgain?.ProcessedAt);
+        Assert.Equal(DedupRecordStatus.InProgress, reclaimed?.Status);
+        Assert.Null(reclaimed?.ProcessedAt);
     }
 
     [Fact]

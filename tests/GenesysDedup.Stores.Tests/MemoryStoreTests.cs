@@ -15,6 +15,8 @@ public sealed class MemoryStoreTests : DedupStoreContractTests
 
     protected override bool KeepsFingerprint => false;
 
+    protected override TimeSpan ProcessedAtPrecision => TimeSpan.FromTicks(1);
+
     [Fact]
     public async Task Sweep_RemovesOnlyRecordsThatNoLongerBlock()
     {

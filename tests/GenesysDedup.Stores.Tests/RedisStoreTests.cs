@@ -52,8 +52,46 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
 
         var leaseMs = (now + Lease).ToUnixTimeMilliseconds();
         var expiresMs = (now + Retention).ToUnixTimeMilliseconds();
-        Assert.Equal($"IN_PROGRESS|{leaseMs}|{leaseMs}|owner1|{TraceA}|sha256:abc|def", claimed);
-        Assert.Equal($"COMPLETED|{leaseMs}|{expiresMs}|owner1||sha256:abc|def", completed);
+        Assert.Equal($"IN_PROGRESS|{leaseMs}|{leaseMs}|owner1|{TraceA}||sha256:abc|def", claimed);
+        Assert.Equal($"COMPLETED|{leaseMs}|{expiresMs}|owner1||{now.ToUnixTimeMilliseconds()}|sha256:abc|def", completed);
+    }
+
+    [Theory]
+    [InlineData(TraceA)]
+    [InlineData("")]
+    public async Task Operations_OnAValueWrittenBeforeProcessedAt_ReadCompleteAndReleaseIt(string trace)
+    {
+        // Six fields: Status|LeaseExpiresAt|ExpiresAt|Owner|TraceParent|Fingerprint, as values were laid out before.
+        var now = Clock.GetUtcNow();
+        var leaseMs = (now + Lease).ToUnixTimeMilliseconds();
+        var done = NewKey();
+        var held = NewKey();
+        var failing = NewKey();
+        await Raw.StringSetAsync(Prefix + done, $"COMPLETED|{now.ToUnixTimeMilliseconds()}|{(now + Retention).ToUnixTimeMilliseconds()}|owner1|{trace}|sha256:abc|def", Retention);
+        await Raw.StringSetAsync(Prefix + held, $"IN_PROGRESS|{leaseMs}|{leaseMs}|owner2|{trace}|sha256:abc|def", Lease);
+        await Raw.StringSetAsync(Prefix + failing, $"IN_PROGRESS|{leaseMs}|{leaseMs}|owner3|{trace}|sha256:abc|def", Lease);
+
+        var found = await FindAsync(done);
+        var duplicate = await ClaimAsync(done, NewOwner(), "sha256:abc|def");
+        var conflict = await ClaimAsync(done, NewOwner(), "sha256:other");
+        var busy = await ClaimAsync(held, NewOwner(), "sha256:abc|def");
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        var completed = await CompleteAsync(held, "owner2", fingerprint: "sha256:abc|def");
+        var heldAfter = await FindAsync(held);
+        var released = await ReleaseAsync(failing, "owner3");
+
+        Assert.Equal(DedupRecordStatus.Completed, found?.Status);
+        Assert.Null(found?.ProcessedAt);
+        Assert.Equal("sha256:abc|def", found?.Fingerprint); // read whole, not taken for a completion time
+        Assert.Equal(ClaimStatus.Duplicate, duplicate.Status);
+        Assert.Equal(trace.Length == 0 ? null : trace, duplicate.TraceParent);
+        Assert.Equal(ClaimStatus.Conflict, conflict.Status);
+        Assert.Equal(ClaimStatus.InProgress, busy.Status);
+        Assert.True(completed);
+        Assert.Equal(now + TimeSpan.FromSeconds(2), heldAfter?.ProcessedAt);
+        Assert.Equal($"COMPLETED|{leaseMs}|{(now + TimeSpan.FromSeconds(2) + Retention).ToUnixTimeMilliseconds()}|owner2||{(now + TimeSpan.FromSeconds(2)).ToUnixTimeMilliseconds()}|sha256:abc|def", (string?)await Raw.StringGetAsync(Prefix + held));
+        Assert.True(released);
+        Assert.False(await Raw.KeyExistsAsync(Prefix + failing));
     }
 
     [Theory]
@@ -85,7 +123,7 @@ public sealed class RedisStoreTests : DedupStoreContractTests, IAsyncLifetime
         Assert.True(await CompleteAsync(key, "owner1", fingerprint: "sha256:abc|def"));
 
         var nowMs = now.ToUnixTimeMilliseconds();
-        Assert.Equal($"COMPLETED|{nowMs}|{(now + Retention).ToUnixTimeMilliseconds()}|owner1||sha256:abc|def", (string?)await Raw.StringGetAsync(Prefix + key));
+        Assert.Equal($"COMPLETED|{nowMs}|{(now + Retention).ToUnixTimeMilliseconds()}|owner1||{nowMs}|sha256:abc|def", (string?)await Raw.StringGetAsync(Prefix + key));
         await AssertTtlAsync(key, Retention);
     }
 

@@ -49,10 +49,10 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
         var completed = await _store.RunAsync(db => db.Read("billing:k1"));
 
         Assert.Equal(new StoredRecord(RecordStatus.InProgress, "owner1", "sha256:abc", now + Lease, now + Lease), claimed);
-        Assert.Equal(new StoredRecord(RecordStatus.Completed, "owner1", "sha256:abc", now + Lease, now + Retention), completed);
+        Assert.Equal(new StoredRecord(RecordStatus.Completed, "owner1", "sha256:abc", now + Lease, now + Retention) { ProcessedAt = now }, completed);
         Assert.Equal(
-            [$"1|owner1|sha256:abc|{(now + Lease).ToUnixTimeMilliseconds()}|{(now + Retention).ToUnixTimeMilliseconds()}"],
-            await QueryAsync("SELECT completed || '|' || owner || '|' || fingerprint || '|' || lease_expires_at || '|' || expires_at FROM dedup_records WHERE key = 'billing:k1'"));
+            [$"1|owner1|sha256:abc|{Ms(now + Lease)}|{Ms(now + Retention)}|{Ms(now)}"],
+            await QueryAsync("SELECT completed || '|' || owner || '|' || fingerprint || '|' || lease_expires_at || '|' || expires_at || '|' || processed_at FROM dedup_records WHERE key = 'billing:k1'"));
     }
 
     [Fact]
@@ -226,7 +226,72 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
         Assert.Equal(ClaimStatus.Duplicate, old.Status);
         Assert.Null(old.TraceParent);
         Assert.Equal(TraceA, (await ClaimAsync(key, NewOwner(), store: store)).TraceParent);
-        Assert.Equal(["2"], await QueryAsync("PRAGMA user_version", store));
+        Assert.Equal(["3"], await QueryAsync("PRAGMA user_version", store));
+    }
+
+    [Fact]
+    public async Task Open_FileOfSchemaVersion2_GainsTheProcessedAtColumn_AndItsRecordsStillReadCompleteAndRelease()
+    {
+        var now = Clock.GetUtcNow();
+        var v2Path = _directory.File("v2.db");
+        WriteVersion2File(v2Path, $"""
+            INSERT INTO dedup_records VALUES ('done', 1, 'owner1', '{Fingerprint}', {Ms(now)}, {Ms(now + Retention)}, NULL);
+            INSERT INTO dedup_records VALUES ('held', 0, 'owner2', '{Fingerprint}', {Ms(now + Lease)}, {Ms(now + Lease)}, '{TraceA}');
+            INSERT INTO dedup_records VALUES ('failing', 0, 'owner3', '{Fingerprint}', {Ms(now + Lease)}, {Ms(now + Lease)}, NULL);
+            """);
+
+        var store = NewStore(v2Path);
+        var done = await FindAsync("done", store);
+        var duplicate = await ClaimAsync("done", NewOwner(), store: store);
+        var heldBefore = await FindAsync("held", store);
+        var busy = await ClaimAsync("held", NewOwner(), store: store);
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        var completed = await CompleteAsync("held", "owner2", store: store);
+        var heldAfter = await FindAsync("held", store);
+        var released = await ReleaseAsync("failing", "owner3", store);
+        var retry = await ClaimAsync("failing", NewOwner(), store: store);
+
+        Assert.Equal(DedupRecordStatus.Completed, done?.Status);
+        Assert.Null(done?.ProcessedAt);
+        Assert.Equal(now + Retention, done?.ExpiresAt);
+        Assert.Equal(ClaimStatus.Duplicate, duplicate.Status);
+        Assert.Equal(DedupRecordStatus.InProgress, heldBefore?.Status);
+        Assert.Equal(ClaimStatus.InProgress, busy.Status);
+        Assert.Equal(TraceA, busy.TraceParent);
+        Assert.True(completed);
+        Assert.Equal(DedupRecordStatus.Completed, heldAfter?.Status);
+        Assert.Equal(now + TimeSpan.FromSeconds(2), heldAfter?.ProcessedAt);
+        Assert.True(released);
+        Assert.Equal(ClaimStatus.Acquired, retry.Status);
+        Assert.Equal(["3"], await QueryAsync("PRAGMA user_version", store));
+    }
+
+    [Fact]
+    public async Task Open_FileOfSchemaVersion2_ByManyStoresAtOnce_IsMigratedOnceAndEveryOneOpens()
+    {
+        // Each store has its own connection, as each process sharing the file has; all start at the same moment.
+        var v2Path = _directory.File("v2-shared.db");
+        WriteVersion2File(v2Path, string.Empty);
+        var stores = Enumerable.Range(0, 8).Select(_ => NewStore(v2Path)).ToList();
+        using var start = new Barrier(stores.Count);
+
+        await Task.WhenAll(stores.Select(store => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                store.Open();
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)));
+
+        Assert.Equal(["3"], await QueryAsync("PRAGMA user_version", stores[0]));
+        Assert.Single(await QueryAsync("SELECT name FROM pragma_table_info('dedup_records') WHERE name = 'processed_at'", stores[0]));
+        var key = NewKey();
+        var owner = NewOwner();
+        await ClaimAsync(key, owner, store: stores[1]);
+        Assert.True(await CompleteAsync(key, owner, store: stores[2]));
+        Assert.Equal(Clock.GetUtcNow(), (await FindAsync(key, stores[3]))?.ProcessedAt);
     }
 
     [Fact]
@@ -398,6 +463,25 @@ public sealed class SqliteStoreTests : DedupStoreContractTests, IDisposable
 
         return held;
     }
+
+    /// <summary>A file in the layout of schema version 2 (before <c>processed_at</c>), with <paramref name="rows"/> inserted.</summary>
+    private static void WriteVersion2File(string path, string rows)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE dedup_records (
+              key TEXT NOT NULL PRIMARY KEY, completed INTEGER NOT NULL, owner TEXT NOT NULL, fingerprint TEXT NOT NULL,
+              lease_expires_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, trace_parent TEXT) WITHOUT ROWID;
+            {rows}
+            PRAGMA user_version = 2;
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    private static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 
     private SqliteDedupStore NewStore(string? path = null, bool fullSync = false)
     {

@@ -16,7 +16,7 @@ public sealed class DynamoDbStoreTests(DynamoDbTableFixture table) : DedupStoreC
 
     protected override IDedupStore Store => _store;
 
-    protected override bool RecordsProcessedAt => true;
+    protected override TimeSpan ProcessedAtPrecision => TimeSpan.FromSeconds(1);
 
     [Fact]
     public async Task TryClaimAndComplete_WriteEveryAttributeOfTheLayout()
