@@ -1,5 +1,6 @@
 # Shared set-up of the perf scripts (sourced, after cd to the repo root and OUT is set): the results file, servers
-# stopped by process id on exit, free loopback ports, CPU ticks of a process, an OTLP sink, and a local redis-server.
+# stopped by process id on exit, free loopback ports, CPU ticks of a process and steal ticks of the machine, an OTLP
+# sink, and a local redis-server.
 
 mkdir -p "$OUT"
 results=$OUT/results.jsonl
@@ -11,6 +12,9 @@ trap cleanup EXIT
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system of process $1
+# CPU time the VM's host took from this machine (all vCPUs, 1/100 s): it slows every figure of a run alike, and both
+# sides of a ratio only when they share it, so each run reports it.
+steal_ticks() { awk '/^cpu / {print $9}' /proc/stat; }
 
 # Starts an OTLP/HTTP sink on a free loopback port that reads each export and answers 200; sets sink_port and sink_pid.
 start_otlp_sink() {

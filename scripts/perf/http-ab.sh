@@ -26,7 +26,6 @@ default_dll=$root/hosts/GenesysDedup.Hosts.Http/bin/Release/net10.0/GenesysDedup
 . scripts/perf/common.sh
 start_otlp_sink
 dbs=()
-steal_ticks() { awk '/^cpu / {print $9}' /proc/stat; }
 
 sides=(A B)
 for side in C D E; do [ -n "${!side+x}" ] && sides+=("$side"); done

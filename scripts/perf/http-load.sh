@@ -79,9 +79,6 @@ tag() { # json label round extra-json
   tail -n 1 "$results" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(`   ${r.label.padEnd(40)} ${r.eventsPerSecond} /s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${r.maxRssMb?`  max RSS ${r.maxRssMb} MB`:""}${r.hostCpuMsPerEvent?`  host CPU ${r.hostCpuMsPerEvent} ms/event`:""}  load ${r.load1}${r.statuses?`  ${JSON.stringify(r.statuses)}`:""}`)'
 }
 
-# CPU time the VM's host took from this machine (all vCPUs, 1/100 s): it slows every figure of a run alike, and both
-# sides of a ratio only when they share it, so each run reports it.
-steal_ticks() { awk '/^cpu / {print $9}' /proc/stat; }
 # run_host STORE LABEL [extra env...]: start the host, warm it up, load it while sampling RSS, stop it.
 run_host() {
   local store=$1 label=$2; shift 2
