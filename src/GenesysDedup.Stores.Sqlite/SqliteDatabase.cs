@@ -297,13 +297,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>Creates the schema in a file that has none (version 0) or an older one; refuses a newer one.</summary>
     private static void Migrate(SqliteConnection connection)
     {
-        var version = VersionOf(connection);
-        if (version > SchemaVersion)
-        {
-            throw new NewerSchemaException(version);
-        }
-
-        if (version == SchemaVersion)
+        if (VersionOf(connection) == SchemaVersion)
         {
             return;
         }
@@ -311,7 +305,7 @@ internal sealed class SqliteDatabase : IDisposable
         // BEGIN IMMEDIATE: processes starting on one file migrate it one after the other, and each reads the version
         // again once it holds the lock, so a file another process migrated meanwhile is left as it is.
         using var transaction = connection.BeginTransaction(deferred: false);
-        version = VersionOf(connection);
+        var version = VersionOf(connection);
         if (version > SchemaVersion)
         {
             throw new NewerSchemaException(version);
