@@ -11,6 +11,9 @@ trap cleanup EXIT
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
+# Waits (up to 20 s) until the host at base URL $1 answers /health/ready (-k: also a throwaway HTTPS certificate).
+wait_ready() { for _ in $(seq 200); do curl -skf "$1/health/ready" >/dev/null 2>&1 && return; sleep 0.1; done; }
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system of process $1
 # CPU time the VM's host took from this machine (all vCPUs, 1/100 s): it slows every figure of a run alike, and both
 # sides of a ratio only when they share it, so each run reports it.

@@ -49,7 +49,7 @@ for launch in $(seq "$LAUNCHES"); do
     host[$side]=$!
     pids+=("${host[$side]}")
     dbs+=("$db")
-    for _ in $(seq 200); do curl -sf "http://127.0.0.1:${port[$side]}/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+    wait_ready "http://127.0.0.1:${port[$side]}"
   done
   for side in "${sides[@]}"; do load "$WARMUP" "$side" > /dev/null; done
   echo "launch $launch: load before $(cut -d' ' -f1-3 /proc/loadavg)"

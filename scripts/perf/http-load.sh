@@ -89,7 +89,7 @@ run_host() {
       Dedup__Sqlite__Path="$db" Dedup__Namespace="http-$round-$RANDOM" "$@" dotnet "${dll:-$host_dll}" > "$OUT/host-$store.log" 2>&1 &
   local host=$!
   pids+=($host)
-  for _ in $(seq 200); do curl -skf "$scheme://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  wait_ready "$scheme://127.0.0.1:$port"
   local idle_rss; idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$host/status")
   wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" "${wrk_args[@]}" -s scripts/perf/post-events.lua "$scheme://127.0.0.1:$port" >/dev/null 2>&1 || true
 
@@ -184,7 +184,7 @@ handshake_costs() {
   env ASPNETCORE_URLS="https://127.0.0.1:$port" "${tls_env[@]}" Dedup__Store=memory dotnet "$host_dll" > "$OUT/host-handshake.log" 2>&1 &
   srv=$!
   pids+=($srv)
-  for _ in $(seq 200); do curl -skf "https://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  wait_ready "https://127.0.0.1:$port"
   wrk -t2 -c"$CONNECTIONS" -d"$CONNECTION_WARMUP" -H "Connection: close" -s scripts/perf/get-live.lua "https://127.0.0.1:$port" >/dev/null 2>&1 || true
   cpu_per_connection "$srv" "host GET /health/live, new connection per request (wrk)" \
     wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Connection: close" -s scripts/perf/get-live.lua "https://127.0.0.1:$port"

@@ -15,7 +15,7 @@ start_otlp_sink
 env ASPNETCORE_URLS="http://127.0.0.1:$port" Dedup__Store=memory DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
   $(for e in "$@"; do echo "${e//@SINK@/http://127.0.0.1:$sink_port}"; done) dotnet "$dll" > "$out/$label.host.log" 2>&1 &
 host=$!
-for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_ready "http://127.0.0.1:$port"
 wrk -t2 -c64 -d"${WARMUP:-10s}" -s scripts/perf/post-events.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 before=$(cpu_ticks "$host"); sb=$(cpu_ticks "$sink_pid")
